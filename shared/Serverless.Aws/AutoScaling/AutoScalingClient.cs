@@ -1,0 +1,17 @@
+using Serverless.Aws.Core;
+
+namespace Serverless.Aws.AutoScaling;
+
+/// <summary>
+/// Amazon EC2 Auto Scaling over the Query protocol (<c>Version=2011-01-01</c>), limited to the lifecycle-hook
+/// operations the drain path needs: <c>CompleteLifecycleAction</c>, <c>RecordLifecycleActionHeartbeat</c>,
+/// <c>DescribeLifecycleHooks</c>. Same pipeline, retries, limits and counting as the ELBv2 client.
+/// </summary>
+public sealed partial class AutoScalingClient : QueryServiceClient
+{
+    /// <summary>A client configured by <paramref name="options"/>.</summary>
+    public AutoScalingClient(AwsClientOptions options)
+        : base(Descriptor, options)
+    {
+    }
+}
