@@ -1,0 +1,62 @@
+using Serverless.Aws.AutoScaling;
+using Serverless.Aws.AutoScaling.Model;
+using Serverless.Aws.Core;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+
+// Everything comes from the environment, as in a Lambda: AWS_ENDPOINT_URL (the SDK's own override),
+// AWS_REGION and credentials from the default chain. Prints one line per check; exit code 0 only if all pass.
+var options = new AwsClientOptions { Region = Environment.GetEnvironmentVariable("AWS_REGION") ?? "us-east-1" };
+using var elb = new ElasticLoadBalancingV2Client(options);
+using var autoScaling = new AutoScalingClient(options);
+var failures = 0;
+
+var vpcId = args.Length > 0 ? args[0] : null;
+if (vpcId is not null)
+{
+    var created = await elb.CreateTargetGroupAsync(new CreateTargetGroupRequest
+    {
+        Name = "aot-smoke",
+        Protocol = ProtocolEnumValues.HTTP,
+        Port = 8080,
+        VpcId = vpcId,
+        TargetType = TargetTypeEnumValues.Instance,
+        Matcher = new Matcher { HttpCode = "200-399" },
+        Tags = [new Tag { Key = "elbv2.k8s.aws/cluster", Value = "smoke" }],
+    });
+    Check("CreateTargetGroup", created.TargetGroups is [{ TargetGroupName: "aot-smoke", Port: 8080, Matcher.HttpCode: "200-399" }]);
+}
+
+var described = await elb.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest());
+Check("DescribeLoadBalancers", described.LoadBalancers is not null && described.ResponseMetadata?.RequestId is { Length: > 0 });
+Console.WriteLine($"load balancers: {described.LoadBalancers?.Count ?? 0}");
+
+var groups = 0;
+await foreach (var group in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { PageSize = 1 }))
+    groups++;
+Check("DescribeTargetGroups (paginated)", vpcId is null || groups >= 1);
+
+try
+{
+    await elb.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest { Names = ["aot-smoke-missing"] });
+    Check("typed error", false);
+}
+catch (ElasticLoadBalancingV2Exception error)
+{
+    Check("typed error", error.IsLoadBalancerNotFound && error.StatusCode == System.Net.HttpStatusCode.BadRequest);
+}
+
+var hooks = await autoScaling.DescribeLifecycleHooksAsync(new DescribeLifecycleHooksRequest { AutoScalingGroupName = "missing-asg" })
+    .ContinueWith(static t => t.Exception?.InnerException is AutoScalingException or null, TaskScheduler.Default);
+Check("AutoScaling DescribeLifecycleHooks", hooks);
+
+foreach (var (operation, count) in options.CallRecorder.Calls)
+    Console.WriteLine($"calls {operation}={count}");
+return failures == 0 ? 0 : 1;
+
+void Check(string name, bool ok)
+{
+    Console.WriteLine($"{(ok ? "ok" : "FAILED")} {name}");
+    if (!ok)
+        failures++;
+}
