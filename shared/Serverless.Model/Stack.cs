@@ -12,7 +12,13 @@ public sealed record Stack
     /// <summary>The cluster name (value of the <c>elbv2.k8s.aws/cluster</c> tag).</summary>
     public required string ClusterName { get; init; }
 
-    /// <summary>The load balancer; null when the group has no valid active member (delete everything).</summary>
+    /// <summary>
+    /// True when the group has members but every one is frozen (invalid): the deployer must change nothing at all,
+    /// so a serving load balancer is never deleted because its only Ingress became invalid.
+    /// </summary>
+    public bool AllMembersFrozen { get; init; }
+
+    /// <summary>The load balancer; null when the group has no valid active member (delete everything, unless <see cref="AllMembersFrozen"/>).</summary>
     public LoadBalancerSpec? LoadBalancer { get; init; }
 
     /// <summary>The managed frontend security group; null with <c>security-groups</c> or an empty stack.</summary>

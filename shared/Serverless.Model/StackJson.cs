@@ -61,6 +61,7 @@ public static class StackJson
         {
             ["id"] = stack.Id.ToString(),
             ["clusterName"] = stack.ClusterName,
+            ["allMembersFrozen"] = stack.AllMembersFrozen ? true : null,
             ["ingresses"] = JsonSerializer.SerializeToNode(stack.Ingresses, ctx.IReadOnlyListIngressOutcome),
             ["frozenRules"] = JsonSerializer.SerializeToNode(stack.FrozenRules, ctx.IReadOnlyListFrozenRuleBlock),
             ["resources"] = resources,
