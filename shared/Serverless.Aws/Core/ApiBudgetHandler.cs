@@ -50,7 +50,7 @@ internal static class AwsPipeline
 {
     public static void Install(RuntimePipeline pipeline, IClientConfig config, string service, AwsClientOptions options, OperationRateLimiter? limiter)
     {
-        pipeline.ReplaceHandler<RetryHandler>(new RetryHandler(new BackoffRetryPolicy(config, options.RetryBaseDelay, options.RetryMaxDelay)));
+        pipeline.ReplaceHandler<RetryHandler>(new RetryHandler(new BackoffRetryPolicy(config, options.RetryBaseDelay, options.RetryMaxDelay, options.RetryJitter)));
         pipeline.AddHandlerBefore<RetryHandler>(new CallCountingHandler(service, options.CallRecorder));
         pipeline.AddHandlerAfter<RetryHandler>(new AttemptBudgetHandler(service, options.CallRecorder, limiter));
     }

@@ -26,11 +26,17 @@ public sealed record AwsClientOptions
     /// <summary>Retries after the first attempt for throttling, 5xx and transient network errors. Default 5.</summary>
     public int MaxErrorRetry { get; init; } = 5;
 
-    /// <summary>Base of the exponential backoff: retry n waits a random time in [0, min(max, base·2ⁿ)]. Default 100 ms.</summary>
+    /// <summary>Base of the exponential backoff: retry n (1-based) waits a random time in [0, min(max, base·2ⁿ⁻¹)]. Default 100 ms.</summary>
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Ceiling of one backoff wait. Default 20 s (the SDK's standard-mode ceiling).</summary>
     public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Draws the uniform number in [0, 1) that scales each backoff ceiling. Null: <see cref="Random.Shared"/>.
+    /// A test seam: a fixed value makes the waits deterministic.
+    /// </summary>
+    internal Func<double>? RetryJitter { get; init; }
 
     /// <summary>Timeout of one HTTP attempt. Null: the SDK default (100 s).</summary>
     public TimeSpan? AttemptTimeout { get; init; }
@@ -62,13 +68,14 @@ public sealed record AwsClientOptions
         ArgumentNullException.ThrowIfNull(config);
         if (Region is not null)
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(Region);
+        // ServiceURL and RegionEndpoint are exclusive in the SDK: setting the URL clears the region.
         if (ServiceUrl is not null)
-        {
-            // ServiceURL and RegionEndpoint are exclusive in the SDK; the signing region then comes from AuthenticationRegion.
             config.ServiceURL = ServiceUrl;
-            if (Region is not null)
-                config.AuthenticationRegion = Region;
-        }
+        // The signing region. Without it the SDK signs a request whose endpoint came from ServiceUrl or from
+        // AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> for the region it guesses from that URL, which for an
+        // emulator on loopback is AWS_REGION or us-east-1, not this Region (and moto files resources by it).
+        if (Region is not null)
+            config.AuthenticationRegion = Region;
         config.MaxErrorRetry = MaxErrorRetry;
         // Our backoff and rate limiter pace retries; the SDK's shared retry quota would otherwise stop
         // retrying altogether during a throttling storm.

@@ -40,28 +40,29 @@ public sealed class OperationRateLimiter : IDisposable
             bucket?.Dispose();
     }
 
-    private static TokenBucketRateLimiter? Create(RateLimit limit)
+    private static TokenBucketRateLimiter? Create(RateLimit limit) =>
+        limit.IsUnlimited ? null : new TokenBucketRateLimiter(BucketOptions(limit));
+
+    /// <summary>
+    /// The token bucket for <paramref name="limit"/>: <see cref="RateLimit.Burst"/> tokens, refilled at
+    /// <see cref="RateLimit.PerSecond"/> (never above it) in steps of at most 1/10 s or of a single token (a low rate
+    /// such as 3/s gets one token every 1/3 s rather than its tokens in one lump each second).
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions BucketOptions(RateLimit limit)
     {
-        if (limit.IsUnlimited)
-            return null;
-        if (limit.PerSecond <= 0 || limit.Burst <= 0)
-            throw new ArgumentOutOfRangeException(nameof(limit), limit, "a rate limit needs a positive rate and burst");
-        // Refill in 1/10 s steps so a low rate (3/s) does not release its tokens in one lump each second.
-        var period = TimeSpan.FromMilliseconds(100);
-        var perPeriod = Math.Max(1, (int)Math.Round(limit.PerSecond / 10.0));
-        if (limit.PerSecond < 10)
-        {
-            period = TimeSpan.FromSeconds(1.0 / limit.PerSecond);
-            perPeriod = 1;
-        }
-        return new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        if (!(limit.PerSecond > 0) || double.IsPositiveInfinity(limit.PerSecond) || limit.Burst <= 0)
+            throw new ArgumentOutOfRangeException(nameof(limit), limit, "a rate limit needs a positive, finite rate and a positive burst");
+        // perPeriod tokens every perPeriod/rate seconds is the rate (to within a tick, rounded towards slower);
+        // rounding the token count instead (15/s as 2 per 100 ms) would overshoot the configured limit.
+        var perPeriod = (int)Math.Clamp(Math.Floor(limit.PerSecond / 10.0), 1, int.MaxValue);
+        return new TokenBucketRateLimiterOptions
         {
             TokenLimit = limit.Burst,
             TokensPerPeriod = perPeriod,
-            ReplenishmentPeriod = period,
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(1, (long)Math.Ceiling(perPeriod * TimeSpan.TicksPerSecond / limit.PerSecond))),
             AutoReplenishment = true,
             QueueLimit = int.MaxValue,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        });
+        };
     }
 }

@@ -2,7 +2,16 @@ using Amazon.Runtime;
 
 namespace Serverless.Aws.Core;
 
-/// <summary>An SDK <see cref="HttpClientFactory"/> whose clients send through a caller-supplied handler chain.</summary>
+/// <summary>
+/// An SDK <see cref="HttpClientFactory"/> whose clients send through a caller-supplied handler chain.
+/// </summary>
+/// <remarks>
+/// The SDK caches the clients of this factory per SDK client (<see cref="HttpClientFactory.GetConfigUniqueString"/>
+/// is null) and disposes them with it: every attempt of one SDK client goes through the same handler chain and
+/// connection pool, and no two SDK clients share one (a shared one could carry another test's handler). Without
+/// SDK caching the SDK would call <see cref="CreateHttpClient"/> for every attempt, building a new chain and a
+/// new connection pool each time and never disposing them.
+/// </remarks>
 internal sealed class WrappingHttpClientFactory(Func<HttpMessageHandler, HttpMessageHandler> wrap) : HttpClientFactory
 {
     public override HttpClient CreateHttpClient(IClientConfig clientConfig)
@@ -19,8 +28,10 @@ internal sealed class WrappingHttpClientFactory(Func<HttpMessageHandler, HttpMes
         return client;
     }
 
-    // Each client gets its own HttpClient: a cached one could carry another test's handler.
-    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
 
     public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+    // Null: cache per SDK client, never across clients.
+    public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
 }
