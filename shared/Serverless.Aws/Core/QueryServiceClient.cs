@@ -143,8 +143,13 @@ public abstract class QueryServiceClient : AmazonServiceClient
     /// <summary>Where this client's calls are counted.</summary>
     public AwsCallRecorder CallRecorder => _config.Options.CallRecorder;
 
-    /// <summary>Sends one request and reads its response; failures surface as the service's typed exception.</summary>
-    protected Task<TResponse> InvokeQueryAsync<TRequest, TResponse>(
+    /// <summary>
+    /// Sends one request and reads its response. Every failure surfaces as the service's typed exception: AWS error
+    /// responses with their code, and — once retries are exhausted — timeouts as <c>RequestTimeout</c> and network
+    /// failures as <c>NetworkFailure</c> (status 0, the cause as inner exception). Cancellation by
+    /// <paramref name="cancellationToken"/> stays an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    protected async Task<TResponse> InvokeQueryAsync<TRequest, TResponse>(
         TRequest request,
         QueryOperation<TRequest, TResponse> operation,
         CancellationToken cancellationToken)
@@ -158,8 +163,31 @@ public abstract class QueryServiceClient : AmazonServiceClient
             RequestMarshaller = operation.Marshaller,
             ResponseUnmarshaller = operation.Unmarshaller,
         };
-        return InvokeAsync<TResponse>(request, invokeOptions, cancellationToken);
+        try
+        {
+            return await InvokeAsync<TResponse>(request, invokeOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (TransientCode(ex, cancellationToken) is { } code)
+        {
+            throw Service.CreateException(new AwsErrorDetails(
+                code,
+                $"{Service.ShortName} {operation.Name}: {ex.Message}",
+                ErrorType.Receiver,
+                string.Empty,
+                0,
+                ex));
+        }
     }
+
+    /// <summary>The error code a non-AWS failure is reported under, or null to let it through unchanged.</summary>
+    internal static string? TransientCode(Exception ex, CancellationToken cancellationToken) => ex switch
+    {
+        AmazonServiceException => null,
+        OperationCanceledException when cancellationToken.IsCancellationRequested => null,
+        TimeoutException or OperationCanceledException => "RequestTimeout",
+        HttpRequestException or IOException or System.Net.Sockets.SocketException => "NetworkFailure",
+        _ => null,
+    };
 
     /// <inheritdoc />
     protected override void CustomizeRuntimePipeline(RuntimePipeline pipeline)

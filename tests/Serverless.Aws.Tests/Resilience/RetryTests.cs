@@ -98,24 +98,31 @@ public sealed class RetryTests(MotoFixture fixture) : MotoTest(fixture)
     // or TimeoutException without caller cancellation), and once retries run out the caller gets that exception
     // itself, not an AmazonServiceException.
     [Fact]
-    public async Task Persistent_attempt_timeouts_with_MaxErrorRetry_2_fail_with_TimeoutException_after_exactly_3_attempts()
+    public async Task Persistent_attempt_timeouts_with_MaxErrorRetry_2_fail_with_the_typed_RequestTimeout_error_after_exactly_3_attempts()
     {
         using var elb = new FaultyElb(Moto, o => o with { MaxErrorRetry = 2 }, new FaultRule(Describe, FaultKind.Timeout));
 
-        await Assert.ThrowsAsync<TimeoutException>(() => elb.Client.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest()));
+        var error = await Assert.ThrowsAsync<ElasticLoadBalancingV2Exception>(() => elb.Client.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest()));
+
+        Assert.True(error.IsRequestTimeout);
+        Assert.Equal((System.Net.HttpStatusCode)0, error.StatusCode);
+        Assert.IsType<TimeoutException>(error.InnerException);
 
         Assert.Equal(3, elb.AttemptsOf(Describe));
         Assert.Equal(3, elb.Handler.AttemptsOf(Describe));
     }
 
     [Fact]
-    public async Task Persistent_connection_resets_with_MaxErrorRetry_2_fail_with_the_IOException_after_exactly_3_attempts()
+    public async Task Persistent_connection_resets_with_MaxErrorRetry_2_fail_with_the_typed_NetworkFailure_error_after_exactly_3_attempts()
     {
         using var elb = new FaultyElb(Moto, o => o with { MaxErrorRetry = 2 }, new FaultRule(Describe, FaultKind.ConnectionReset));
 
-        var error = await Assert.ThrowsAsync<IOException>(() => elb.Client.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest()));
+        var error = await Assert.ThrowsAsync<ElasticLoadBalancingV2Exception>(() => elb.Client.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest()));
 
-        Assert.Contains("reset", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.True(error.IsNetworkFailure);
+        Assert.IsAssignableFrom<IOException>(error.InnerException);
+
+        Assert.Contains("reset", error.InnerException!.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(3, elb.AttemptsOf(Describe));
         Assert.Equal(3, elb.Handler.AttemptsOf(Describe));
     }

@@ -38,6 +38,12 @@ public static class AutoScalingErrorCode
     /// <summary>You have already reached a limit for your Amazon EC2 Auto Scaling resources (for example, Auto Scaling groups, launch configurations, or lifecycle hooks).</summary>
     public const string LimitExceeded = "LimitExceeded";
 
+    /// <summary>Ours: the connection failed on every attempt (no AWS response; status 0).</summary>
+    public const string NetworkFailure = "NetworkFailure";
+
+    /// <summary>Ours: the call timed out on every attempt (no AWS response; status 0).</summary>
+    public const string RequestTimeout = "RequestTimeout";
+
     /// <summary>You already have a pending update to an Amazon EC2 Auto Scaling resource (for example, an Auto Scaling group, instance, or load balancer).</summary>
     public const string ResourceContention = "ResourceContention";
 
@@ -124,6 +130,12 @@ public sealed partial class AutoScalingException : AmazonServiceException
 
     /// <summary>True for <c>LimitExceeded</c>.</summary>
     public bool IsLimitExceeded => Is(AutoScalingErrorCode.LimitExceeded);
+
+    /// <summary>True for <c>NetworkFailure</c>.</summary>
+    public bool IsNetworkFailure => Is(AutoScalingErrorCode.NetworkFailure);
+
+    /// <summary>True for <c>RequestTimeout</c>.</summary>
+    public bool IsRequestTimeout => Is(AutoScalingErrorCode.RequestTimeout);
 
     /// <summary>True for <c>ResourceContention</c>.</summary>
     public bool IsResourceContention => Is(AutoScalingErrorCode.ResourceContention);

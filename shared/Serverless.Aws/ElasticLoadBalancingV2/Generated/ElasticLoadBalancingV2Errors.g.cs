@@ -101,6 +101,9 @@ public static class ElasticLoadBalancingV2ErrorCode
     /// <summary>The specified load balancer does not exist.</summary>
     public const string LoadBalancerNotFound = "LoadBalancerNotFound";
 
+    /// <summary>Ours: the connection failed on every attempt (no AWS response; status 0).</summary>
+    public const string NetworkFailure = "NetworkFailure";
+
     /// <summary>This operation is not allowed.</summary>
     public const string OperationNotPermitted = "OperationNotPermitted";
 
@@ -109,6 +112,9 @@ public static class ElasticLoadBalancingV2ErrorCode
 
     /// <summary>The specified priority is in use.</summary>
     public const string PriorityInUse = "PriorityInUse";
+
+    /// <summary>Ours: the call timed out on every attempt (no AWS response; status 0).</summary>
+    public const string RequestTimeout = "RequestTimeout";
 
     /// <summary>A specified resource is in use.</summary>
     public const string ResourceInUse = "ResourceInUse";
@@ -323,6 +329,9 @@ public sealed partial class ElasticLoadBalancingV2Exception : AmazonServiceExcep
     /// <summary>True for <c>LoadBalancerNotFound</c>.</summary>
     public bool IsLoadBalancerNotFound => Is(ElasticLoadBalancingV2ErrorCode.LoadBalancerNotFound);
 
+    /// <summary>True for <c>NetworkFailure</c>.</summary>
+    public bool IsNetworkFailure => Is(ElasticLoadBalancingV2ErrorCode.NetworkFailure);
+
     /// <summary>True for <c>OperationNotPermitted</c>.</summary>
     public bool IsOperationNotPermitted => Is(ElasticLoadBalancingV2ErrorCode.OperationNotPermitted);
 
@@ -331,6 +340,9 @@ public sealed partial class ElasticLoadBalancingV2Exception : AmazonServiceExcep
 
     /// <summary>True for <c>PriorityInUse</c>.</summary>
     public bool IsPriorityInUse => Is(ElasticLoadBalancingV2ErrorCode.PriorityInUse);
+
+    /// <summary>True for <c>RequestTimeout</c>.</summary>
+    public bool IsRequestTimeout => Is(ElasticLoadBalancingV2ErrorCode.RequestTimeout);
 
     /// <summary>True for <c>ResourceInUse</c>.</summary>
     public bool IsResourceInUse => Is(ElasticLoadBalancingV2ErrorCode.ResourceInUse);
