@@ -1,6 +1,8 @@
 using Serverless.Aws.AutoScaling;
 using Serverless.Aws.AutoScaling.Model;
 using Serverless.Aws.Core;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.Sqs;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 
@@ -49,6 +51,31 @@ catch (ElasticLoadBalancingV2Exception error)
 var hooks = await autoScaling.DescribeLifecycleHooksAsync(new DescribeLifecycleHooksRequest { AutoScalingGroupName = "missing-asg" })
     .ContinueWith(static t => t.Exception?.InnerException is AutoScalingException or null, TaskScheduler.Default);
 Check("AutoScaling DescribeLifecycleHooks", hooks);
+
+using var ec2 = Ec2Gateway.Create(options);
+if (vpcId is not null)
+{
+    var vpc = await ec2.DescribeVpcAsync(vpcId);
+    var subnets = await ec2.FindSubnetsAsync([Ec2Filter.VpcId(vpcId)]);
+    Check("EC2 FindSubnets", vpc.CidrBlocks.Count >= 1 && subnets.Count >= 2 && subnets.All(static s => s.AvailabilityZone.Length > 0));
+}
+try
+{
+    await ec2.DescribeSubnetsAsync(["subnet-0123456789abcdef0"]);
+    Check("EC2 typed error", false);
+}
+catch (Amazon.EC2.AmazonEC2Exception error)
+{
+    Check("EC2 typed error", error.IsSubnetNotFound());
+}
+
+using var sqs = SqsGateway.Create(options);
+var queueUrl = await sqs.CreateQueueAsync(new SqsQueueSpec("aot-smoke.fifo") { ContentBasedDeduplication = true });
+var sent = await sqs.SendBatchAsync(queueUrl, [.. Enumerable.Range(0, 12).Select(static i => new SqsOutgoingMessage($"m{i}", $"body-{i}") { MessageGroupId = "g" })]);
+var received = await sqs.ReceiveAsync(queueUrl, new SqsReceiveOptions { MaxMessages = 10 });
+var attributes = await sqs.GetQueueAttributesAsync(queueUrl);
+Check("SQS FIFO round trip", sent.AllSucceeded && sent.Succeeded.Count == 12 && received.Count == 10
+    && received[0] is { Body: "body-0", MessageGroupId: "g", ApproximateReceiveCount: 1 } && attributes.Fifo);
 
 foreach (var (operation, count) in options.CallRecorder.Calls)
     Console.WriteLine($"calls {operation}={count}");

@@ -8,7 +8,10 @@ namespace Serverless.Testing;
 /// <summary>What a <see cref="FaultRule"/> does to a matching request.</summary>
 public enum FaultKind
 {
-    /// <summary>Answer HTTP 400 with the AWS error code <c>Throttling</c> (JSON services: <c>ThrottlingException</c>).</summary>
+    /// <summary>
+    /// Answer HTTP 400 with the service's throttling error: <c>Throttling</c> (Query services), <c>RequestLimitExceeded</c>
+    /// (EC2, in EC2's own error format) or <c>ThrottlingException</c> (JSON services).
+    /// </summary>
     Throttle,
 
     /// <summary>Answer HTTP 500 <c>InternalFailure</c>.</summary>
@@ -58,11 +61,13 @@ public sealed record FaultRule(string? Operation, FaultKind Kind)
 /// <summary>
 /// A delegating HTTP handler placed under an AWS client (<see cref="Serverless.Aws.Core.AwsClientOptions.HttpHandlerWrapper"/>)
 /// that returns throttling, 5xx, timeouts, resets or latency for chosen operations, and records every attempt.
-/// Understands the Query protocol (<c>Action=</c> form field, XML errors) and the JSON protocol
-/// (<c>X-Amz-Target</c> header, JSON errors) so it serves ELBv2, Auto Scaling, EC2 and SQS alike.
+/// Understands the Query protocol (<c>Action=</c> form field, XML errors), EC2's variant of it (<c>Version=2016-11-15</c>,
+/// <c>&lt;Response&gt;&lt;Errors&gt;</c> errors) and the JSON protocol (<c>X-Amz-Target</c> header, JSON errors with the
+/// <c>x-amzn-query-error</c> header of Query-compatible services) so it serves ELBv2, Auto Scaling, EC2 and SQS alike.
 /// </summary>
 public sealed class FaultInjectionHandler : DelegatingHandler
 {
+    private const string Ec2ApiVersion = "2016-11-15";
     private readonly List<FaultRule> _rules = [];
     private readonly ConcurrentQueue<string> _attempts = new();
     private readonly Random _random;
@@ -101,7 +106,7 @@ public sealed class FaultInjectionHandler : DelegatingHandler
     /// <inheritdoc />
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var (operation, json) = await IdentifyAsync(request, cancellationToken).ConfigureAwait(false);
+        var (operation, protocol) = await IdentifyAsync(request, cancellationToken).ConfigureAwait(false);
         _attempts.Enqueue(operation);
         var rule = Pick(operation);
         switch (rule?.Kind)
@@ -117,13 +122,19 @@ public sealed class FaultInjectionHandler : DelegatingHandler
                 throw new HttpRequestException($"injected connection reset for {operation}", new IOException("Connection reset by peer"));
             case FaultKind.LoseResponse:
                 using (await base.SendAsync(request, cancellationToken).ConfigureAwait(false))
-                    return Error(HttpStatusCode.InternalServerError, "InternalFailure", $"injected lost response for {operation}", json);
+                    return Error(HttpStatusCode.InternalServerError, "InternalFailure", $"injected lost response for {operation}", protocol);
             case FaultKind.Throttle:
-                return Error(HttpStatusCode.BadRequest, json ? "ThrottlingException" : "Throttling", "Rate exceeded", json);
+                var throttling = protocol switch
+                {
+                    WireProtocol.Json => "ThrottlingException",
+                    WireProtocol.Ec2 => "RequestLimitExceeded",
+                    _ => "Throttling",
+                };
+                return Error(HttpStatusCode.BadRequest, throttling, "Rate exceeded", protocol);
             case FaultKind.ServerError:
-                return Error(HttpStatusCode.InternalServerError, "InternalFailure", $"injected 500 for {operation}", json);
+                return Error(HttpStatusCode.InternalServerError, "InternalFailure", $"injected 500 for {operation}", protocol);
             case FaultKind.ServiceUnavailable:
-                return Error(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", $"injected 503 for {operation}", json);
+                return Error(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", $"injected 503 for {operation}", protocol);
             default:
                 throw new InvalidOperationException(rule.Kind.ToString());
         }
@@ -151,15 +162,15 @@ public sealed class FaultInjectionHandler : DelegatingHandler
         return null;
     }
 
-    private static async Task<(string Operation, bool Json)> IdentifyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async Task<(string Operation, WireProtocol Protocol)> IdentifyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (request.Headers.TryGetValues("X-Amz-Target", out var targets))
         {
             var target = targets.First();
-            return (target[(target.LastIndexOf('.') + 1)..], true);
+            return (target[(target.LastIndexOf('.') + 1)..], WireProtocol.Json);
         }
         if (request.Content is null)
-            return ("Unknown", false);
+            return ("Unknown", WireProtocol.Query);
         // Buffer the body so it can be read here and still be sent on.
         var bytes = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var replacement = new ByteArrayContent(bytes);
@@ -167,26 +178,46 @@ public sealed class FaultInjectionHandler : DelegatingHandler
             replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
         request.Content = replacement;
         var form = HttpUtility.ParseQueryString(Encoding.UTF8.GetString(bytes));
-        return (form["Action"] ?? "Unknown", false);
+        return (form["Action"] ?? "Unknown", form["Version"] == Ec2ApiVersion ? WireProtocol.Ec2 : WireProtocol.Query);
     }
 
-    private static HttpResponseMessage Error(HttpStatusCode status, string code, string message, bool json)
+    private static HttpResponseMessage Error(HttpStatusCode status, string code, string message, WireProtocol protocol)
     {
         var response = new HttpResponseMessage(status);
-        if (json)
+        var fault = (int)status >= 500 ? "Receiver" : "Sender";
+        if (protocol == WireProtocol.Json)
         {
             response.Content = new StringContent($"{{\"__type\":\"com.amazonaws.sqs#{code}\",\"message\":\"{message}\"}}", Encoding.UTF8, "application/x-amz-json-1.0");
-            response.Headers.TryAddWithoutValidation("x-amzn-query-error", code + ";Sender");
+            response.Headers.TryAddWithoutValidation("x-amzn-query-error", code + ";" + fault);
+        }
+        else if (protocol == WireProtocol.Ec2)
+        {
+            response.Content = new StringContent(
+                $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>injected-fault</RequestID></Response>",
+                Encoding.UTF8,
+                "text/xml");
         }
         else
         {
-            var type = (int)status >= 500 ? "Receiver" : "Sender";
             response.Content = new StringContent(
-                $"<ErrorResponse><Error><Type>{type}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected-fault</RequestId></ErrorResponse>",
+                $"<ErrorResponse><Error><Type>{fault}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>injected-fault</RequestId></ErrorResponse>",
                 Encoding.UTF8,
                 "text/xml");
         }
         response.Headers.TryAddWithoutValidation("x-amzn-RequestId", "injected-fault");
         return response;
     }
+}
+
+/// <summary>How a request is encoded, which decides how an injected error must look to be understood.</summary>
+internal enum WireProtocol
+{
+    /// <summary>Query: form body, <c>&lt;ErrorResponse&gt;</c> errors (ELBv2, Auto Scaling).</summary>
+    Query,
+
+    /// <summary>EC2's Query variant: form body, <c>&lt;Response&gt;&lt;Errors&gt;</c> errors.</summary>
+    Ec2,
+
+    /// <summary>AWS JSON 1.0: <c>X-Amz-Target</c>, <c>{"__type": …}</c> errors (SQS).</summary>
+    Json,
 }

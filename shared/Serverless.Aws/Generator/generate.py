@@ -20,7 +20,8 @@ import botocore
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROJECT = os.path.dirname(HERE)
 
-# service model folder, version, C# namespace root, client class, short name, operations (None = all)
+# service model folder, version, C# namespace root, client class, short name, operations (None = all),
+# optional renames of shapes (model name -> C# class name)
 SERVICES = [
     {
         "model": "elbv2",
@@ -40,7 +41,17 @@ SERVICES = [
         "client": "AutoScalingClient",
         "prefix": "AutoScaling",
         "short": "AutoScaling",
-        "operations": ["CompleteLifecycleAction", "RecordLifecycleActionHeartbeat", "DescribeLifecycleHooks"],
+        # The drain path's lifecycle-hook operations, plus what tests need to build an ASG with a hook in moto.
+        "operations": [
+            "CompleteLifecycleAction",
+            "RecordLifecycleActionHeartbeat",
+            "DescribeLifecycleHooks",
+            "CreateLaunchConfiguration",
+            "CreateAutoScalingGroup",
+            "PutLifecycleHook",
+        ],
+        # Shapes whose names would clash with the ELBv2 model when code imports both Model namespaces.
+        "renames": {"Tag": "AutoScalingTag"},
     },
 ]
 
@@ -155,7 +166,7 @@ class Service:
             self._reach(s["value"]["shape"], acc)
 
     def cs_name(self, shape):
-        return self.input_shapes.get(shape) or self.output_shapes.get(shape) or shape
+        return self.input_shapes.get(shape) or self.output_shapes.get(shape) or self.cfg.get("renames", {}).get(shape, shape)
 
     def prop_name(self, struct, member):
         return member + "Value" if member == self.cs_name(struct) else member
@@ -206,6 +217,13 @@ class Service:
                 out.append(d)
                 out.append(f"    public {self.cs_type(mm['shape'])}? {self.prop_name(name, m)} {{ get; set; }}\n")
             out.append("}\n")
+        # operations without an output shape still return a (empty) response object
+        for op in self.ops:
+            if "output" not in op:
+                cls = op["name"] + "Response"
+                out.append("\n")
+                out.append(f"/// <summary>The (empty) response of {op['name']}.</summary>\n")
+                out.append(f"public sealed partial class {cls} : AmazonWebServiceResponse\n{{\n}}\n")
         # enum value constants
         enums = sorted({self.shapes[m["shape"]] and m["shape"]
                         for n in self.structs for m in self.shapes[n]["members"].values()

@@ -38,6 +38,11 @@ public sealed class AotSmokeTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Contains("ok CreateTargetGroup", stdout, StringComparison.Ordinal);
         Assert.Contains("ok typed error", stdout, StringComparison.Ordinal);
         Assert.Contains("calls ELBv2:DescribeLoadBalancers=2", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok EC2 FindSubnets", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok EC2 typed error", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok SQS FIFO round trip", stdout, StringComparison.Ordinal);
+        Assert.Contains("calls EC2:DescribeSubnets=2", stdout, StringComparison.Ordinal);
+        Assert.Contains("calls SQS:SendMessageBatch=2", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", stdout, StringComparison.Ordinal);
     }
 }

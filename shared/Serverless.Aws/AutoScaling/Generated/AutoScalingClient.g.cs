@@ -20,6 +20,15 @@ public partial interface IAutoScalingClient
 
     /// <summary>Gets information about the lifecycle hooks for the specified Auto Scaling group.</summary>
     Task<DescribeLifecycleHooksResponse> DescribeLifecycleHooksAsync(DescribeLifecycleHooksRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a launch configuration.</summary>
+    Task<CreateLaunchConfigurationResponse> CreateLaunchConfigurationAsync(CreateLaunchConfigurationRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>We strongly recommend using a launch template when calling this operation to ensure full functionality for Amazon EC2 Auto Scaling and Amazon EC2.</summary>
+    Task<CreateAutoScalingGroupResponse> CreateAutoScalingGroupAsync(CreateAutoScalingGroupRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates or updates a lifecycle hook for the specified Auto Scaling group.</summary>
+    Task<PutLifecycleHookResponse> PutLifecycleHookAsync(PutLifecycleHookRequest request, CancellationToken cancellationToken = default);
 }
 
 public sealed partial class AutoScalingClient : IAutoScalingClient
@@ -43,4 +52,16 @@ public sealed partial class AutoScalingClient : IAutoScalingClient
     /// <inheritdoc />
     public Task<DescribeLifecycleHooksResponse> DescribeLifecycleHooksAsync(DescribeLifecycleHooksRequest request, CancellationToken cancellationToken = default) =>
         InvokeQueryAsync(request, AutoScalingOperations.DescribeLifecycleHooks, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CreateLaunchConfigurationResponse> CreateLaunchConfigurationAsync(CreateLaunchConfigurationRequest request, CancellationToken cancellationToken = default) =>
+        InvokeQueryAsync(request, AutoScalingOperations.CreateLaunchConfiguration, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CreateAutoScalingGroupResponse> CreateAutoScalingGroupAsync(CreateAutoScalingGroupRequest request, CancellationToken cancellationToken = default) =>
+        InvokeQueryAsync(request, AutoScalingOperations.CreateAutoScalingGroup, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<PutLifecycleHookResponse> PutLifecycleHookAsync(PutLifecycleHookRequest request, CancellationToken cancellationToken = default) =>
+        InvokeQueryAsync(request, AutoScalingOperations.PutLifecycleHook, cancellationToken);
 }

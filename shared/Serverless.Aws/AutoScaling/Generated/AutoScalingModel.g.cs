@@ -7,6 +7,96 @@ using Amazon.Runtime;
 
 namespace Serverless.Aws.AutoScaling.Model;
 
+/// <summary>Specifies the minimum and maximum for the AcceleratorCount object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class AcceleratorCountRequest
+{
+    /// <summary>The minimum value.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The maximum value.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the AcceleratorTotalMemoryMiB object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class AcceleratorTotalMemoryMiBRequest
+{
+    /// <summary>The memory minimum in MiB.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The memory maximum in MiB.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>Describes an Availability Zone distribution.</summary>
+public sealed partial class AvailabilityZoneDistribution
+{
+    /// <summary>If launches fail in an Availability Zone, the following strategies are available. Values: see <see cref="CapacityDistributionStrategyValues"/>.</summary>
+    public string? CapacityDistributionStrategy { get; set; }
+}
+
+/// <summary>Describes an Availability Zone impairment policy.</summary>
+public sealed partial class AvailabilityZoneImpairmentPolicy
+{
+    /// <summary>If true , enable zonal shift for your Auto Scaling group.</summary>
+    public bool? ZonalShiftEnabled { get; set; }
+
+    /// <summary>Specifies the health check behavior for the impaired Availability Zone in an active zonal shift. Values: see <see cref="ImpairedZoneHealthCheckBehaviorValues"/>.</summary>
+    public string? ImpairedZoneHealthCheckBehavior { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the BaselineEbsBandwidthMbps object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class BaselineEbsBandwidthMbpsRequest
+{
+    /// <summary>The minimum value in Mbps.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The maximum value in Mbps.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>The baseline performance to consider, using an instance family as a baseline reference.</summary>
+public sealed partial class BaselinePerformanceFactorsRequest
+{
+    /// <summary>The CPU performance to consider, using an instance family as the baseline reference.</summary>
+    public CpuPerformanceFactorRequest? Cpu { get; set; }
+}
+
+/// <summary>Describes a block device mapping.</summary>
+public sealed partial class BlockDeviceMapping
+{
+    /// <summary>The name of the instance store volume (virtual device) to attach to an instance at launch.</summary>
+    public string? VirtualName { get; set; }
+
+    /// <summary>The device name assigned to the volume (for example, /dev/sdh or xvdh ). Required.</summary>
+    public string? DeviceName { get; set; }
+
+    /// <summary>Information to attach an EBS volume to an instance at launch.</summary>
+    public Ebs? Ebs { get; set; }
+
+    /// <summary>Setting this value to true prevents a volume that is included in the block device mapping of the AMI from being mapped to the specified device name at launch.</summary>
+    public bool? NoDevice { get; set; }
+}
+
+/// <summary>Describes the Capacity Reservation preference and targeting options.</summary>
+public sealed partial class CapacityReservationSpecification
+{
+    /// <summary>The capacity reservation preference. Values: see <see cref="CapacityReservationPreferenceValues"/>.</summary>
+    public string? CapacityReservationPreference { get; set; }
+
+    /// <summary>Describes a target Capacity Reservation or Capacity Reservation resource group.</summary>
+    public CapacityReservationTarget? CapacityReservationTarget { get; set; }
+}
+
+/// <summary>The target for the Capacity Reservation.</summary>
+public sealed partial class CapacityReservationTarget
+{
+    /// <summary>The Capacity Reservation IDs to launch instances into.</summary>
+    public List<string>? CapacityReservationIds { get; set; }
+
+    /// <summary>The resource group ARNs of the Capacity Reservation to launch instances into.</summary>
+    public List<string>? CapacityReservationResourceGroupArns { get; set; }
+}
+
 /// <summary>The CompleteLifecycleActionResponse shape.</summary>
 public sealed partial class CompleteLifecycleActionResponse : AmazonWebServiceResponse
 {
@@ -31,6 +121,183 @@ public sealed partial class CompleteLifecycleActionRequest : AmazonWebServiceReq
     public string? InstanceId { get; set; }
 }
 
+/// <summary>The CPU performance to consider, using an instance family as the baseline reference.</summary>
+public sealed partial class CpuPerformanceFactorRequest
+{
+    /// <summary>Specify an instance family to use as the baseline reference for CPU performance.</summary>
+    public List<PerformanceFactorReferenceRequest>? References { get; set; }
+}
+
+/// <summary>The CreateAutoScalingGroupRequest shape.</summary>
+public sealed partial class CreateAutoScalingGroupRequest : AmazonWebServiceRequest
+{
+    /// <summary>The name of the Auto Scaling group. Required.</summary>
+    public string? AutoScalingGroupName { get; set; }
+
+    /// <summary>The name of the launch configuration to use to launch instances.</summary>
+    public string? LaunchConfigurationName { get; set; }
+
+    /// <summary>Information used to specify the launch template and version to use to launch instances.</summary>
+    public LaunchTemplateSpecification? LaunchTemplate { get; set; }
+
+    /// <summary>The mixed instances policy.</summary>
+    public MixedInstancesPolicy? MixedInstancesPolicy { get; set; }
+
+    /// <summary>The ID of the instance used to base the launch configuration on.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>The minimum size of the group. Required.</summary>
+    public int? MinSize { get; set; }
+
+    /// <summary>The maximum size of the group. Required.</summary>
+    public int? MaxSize { get; set; }
+
+    /// <summary>The desired capacity is the initial capacity of the Auto Scaling group at the time of its creation and the capacity it attempts to maintain.</summary>
+    public int? DesiredCapacity { get; set; }
+
+    /// <summary>Only needed if you use simple scaling policies.</summary>
+    public int? DefaultCooldown { get; set; }
+
+    /// <summary>A list of Availability Zones where instances in the Auto Scaling group can be created.</summary>
+    public List<string>? AvailabilityZones { get; set; }
+
+    /// <summary>A list of Availability Zone IDs where the Auto Scaling group can launch instances.</summary>
+    public List<string>? AvailabilityZoneIds { get; set; }
+
+    /// <summary>A list of Classic Load Balancers associated with this Auto Scaling group.</summary>
+    public List<string>? LoadBalancerNames { get; set; }
+
+    /// <summary>The Amazon Resource Names (ARN) of the Elastic Load Balancing target groups to associate with the Auto Scaling group.</summary>
+    public List<string>? TargetGroupARNs { get; set; }
+
+    /// <summary>A comma-separated value string of one or more health check types.</summary>
+    public string? HealthCheckType { get; set; }
+
+    /// <summary>The amount of time, in seconds, that Amazon EC2 Auto Scaling waits before checking the health status of an EC2 instance that has come into service and marking it unhealthy due to a failed health check.</summary>
+    public int? HealthCheckGracePeriod { get; set; }
+
+    /// <summary>The name of the placement group into which to launch your instances.</summary>
+    public string? PlacementGroup { get; set; }
+
+    /// <summary>A comma-separated list of subnet IDs for a virtual private cloud (VPC) where instances in the Auto Scaling group can be created.</summary>
+    public string? VPCZoneIdentifier { get; set; }
+
+    /// <summary>A policy or a list of policies that are used to select the instance to terminate.</summary>
+    public List<string>? TerminationPolicies { get; set; }
+
+    /// <summary>Indicates whether newly launched instances are protected from termination by Amazon EC2 Auto Scaling when scaling in.</summary>
+    public bool? NewInstancesProtectedFromScaleIn { get; set; }
+
+    /// <summary>Indicates whether Capacity Rebalancing is enabled.</summary>
+    public bool? CapacityRebalance { get; set; }
+
+    /// <summary>One or more lifecycle hooks to add to the Auto Scaling group before instances are launched.</summary>
+    public List<LifecycleHookSpecification>? LifecycleHookSpecificationList { get; set; }
+
+    /// <summary>The deletion protection setting for the Auto Scaling group. Values: see <see cref="DeletionProtectionValues"/>.</summary>
+    public string? DeletionProtection { get; set; }
+
+    /// <summary>One or more tags.</summary>
+    public List<AutoScalingTag>? Tags { get; set; }
+
+    /// <summary>The Amazon Resource Name (ARN) of the service-linked role that the Auto Scaling group uses to call other Amazon Web Services service on your behalf.</summary>
+    public string? ServiceLinkedRoleARN { get; set; }
+
+    /// <summary>The maximum amount of time, in seconds, that an instance can be in service.</summary>
+    public int? MaxInstanceLifetime { get; set; }
+
+    /// <summary>Reserved.</summary>
+    public string? Context { get; set; }
+
+    /// <summary>The unit of measurement for the value specified for desired capacity.</summary>
+    public string? DesiredCapacityType { get; set; }
+
+    /// <summary>The amount of time, in seconds, until a new instance is considered to have finished initializing and resource consumption to become stable after it enters the InService state.</summary>
+    public int? DefaultInstanceWarmup { get; set; }
+
+    /// <summary>The list of traffic sources to attach to this Auto Scaling group.</summary>
+    public List<TrafficSourceIdentifier>? TrafficSources { get; set; }
+
+    /// <summary>An instance maintenance policy.</summary>
+    public InstanceMaintenancePolicy? InstanceMaintenancePolicy { get; set; }
+
+    /// <summary>The instance capacity distribution across Availability Zones.</summary>
+    public AvailabilityZoneDistribution? AvailabilityZoneDistribution { get; set; }
+
+    /// <summary>The policy for Availability Zone impairment.</summary>
+    public AvailabilityZoneImpairmentPolicy? AvailabilityZoneImpairmentPolicy { get; set; }
+
+    /// <summary>If you enable zonal shift with cross-zone disabled load balancers, capacity could become imbalanced across Availability Zones.</summary>
+    public bool? SkipZonalShiftValidation { get; set; }
+
+    /// <summary>The capacity reservation specification for the Auto Scaling group.</summary>
+    public CapacityReservationSpecification? CapacityReservationSpecification { get; set; }
+
+    /// <summary>The instance lifecycle policy for the Auto Scaling group.</summary>
+    public InstanceLifecyclePolicy? InstanceLifecyclePolicy { get; set; }
+}
+
+/// <summary>The CreateLaunchConfigurationRequest shape.</summary>
+public sealed partial class CreateLaunchConfigurationRequest : AmazonWebServiceRequest
+{
+    /// <summary>The name of the launch configuration. Required.</summary>
+    public string? LaunchConfigurationName { get; set; }
+
+    /// <summary>The ID of the Amazon Machine Image (AMI) that was assigned during registration.</summary>
+    public string? ImageId { get; set; }
+
+    /// <summary>The name of the key pair.</summary>
+    public string? KeyName { get; set; }
+
+    /// <summary>A list that contains the security group IDs to assign to the instances in the Auto Scaling group.</summary>
+    public List<string>? SecurityGroups { get; set; }
+
+    /// <summary>Available for backward compatibility.</summary>
+    public string? ClassicLinkVPCId { get; set; }
+
+    /// <summary>Available for backward compatibility.</summary>
+    public List<string>? ClassicLinkVPCSecurityGroups { get; set; }
+
+    /// <summary>The user data to make available to the launched EC2 instances.</summary>
+    public string? UserData { get; set; }
+
+    /// <summary>The ID of the instance to use to create the launch configuration.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Specifies the instance type of the EC2 instance.</summary>
+    public string? InstanceType { get; set; }
+
+    /// <summary>The ID of the kernel associated with the AMI.</summary>
+    public string? KernelId { get; set; }
+
+    /// <summary>The ID of the RAM disk to select.</summary>
+    public string? RamdiskId { get; set; }
+
+    /// <summary>The block device mapping entries that define the block devices to attach to the instances at launch.</summary>
+    public List<BlockDeviceMapping>? BlockDeviceMappings { get; set; }
+
+    /// <summary>Controls whether instances in this group are launched with detailed ( true ) or basic ( false ) monitoring.</summary>
+    public InstanceMonitoring? InstanceMonitoring { get; set; }
+
+    /// <summary>The maximum hourly price to be paid for any Spot Instance launched to fulfill the request.</summary>
+    public string? SpotPrice { get; set; }
+
+    /// <summary>The name or the Amazon Resource Name (ARN) of the instance profile associated with the IAM role for the instance.</summary>
+    public string? IamInstanceProfile { get; set; }
+
+    /// <summary>Specifies whether the launch configuration is optimized for EBS I/O ( true ) or not ( false ).</summary>
+    public bool? EbsOptimized { get; set; }
+
+    /// <summary>Specifies whether to assign a public IPv4 address to the group's instances.</summary>
+    public bool? AssociatePublicIpAddress { get; set; }
+
+    /// <summary>The tenancy of the instance, either default or dedicated .</summary>
+    public string? PlacementTenancy { get; set; }
+
+    /// <summary>The metadata options for the instances.</summary>
+    public InstanceMetadataOptions? MetadataOptions { get; set; }
+}
+
 /// <summary>The DescribeLifecycleHooksResponse shape.</summary>
 public sealed partial class DescribeLifecycleHooksResponse : AmazonWebServiceResponse
 {
@@ -46,6 +313,211 @@ public sealed partial class DescribeLifecycleHooksRequest : AmazonWebServiceRequ
 
     /// <summary>The names of one or more lifecycle hooks.</summary>
     public List<string>? LifecycleHookNames { get; set; }
+}
+
+/// <summary>Describes information used to set up an Amazon EBS volume specified in a block device mapping.</summary>
+public sealed partial class Ebs
+{
+    /// <summary>The snapshot ID of the volume to use.</summary>
+    public string? SnapshotId { get; set; }
+
+    /// <summary>The volume size, in GiBs.</summary>
+    public int? VolumeSize { get; set; }
+
+    /// <summary>The volume type.</summary>
+    public string? VolumeType { get; set; }
+
+    /// <summary>Indicates whether the volume is deleted on instance termination.</summary>
+    public bool? DeleteOnTermination { get; set; }
+
+    /// <summary>The number of input/output (I/O) operations per second (IOPS) to provision for the volume.</summary>
+    public int? Iops { get; set; }
+
+    /// <summary>Specifies whether the volume should be encrypted.</summary>
+    public bool? Encrypted { get; set; }
+
+    /// <summary>The throughput (MiBps) to provision for a gp3 volume.</summary>
+    public int? Throughput { get; set; }
+}
+
+/// <summary>The instance lifecycle policy for the Auto Scaling group.</summary>
+public sealed partial class InstanceLifecyclePolicy
+{
+    /// <summary>Specifies the conditions that trigger instance retention behavior.</summary>
+    public RetentionTriggers? RetentionTriggers { get; set; }
+}
+
+/// <summary>Describes an instance maintenance policy.</summary>
+public sealed partial class InstanceMaintenancePolicy
+{
+    /// <summary>Specifies the lower threshold as a percentage of the desired capacity of the Auto Scaling group.</summary>
+    public int? MinHealthyPercentage { get; set; }
+
+    /// <summary>Specifies the upper threshold as a percentage of the desired capacity of the Auto Scaling group.</summary>
+    public int? MaxHealthyPercentage { get; set; }
+}
+
+/// <summary>The metadata options for the instances.</summary>
+public sealed partial class InstanceMetadataOptions
+{
+    /// <summary>The state of token usage for your instance metadata requests. Values: see <see cref="InstanceMetadataHttpTokensStateValues"/>.</summary>
+    public string? HttpTokens { get; set; }
+
+    /// <summary>The desired HTTP PUT response hop limit for instance metadata requests.</summary>
+    public int? HttpPutResponseHopLimit { get; set; }
+
+    /// <summary>This parameter enables or disables the HTTP metadata endpoint on your instances. Values: see <see cref="InstanceMetadataEndpointStateValues"/>.</summary>
+    public string? HttpEndpoint { get; set; }
+}
+
+/// <summary>Describes whether detailed monitoring is enabled for the Auto Scaling instances.</summary>
+public sealed partial class InstanceMonitoring
+{
+    /// <summary>If true , detailed monitoring is enabled.</summary>
+    public bool? Enabled { get; set; }
+}
+
+/// <summary>The attributes for the instance types for a mixed instances policy.</summary>
+public sealed partial class InstanceRequirements
+{
+    /// <summary>The minimum and maximum number of vCPUs for an instance type. Required.</summary>
+    public VCpuCountRequest? VCpuCount { get; set; }
+
+    /// <summary>The minimum and maximum instance memory size for an instance type, in MiB. Required.</summary>
+    public MemoryMiBRequest? MemoryMiB { get; set; }
+
+    /// <summary>Lists which specific CPU manufacturers to include.</summary>
+    public List<string>? CpuManufacturers { get; set; }
+
+    /// <summary>The minimum and maximum amount of memory per vCPU for an instance type, in GiB.</summary>
+    public MemoryGiBPerVCpuRequest? MemoryGiBPerVCpu { get; set; }
+
+    /// <summary>The instance types to exclude.</summary>
+    public List<string>? ExcludedInstanceTypes { get; set; }
+
+    /// <summary>Indicates whether current or previous generation instance types are included.</summary>
+    public List<string>? InstanceGenerations { get; set; }
+
+    /// <summary>[Price protection] The price protection threshold for Spot Instances, as a percentage higher than an identified Spot price.</summary>
+    public int? SpotMaxPricePercentageOverLowestPrice { get; set; }
+
+    /// <summary>[Price protection] The price protection threshold for Spot Instances, as a percentage of an identified On-Demand price.</summary>
+    public int? MaxSpotPriceAsPercentageOfOptimalOnDemandPrice { get; set; }
+
+    /// <summary>[Price protection] The price protection threshold for On-Demand Instances, as a percentage higher than an identified On-Demand price.</summary>
+    public int? OnDemandMaxPricePercentageOverLowestPrice { get; set; }
+
+    /// <summary>Indicates whether bare metal instance types are included, excluded, or required. Values: see <see cref="BareMetalValues"/>.</summary>
+    public string? BareMetal { get; set; }
+
+    /// <summary>Indicates whether burstable performance instance types are included, excluded, or required. Values: see <see cref="BurstablePerformanceValues"/>.</summary>
+    public string? BurstablePerformance { get; set; }
+
+    /// <summary>Indicates whether instance types must provide On-Demand Instance hibernation support.</summary>
+    public bool? RequireHibernateSupport { get; set; }
+
+    /// <summary>The minimum and maximum number of network interfaces for an instance type.</summary>
+    public NetworkInterfaceCountRequest? NetworkInterfaceCount { get; set; }
+
+    /// <summary>Indicates whether instance types with instance store volumes are included, excluded, or required. Values: see <see cref="LocalStorageValues"/>.</summary>
+    public string? LocalStorage { get; set; }
+
+    /// <summary>Indicates the type of local storage that is required.</summary>
+    public List<string>? LocalStorageTypes { get; set; }
+
+    /// <summary>The minimum and maximum total local storage size for an instance type, in GB.</summary>
+    public TotalLocalStorageGBRequest? TotalLocalStorageGB { get; set; }
+
+    /// <summary>The minimum and maximum baseline bandwidth performance for an instance type, in Mbps.</summary>
+    public BaselineEbsBandwidthMbpsRequest? BaselineEbsBandwidthMbps { get; set; }
+
+    /// <summary>Lists the accelerator types that must be on an instance type.</summary>
+    public List<string>? AcceleratorTypes { get; set; }
+
+    /// <summary>The minimum and maximum number of accelerators (GPUs, FPGAs, or Amazon Web Services Inferentia chips) for an instance type.</summary>
+    public AcceleratorCountRequest? AcceleratorCount { get; set; }
+
+    /// <summary>Indicates whether instance types must have accelerators by specific manufacturers.</summary>
+    public List<string>? AcceleratorManufacturers { get; set; }
+
+    /// <summary>Lists the accelerators that must be on an instance type.</summary>
+    public List<string>? AcceleratorNames { get; set; }
+
+    /// <summary>The minimum and maximum total memory size for the accelerators on an instance type, in MiB.</summary>
+    public AcceleratorTotalMemoryMiBRequest? AcceleratorTotalMemoryMiB { get; set; }
+
+    /// <summary>The minimum and maximum amount of network bandwidth, in gigabits per second (Gbps).</summary>
+    public NetworkBandwidthGbpsRequest? NetworkBandwidthGbps { get; set; }
+
+    /// <summary>The instance types to apply your specified attributes against.</summary>
+    public List<string>? AllowedInstanceTypes { get; set; }
+
+    /// <summary>The baseline performance factors for the instance requirements.</summary>
+    public BaselinePerformanceFactorsRequest? BaselinePerformanceFactors { get; set; }
+}
+
+/// <summary>Use this structure to specify the distribution of On-Demand Instances and Spot Instances and the allocation strategies used to fulfill On-Demand and Spot capacities for a mixed instances policy.</summary>
+public sealed partial class InstancesDistribution
+{
+    /// <summary>The allocation strategy to apply to your On-Demand Instances when they are launched.</summary>
+    public string? OnDemandAllocationStrategy { get; set; }
+
+    /// <summary>The minimum amount of the Auto Scaling group's capacity that must be fulfilled by On-Demand Instances.</summary>
+    public int? OnDemandBaseCapacity { get; set; }
+
+    /// <summary>Controls the percentages of On-Demand Instances and Spot Instances for your additional capacity beyond OnDemandBaseCapacity .</summary>
+    public int? OnDemandPercentageAboveBaseCapacity { get; set; }
+
+    /// <summary>The allocation strategy to apply to your Spot Instances when they are launched.</summary>
+    public string? SpotAllocationStrategy { get; set; }
+
+    /// <summary>The number of Spot Instance pools across which to allocate your Spot Instances.</summary>
+    public int? SpotInstancePools { get; set; }
+
+    /// <summary>The maximum price per unit hour that you are willing to pay for a Spot Instance.</summary>
+    public string? SpotMaxPrice { get; set; }
+}
+
+/// <summary>Use this structure to specify the launch templates and instance types (overrides) for a mixed instances policy.</summary>
+public sealed partial class LaunchTemplate
+{
+    /// <summary>The launch template.</summary>
+    public LaunchTemplateSpecification? LaunchTemplateSpecification { get; set; }
+
+    /// <summary>Any properties that you specify override the same properties in the launch template.</summary>
+    public List<LaunchTemplateOverrides>? Overrides { get; set; }
+}
+
+/// <summary>Use this structure to let Amazon EC2 Auto Scaling do the following when the Auto Scaling group has a mixed instances policy: Override the instance type that is specified in the launch template.</summary>
+public sealed partial class LaunchTemplateOverrides
+{
+    /// <summary>The instance type, such as m3.xlarge .</summary>
+    public string? InstanceType { get; set; }
+
+    /// <summary>If you provide a list of instance types to use, you can specify the number of capacity units provided by each instance type in terms of virtual CPUs, memory, storage, throughput, or other relative performance characteristic.</summary>
+    public string? WeightedCapacity { get; set; }
+
+    /// <summary>Provides a launch template for the specified instance type or set of instance requirements.</summary>
+    public LaunchTemplateSpecification? LaunchTemplateSpecification { get; set; }
+
+    /// <summary>The instance requirements.</summary>
+    public InstanceRequirements? InstanceRequirements { get; set; }
+
+    /// <summary>The ID of the Amazon Machine Image (AMI) to use for instances launched with this override.</summary>
+    public string? ImageId { get; set; }
+}
+
+/// <summary>Describes the launch template and the version of the launch template that Amazon EC2 Auto Scaling uses to launch Amazon EC2 instances.</summary>
+public sealed partial class LaunchTemplateSpecification
+{
+    /// <summary>The ID of the launch template.</summary>
+    public string? LaunchTemplateId { get; set; }
+
+    /// <summary>The name of the launch template.</summary>
+    public string? LaunchTemplateName { get; set; }
+
+    /// <summary>The version number, $Latest , or $Default .</summary>
+    public string? Version { get; set; }
 }
 
 /// <summary>Describes a lifecycle hook.</summary>
@@ -79,6 +551,121 @@ public sealed partial class LifecycleHook
     public string? DefaultResult { get; set; }
 }
 
+/// <summary>Describes information used to specify a lifecycle hook for an Auto Scaling group.</summary>
+public sealed partial class LifecycleHookSpecification
+{
+    /// <summary>The name of the lifecycle hook. Required.</summary>
+    public string? LifecycleHookName { get; set; }
+
+    /// <summary>The lifecycle transition. Required.</summary>
+    public string? LifecycleTransition { get; set; }
+
+    /// <summary>Additional information that you want to include any time Amazon EC2 Auto Scaling sends a message to the notification target.</summary>
+    public string? NotificationMetadata { get; set; }
+
+    /// <summary>The maximum time, in seconds, that can elapse before the lifecycle hook times out.</summary>
+    public int? HeartbeatTimeout { get; set; }
+
+    /// <summary>The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs.</summary>
+    public string? DefaultResult { get; set; }
+
+    /// <summary>The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling sends notifications to when an instance is in a wait state for the lifecycle hook.</summary>
+    public string? NotificationTargetARN { get; set; }
+
+    /// <summary>The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target.</summary>
+    public string? RoleARN { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the MemoryGiBPerVCpu object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class MemoryGiBPerVCpuRequest
+{
+    /// <summary>The memory minimum in GiB.</summary>
+    public double? Min { get; set; }
+
+    /// <summary>The memory maximum in GiB.</summary>
+    public double? Max { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the MemoryMiB object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class MemoryMiBRequest
+{
+    /// <summary>The memory minimum in MiB. Required.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The memory maximum in MiB.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>Use this structure to launch multiple instance types and On-Demand Instances and Spot Instances within a single Auto Scaling group.</summary>
+public sealed partial class MixedInstancesPolicy
+{
+    /// <summary>One or more launch templates and the instance types (overrides) that are used to launch EC2 instances to fulfill On-Demand and Spot capacities.</summary>
+    public LaunchTemplate? LaunchTemplate { get; set; }
+
+    /// <summary>The instances distribution.</summary>
+    public InstancesDistribution? InstancesDistribution { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the NetworkBandwidthGbps object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class NetworkBandwidthGbpsRequest
+{
+    /// <summary>The minimum amount of network bandwidth, in gigabits per second (Gbps).</summary>
+    public double? Min { get; set; }
+
+    /// <summary>The maximum amount of network bandwidth, in gigabits per second (Gbps).</summary>
+    public double? Max { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the NetworkInterfaceCount object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class NetworkInterfaceCountRequest
+{
+    /// <summary>The minimum number of network interfaces.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The maximum number of network interfaces.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>Specify an instance family to use as the baseline reference for CPU performance.</summary>
+public sealed partial class PerformanceFactorReferenceRequest
+{
+    /// <summary>The instance family to use as a baseline reference.</summary>
+    public string? InstanceFamily { get; set; }
+}
+
+/// <summary>The PutLifecycleHookResponse shape.</summary>
+public sealed partial class PutLifecycleHookResponse : AmazonWebServiceResponse
+{
+}
+
+/// <summary>The PutLifecycleHookRequest shape.</summary>
+public sealed partial class PutLifecycleHookRequest : AmazonWebServiceRequest
+{
+    /// <summary>The name of the lifecycle hook. Required.</summary>
+    public string? LifecycleHookName { get; set; }
+
+    /// <summary>The name of the Auto Scaling group. Required.</summary>
+    public string? AutoScalingGroupName { get; set; }
+
+    /// <summary>The lifecycle transition.</summary>
+    public string? LifecycleTransition { get; set; }
+
+    /// <summary>The ARN of the IAM role that allows the Auto Scaling group to publish to the specified notification target.</summary>
+    public string? RoleARN { get; set; }
+
+    /// <summary>The Amazon Resource Name (ARN) of the notification target that Amazon EC2 Auto Scaling uses to notify you when an instance is in a wait state for the lifecycle hook.</summary>
+    public string? NotificationTargetARN { get; set; }
+
+    /// <summary>Additional information that you want to include any time Amazon EC2 Auto Scaling sends a message to the notification target.</summary>
+    public string? NotificationMetadata { get; set; }
+
+    /// <summary>The maximum time, in seconds, that can elapse before the lifecycle hook times out.</summary>
+    public int? HeartbeatTimeout { get; set; }
+
+    /// <summary>The action the Auto Scaling group takes when the lifecycle hook timeout elapses or if an unexpected failure occurs.</summary>
+    public string? DefaultResult { get; set; }
+}
+
 /// <summary>The RecordLifecycleActionHeartbeatResponse shape.</summary>
 public sealed partial class RecordLifecycleActionHeartbeatResponse : AmazonWebServiceResponse
 {
@@ -98,4 +685,172 @@ public sealed partial class RecordLifecycleActionHeartbeatRequest : AmazonWebSer
 
     /// <summary>The ID of the instance.</summary>
     public string? InstanceId { get; set; }
+}
+
+/// <summary>Defines the specific triggers that cause instances to be retained in a Retained state rather than terminated.</summary>
+public sealed partial class RetentionTriggers
+{
+    /// <summary>Specifies the action when a termination lifecycle hook is abandoned due to failure, timeout, or explicit abandonment (calling CompleteLifecycleAction). Values: see <see cref="RetentionActionValues"/>.</summary>
+    public string? TerminateHookAbandon { get; set; }
+}
+
+/// <summary>Describes a tag for an Auto Scaling group.</summary>
+public sealed partial class AutoScalingTag
+{
+    /// <summary>The name of the Auto Scaling group.</summary>
+    public string? ResourceId { get; set; }
+
+    /// <summary>The type of resource.</summary>
+    public string? ResourceType { get; set; }
+
+    /// <summary>The tag key. Required.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>The tag value.</summary>
+    public string? Value { get; set; }
+
+    /// <summary>Determines whether the tag is added to new instances as they are launched in the group.</summary>
+    public bool? PropagateAtLaunch { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the TotalLocalStorageGB object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class TotalLocalStorageGBRequest
+{
+    /// <summary>The storage minimum in GB.</summary>
+    public double? Min { get; set; }
+
+    /// <summary>The storage maximum in GB.</summary>
+    public double? Max { get; set; }
+}
+
+/// <summary>Identifying information for a traffic source.</summary>
+public sealed partial class TrafficSourceIdentifier
+{
+    /// <summary>Identifies the traffic source. Required.</summary>
+    public string? Identifier { get; set; }
+
+    /// <summary>Provides additional context for the value of Identifier .</summary>
+    public string? Type { get; set; }
+}
+
+/// <summary>Specifies the minimum and maximum for the VCpuCount object when you specify InstanceRequirements for an Auto Scaling group.</summary>
+public sealed partial class VCpuCountRequest
+{
+    /// <summary>The minimum number of vCPUs. Required.</summary>
+    public int? Min { get; set; }
+
+    /// <summary>The maximum number of vCPUs.</summary>
+    public int? Max { get; set; }
+}
+
+/// <summary>The (empty) response of CreateLaunchConfiguration.</summary>
+public sealed partial class CreateLaunchConfigurationResponse : AmazonWebServiceResponse
+{
+}
+
+/// <summary>The (empty) response of CreateAutoScalingGroup.</summary>
+public sealed partial class CreateAutoScalingGroupResponse : AmazonWebServiceResponse
+{
+}
+
+/// <summary>The values AWS documents for <c>BareMetal</c> (the field is a string: AWS may add values).</summary>
+public static class BareMetalValues
+{
+    /// <summary><c>included</c></summary>
+    public const string Included = "included";
+    /// <summary><c>excluded</c></summary>
+    public const string Excluded = "excluded";
+    /// <summary><c>required</c></summary>
+    public const string Required = "required";
+}
+
+/// <summary>The values AWS documents for <c>BurstablePerformance</c> (the field is a string: AWS may add values).</summary>
+public static class BurstablePerformanceValues
+{
+    /// <summary><c>included</c></summary>
+    public const string Included = "included";
+    /// <summary><c>excluded</c></summary>
+    public const string Excluded = "excluded";
+    /// <summary><c>required</c></summary>
+    public const string Required = "required";
+}
+
+/// <summary>The values AWS documents for <c>CapacityDistributionStrategy</c> (the field is a string: AWS may add values).</summary>
+public static class CapacityDistributionStrategyValues
+{
+    /// <summary><c>balanced-only</c></summary>
+    public const string BalancedOnly = "balanced-only";
+    /// <summary><c>balanced-best-effort</c></summary>
+    public const string BalancedBestEffort = "balanced-best-effort";
+}
+
+/// <summary>The values AWS documents for <c>CapacityReservationPreference</c> (the field is a string: AWS may add values).</summary>
+public static class CapacityReservationPreferenceValues
+{
+    /// <summary><c>capacity-reservations-only</c></summary>
+    public const string CapacityReservationsOnly = "capacity-reservations-only";
+    /// <summary><c>capacity-reservations-first</c></summary>
+    public const string CapacityReservationsFirst = "capacity-reservations-first";
+    /// <summary><c>none</c></summary>
+    public const string None = "none";
+    /// <summary><c>default</c></summary>
+    public const string Default = "default";
+}
+
+/// <summary>The values AWS documents for <c>DeletionProtection</c> (the field is a string: AWS may add values).</summary>
+public static class DeletionProtectionValues
+{
+    /// <summary><c>none</c></summary>
+    public const string None = "none";
+    /// <summary><c>prevent-force-deletion</c></summary>
+    public const string PreventForceDeletion = "prevent-force-deletion";
+    /// <summary><c>prevent-all-deletion</c></summary>
+    public const string PreventAllDeletion = "prevent-all-deletion";
+}
+
+/// <summary>The values AWS documents for <c>ImpairedZoneHealthCheckBehavior</c> (the field is a string: AWS may add values).</summary>
+public static class ImpairedZoneHealthCheckBehaviorValues
+{
+    /// <summary><c>ReplaceUnhealthy</c></summary>
+    public const string ReplaceUnhealthy = "ReplaceUnhealthy";
+    /// <summary><c>IgnoreUnhealthy</c></summary>
+    public const string IgnoreUnhealthy = "IgnoreUnhealthy";
+}
+
+/// <summary>The values AWS documents for <c>InstanceMetadataEndpointState</c> (the field is a string: AWS may add values).</summary>
+public static class InstanceMetadataEndpointStateValues
+{
+    /// <summary><c>disabled</c></summary>
+    public const string Disabled = "disabled";
+    /// <summary><c>enabled</c></summary>
+    public const string Enabled = "enabled";
+}
+
+/// <summary>The values AWS documents for <c>InstanceMetadataHttpTokensState</c> (the field is a string: AWS may add values).</summary>
+public static class InstanceMetadataHttpTokensStateValues
+{
+    /// <summary><c>optional</c></summary>
+    public const string Optional = "optional";
+    /// <summary><c>required</c></summary>
+    public const string Required = "required";
+}
+
+/// <summary>The values AWS documents for <c>LocalStorage</c> (the field is a string: AWS may add values).</summary>
+public static class LocalStorageValues
+{
+    /// <summary><c>included</c></summary>
+    public const string Included = "included";
+    /// <summary><c>excluded</c></summary>
+    public const string Excluded = "excluded";
+    /// <summary><c>required</c></summary>
+    public const string Required = "required";
+}
+
+/// <summary>The values AWS documents for <c>RetentionAction</c> (the field is a string: AWS may add values).</summary>
+public static class RetentionActionValues
+{
+    /// <summary><c>retain</c></summary>
+    public const string Retain = "retain";
+    /// <summary><c>terminate</c></summary>
+    public const string Terminate = "terminate";
 }

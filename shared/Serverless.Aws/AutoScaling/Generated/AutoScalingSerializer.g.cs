@@ -12,6 +12,60 @@ namespace Serverless.Aws.AutoScaling;
 /// <summary>Query-protocol writers and XML readers for every shape the operations use.</summary>
 internal static class AutoScalingSerializer
 {
+    internal static void WriteAcceleratorCountRequest(QueryParameters p, string prefix, AcceleratorCountRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteAcceleratorTotalMemoryMiBRequest(QueryParameters p, string prefix, AcceleratorTotalMemoryMiBRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteAvailabilityZoneDistribution(QueryParameters p, string prefix, AvailabilityZoneDistribution v)
+    {
+        if (v.CapacityDistributionStrategy is not null) p.Add(prefix + "CapacityDistributionStrategy", v.CapacityDistributionStrategy);
+    }
+
+    internal static void WriteAvailabilityZoneImpairmentPolicy(QueryParameters p, string prefix, AvailabilityZoneImpairmentPolicy v)
+    {
+        if (v.ZonalShiftEnabled is not null) p.Add(prefix + "ZonalShiftEnabled", v.ZonalShiftEnabled.Value);
+        if (v.ImpairedZoneHealthCheckBehavior is not null) p.Add(prefix + "ImpairedZoneHealthCheckBehavior", v.ImpairedZoneHealthCheckBehavior);
+    }
+
+    internal static void WriteBaselineEbsBandwidthMbpsRequest(QueryParameters p, string prefix, BaselineEbsBandwidthMbpsRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteBaselinePerformanceFactorsRequest(QueryParameters p, string prefix, BaselinePerformanceFactorsRequest v)
+    {
+        if (v.Cpu is not null) WriteCpuPerformanceFactorRequest(p, prefix + "Cpu" + ".", v.Cpu);
+    }
+
+    internal static void WriteBlockDeviceMapping(QueryParameters p, string prefix, BlockDeviceMapping v)
+    {
+        if (v.VirtualName is not null) p.Add(prefix + "VirtualName", v.VirtualName);
+        if (v.DeviceName is not null) p.Add(prefix + "DeviceName", v.DeviceName);
+        if (v.Ebs is not null) WriteEbs(p, prefix + "Ebs" + ".", v.Ebs);
+        if (v.NoDevice is not null) p.Add(prefix + "NoDevice", v.NoDevice.Value);
+    }
+
+    internal static void WriteCapacityReservationSpecification(QueryParameters p, string prefix, CapacityReservationSpecification v)
+    {
+        if (v.CapacityReservationPreference is not null) p.Add(prefix + "CapacityReservationPreference", v.CapacityReservationPreference);
+        if (v.CapacityReservationTarget is not null) WriteCapacityReservationTarget(p, prefix + "CapacityReservationTarget" + ".", v.CapacityReservationTarget);
+    }
+
+    internal static void WriteCapacityReservationTarget(QueryParameters p, string prefix, CapacityReservationTarget v)
+    {
+        if (v.CapacityReservationIds is not null) p.AddList(prefix + "CapacityReservationIds", v.CapacityReservationIds);
+        if (v.CapacityReservationResourceGroupArns is not null) p.AddList(prefix + "CapacityReservationResourceGroupArns", v.CapacityReservationResourceGroupArns);
+    }
+
     internal static void ReadCompleteLifecycleActionResponse(XElement e, CompleteLifecycleActionResponse v)
     {
         _ = e;
@@ -25,6 +79,73 @@ internal static class AutoScalingSerializer
         if (v.LifecycleActionToken is not null) p.Add("LifecycleActionToken", v.LifecycleActionToken);
         if (v.LifecycleActionResult is not null) p.Add("LifecycleActionResult", v.LifecycleActionResult);
         if (v.InstanceId is not null) p.Add("InstanceId", v.InstanceId);
+    }
+
+    internal static void WriteCpuPerformanceFactorRequest(QueryParameters p, string prefix, CpuPerformanceFactorRequest v)
+    {
+        if (v.References is not null) p.AddList(prefix + "References", v.References, WritePerformanceFactorReferenceRequest);
+    }
+
+    internal static void WriteCreateAutoScalingGroupRequest(QueryParameters p, CreateAutoScalingGroupRequest v)
+    {
+        if (v.AutoScalingGroupName is not null) p.Add("AutoScalingGroupName", v.AutoScalingGroupName);
+        if (v.LaunchConfigurationName is not null) p.Add("LaunchConfigurationName", v.LaunchConfigurationName);
+        if (v.LaunchTemplate is not null) WriteLaunchTemplateSpecification(p, "LaunchTemplate" + ".", v.LaunchTemplate);
+        if (v.MixedInstancesPolicy is not null) WriteMixedInstancesPolicy(p, "MixedInstancesPolicy" + ".", v.MixedInstancesPolicy);
+        if (v.InstanceId is not null) p.Add("InstanceId", v.InstanceId);
+        if (v.MinSize is not null) p.Add("MinSize", v.MinSize.Value);
+        if (v.MaxSize is not null) p.Add("MaxSize", v.MaxSize.Value);
+        if (v.DesiredCapacity is not null) p.Add("DesiredCapacity", v.DesiredCapacity.Value);
+        if (v.DefaultCooldown is not null) p.Add("DefaultCooldown", v.DefaultCooldown.Value);
+        if (v.AvailabilityZones is not null) p.AddList("AvailabilityZones", v.AvailabilityZones);
+        if (v.AvailabilityZoneIds is not null) p.AddList("AvailabilityZoneIds", v.AvailabilityZoneIds);
+        if (v.LoadBalancerNames is not null) p.AddList("LoadBalancerNames", v.LoadBalancerNames);
+        if (v.TargetGroupARNs is not null) p.AddList("TargetGroupARNs", v.TargetGroupARNs);
+        if (v.HealthCheckType is not null) p.Add("HealthCheckType", v.HealthCheckType);
+        if (v.HealthCheckGracePeriod is not null) p.Add("HealthCheckGracePeriod", v.HealthCheckGracePeriod.Value);
+        if (v.PlacementGroup is not null) p.Add("PlacementGroup", v.PlacementGroup);
+        if (v.VPCZoneIdentifier is not null) p.Add("VPCZoneIdentifier", v.VPCZoneIdentifier);
+        if (v.TerminationPolicies is not null) p.AddList("TerminationPolicies", v.TerminationPolicies);
+        if (v.NewInstancesProtectedFromScaleIn is not null) p.Add("NewInstancesProtectedFromScaleIn", v.NewInstancesProtectedFromScaleIn.Value);
+        if (v.CapacityRebalance is not null) p.Add("CapacityRebalance", v.CapacityRebalance.Value);
+        if (v.LifecycleHookSpecificationList is not null) p.AddList("LifecycleHookSpecificationList", v.LifecycleHookSpecificationList, WriteLifecycleHookSpecification);
+        if (v.DeletionProtection is not null) p.Add("DeletionProtection", v.DeletionProtection);
+        if (v.Tags is not null) p.AddList("Tags", v.Tags, WriteAutoScalingTag);
+        if (v.ServiceLinkedRoleARN is not null) p.Add("ServiceLinkedRoleARN", v.ServiceLinkedRoleARN);
+        if (v.MaxInstanceLifetime is not null) p.Add("MaxInstanceLifetime", v.MaxInstanceLifetime.Value);
+        if (v.Context is not null) p.Add("Context", v.Context);
+        if (v.DesiredCapacityType is not null) p.Add("DesiredCapacityType", v.DesiredCapacityType);
+        if (v.DefaultInstanceWarmup is not null) p.Add("DefaultInstanceWarmup", v.DefaultInstanceWarmup.Value);
+        if (v.TrafficSources is not null) p.AddList("TrafficSources", v.TrafficSources, WriteTrafficSourceIdentifier);
+        if (v.InstanceMaintenancePolicy is not null) WriteInstanceMaintenancePolicy(p, "InstanceMaintenancePolicy" + ".", v.InstanceMaintenancePolicy);
+        if (v.AvailabilityZoneDistribution is not null) WriteAvailabilityZoneDistribution(p, "AvailabilityZoneDistribution" + ".", v.AvailabilityZoneDistribution);
+        if (v.AvailabilityZoneImpairmentPolicy is not null) WriteAvailabilityZoneImpairmentPolicy(p, "AvailabilityZoneImpairmentPolicy" + ".", v.AvailabilityZoneImpairmentPolicy);
+        if (v.SkipZonalShiftValidation is not null) p.Add("SkipZonalShiftValidation", v.SkipZonalShiftValidation.Value);
+        if (v.CapacityReservationSpecification is not null) WriteCapacityReservationSpecification(p, "CapacityReservationSpecification" + ".", v.CapacityReservationSpecification);
+        if (v.InstanceLifecyclePolicy is not null) WriteInstanceLifecyclePolicy(p, "InstanceLifecyclePolicy" + ".", v.InstanceLifecyclePolicy);
+    }
+
+    internal static void WriteCreateLaunchConfigurationRequest(QueryParameters p, CreateLaunchConfigurationRequest v)
+    {
+        if (v.LaunchConfigurationName is not null) p.Add("LaunchConfigurationName", v.LaunchConfigurationName);
+        if (v.ImageId is not null) p.Add("ImageId", v.ImageId);
+        if (v.KeyName is not null) p.Add("KeyName", v.KeyName);
+        if (v.SecurityGroups is not null) p.AddList("SecurityGroups", v.SecurityGroups);
+        if (v.ClassicLinkVPCId is not null) p.Add("ClassicLinkVPCId", v.ClassicLinkVPCId);
+        if (v.ClassicLinkVPCSecurityGroups is not null) p.AddList("ClassicLinkVPCSecurityGroups", v.ClassicLinkVPCSecurityGroups);
+        if (v.UserData is not null) p.Add("UserData", v.UserData);
+        if (v.InstanceId is not null) p.Add("InstanceId", v.InstanceId);
+        if (v.InstanceType is not null) p.Add("InstanceType", v.InstanceType);
+        if (v.KernelId is not null) p.Add("KernelId", v.KernelId);
+        if (v.RamdiskId is not null) p.Add("RamdiskId", v.RamdiskId);
+        if (v.BlockDeviceMappings is not null) p.AddList("BlockDeviceMappings", v.BlockDeviceMappings, WriteBlockDeviceMapping);
+        if (v.InstanceMonitoring is not null) WriteInstanceMonitoring(p, "InstanceMonitoring" + ".", v.InstanceMonitoring);
+        if (v.SpotPrice is not null) p.Add("SpotPrice", v.SpotPrice);
+        if (v.IamInstanceProfile is not null) p.Add("IamInstanceProfile", v.IamInstanceProfile);
+        if (v.EbsOptimized is not null) p.Add("EbsOptimized", v.EbsOptimized.Value);
+        if (v.AssociatePublicIpAddress is not null) p.Add("AssociatePublicIpAddress", v.AssociatePublicIpAddress.Value);
+        if (v.PlacementTenancy is not null) p.Add("PlacementTenancy", v.PlacementTenancy);
+        if (v.MetadataOptions is not null) WriteInstanceMetadataOptions(p, "MetadataOptions" + ".", v.MetadataOptions);
     }
 
     internal static void ReadDescribeLifecycleHooksResponse(XElement e, DescribeLifecycleHooksResponse v)
@@ -44,6 +165,101 @@ internal static class AutoScalingSerializer
     {
         if (v.AutoScalingGroupName is not null) p.Add("AutoScalingGroupName", v.AutoScalingGroupName);
         if (v.LifecycleHookNames is not null) p.AddList("LifecycleHookNames", v.LifecycleHookNames);
+    }
+
+    internal static void WriteEbs(QueryParameters p, string prefix, Ebs v)
+    {
+        if (v.SnapshotId is not null) p.Add(prefix + "SnapshotId", v.SnapshotId);
+        if (v.VolumeSize is not null) p.Add(prefix + "VolumeSize", v.VolumeSize.Value);
+        if (v.VolumeType is not null) p.Add(prefix + "VolumeType", v.VolumeType);
+        if (v.DeleteOnTermination is not null) p.Add(prefix + "DeleteOnTermination", v.DeleteOnTermination.Value);
+        if (v.Iops is not null) p.Add(prefix + "Iops", v.Iops.Value);
+        if (v.Encrypted is not null) p.Add(prefix + "Encrypted", v.Encrypted.Value);
+        if (v.Throughput is not null) p.Add(prefix + "Throughput", v.Throughput.Value);
+    }
+
+    internal static void WriteInstanceLifecyclePolicy(QueryParameters p, string prefix, InstanceLifecyclePolicy v)
+    {
+        if (v.RetentionTriggers is not null) WriteRetentionTriggers(p, prefix + "RetentionTriggers" + ".", v.RetentionTriggers);
+    }
+
+    internal static void WriteInstanceMaintenancePolicy(QueryParameters p, string prefix, InstanceMaintenancePolicy v)
+    {
+        if (v.MinHealthyPercentage is not null) p.Add(prefix + "MinHealthyPercentage", v.MinHealthyPercentage.Value);
+        if (v.MaxHealthyPercentage is not null) p.Add(prefix + "MaxHealthyPercentage", v.MaxHealthyPercentage.Value);
+    }
+
+    internal static void WriteInstanceMetadataOptions(QueryParameters p, string prefix, InstanceMetadataOptions v)
+    {
+        if (v.HttpTokens is not null) p.Add(prefix + "HttpTokens", v.HttpTokens);
+        if (v.HttpPutResponseHopLimit is not null) p.Add(prefix + "HttpPutResponseHopLimit", v.HttpPutResponseHopLimit.Value);
+        if (v.HttpEndpoint is not null) p.Add(prefix + "HttpEndpoint", v.HttpEndpoint);
+    }
+
+    internal static void WriteInstanceMonitoring(QueryParameters p, string prefix, InstanceMonitoring v)
+    {
+        if (v.Enabled is not null) p.Add(prefix + "Enabled", v.Enabled.Value);
+    }
+
+    internal static void WriteInstanceRequirements(QueryParameters p, string prefix, InstanceRequirements v)
+    {
+        if (v.VCpuCount is not null) WriteVCpuCountRequest(p, prefix + "VCpuCount" + ".", v.VCpuCount);
+        if (v.MemoryMiB is not null) WriteMemoryMiBRequest(p, prefix + "MemoryMiB" + ".", v.MemoryMiB);
+        if (v.CpuManufacturers is not null) p.AddList(prefix + "CpuManufacturers", v.CpuManufacturers);
+        if (v.MemoryGiBPerVCpu is not null) WriteMemoryGiBPerVCpuRequest(p, prefix + "MemoryGiBPerVCpu" + ".", v.MemoryGiBPerVCpu);
+        if (v.ExcludedInstanceTypes is not null) p.AddList(prefix + "ExcludedInstanceTypes", v.ExcludedInstanceTypes);
+        if (v.InstanceGenerations is not null) p.AddList(prefix + "InstanceGenerations", v.InstanceGenerations);
+        if (v.SpotMaxPricePercentageOverLowestPrice is not null) p.Add(prefix + "SpotMaxPricePercentageOverLowestPrice", v.SpotMaxPricePercentageOverLowestPrice.Value);
+        if (v.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice is not null) p.Add(prefix + "MaxSpotPriceAsPercentageOfOptimalOnDemandPrice", v.MaxSpotPriceAsPercentageOfOptimalOnDemandPrice.Value);
+        if (v.OnDemandMaxPricePercentageOverLowestPrice is not null) p.Add(prefix + "OnDemandMaxPricePercentageOverLowestPrice", v.OnDemandMaxPricePercentageOverLowestPrice.Value);
+        if (v.BareMetal is not null) p.Add(prefix + "BareMetal", v.BareMetal);
+        if (v.BurstablePerformance is not null) p.Add(prefix + "BurstablePerformance", v.BurstablePerformance);
+        if (v.RequireHibernateSupport is not null) p.Add(prefix + "RequireHibernateSupport", v.RequireHibernateSupport.Value);
+        if (v.NetworkInterfaceCount is not null) WriteNetworkInterfaceCountRequest(p, prefix + "NetworkInterfaceCount" + ".", v.NetworkInterfaceCount);
+        if (v.LocalStorage is not null) p.Add(prefix + "LocalStorage", v.LocalStorage);
+        if (v.LocalStorageTypes is not null) p.AddList(prefix + "LocalStorageTypes", v.LocalStorageTypes);
+        if (v.TotalLocalStorageGB is not null) WriteTotalLocalStorageGBRequest(p, prefix + "TotalLocalStorageGB" + ".", v.TotalLocalStorageGB);
+        if (v.BaselineEbsBandwidthMbps is not null) WriteBaselineEbsBandwidthMbpsRequest(p, prefix + "BaselineEbsBandwidthMbps" + ".", v.BaselineEbsBandwidthMbps);
+        if (v.AcceleratorTypes is not null) p.AddList(prefix + "AcceleratorTypes", v.AcceleratorTypes);
+        if (v.AcceleratorCount is not null) WriteAcceleratorCountRequest(p, prefix + "AcceleratorCount" + ".", v.AcceleratorCount);
+        if (v.AcceleratorManufacturers is not null) p.AddList(prefix + "AcceleratorManufacturers", v.AcceleratorManufacturers);
+        if (v.AcceleratorNames is not null) p.AddList(prefix + "AcceleratorNames", v.AcceleratorNames);
+        if (v.AcceleratorTotalMemoryMiB is not null) WriteAcceleratorTotalMemoryMiBRequest(p, prefix + "AcceleratorTotalMemoryMiB" + ".", v.AcceleratorTotalMemoryMiB);
+        if (v.NetworkBandwidthGbps is not null) WriteNetworkBandwidthGbpsRequest(p, prefix + "NetworkBandwidthGbps" + ".", v.NetworkBandwidthGbps);
+        if (v.AllowedInstanceTypes is not null) p.AddList(prefix + "AllowedInstanceTypes", v.AllowedInstanceTypes);
+        if (v.BaselinePerformanceFactors is not null) WriteBaselinePerformanceFactorsRequest(p, prefix + "BaselinePerformanceFactors" + ".", v.BaselinePerformanceFactors);
+    }
+
+    internal static void WriteInstancesDistribution(QueryParameters p, string prefix, InstancesDistribution v)
+    {
+        if (v.OnDemandAllocationStrategy is not null) p.Add(prefix + "OnDemandAllocationStrategy", v.OnDemandAllocationStrategy);
+        if (v.OnDemandBaseCapacity is not null) p.Add(prefix + "OnDemandBaseCapacity", v.OnDemandBaseCapacity.Value);
+        if (v.OnDemandPercentageAboveBaseCapacity is not null) p.Add(prefix + "OnDemandPercentageAboveBaseCapacity", v.OnDemandPercentageAboveBaseCapacity.Value);
+        if (v.SpotAllocationStrategy is not null) p.Add(prefix + "SpotAllocationStrategy", v.SpotAllocationStrategy);
+        if (v.SpotInstancePools is not null) p.Add(prefix + "SpotInstancePools", v.SpotInstancePools.Value);
+        if (v.SpotMaxPrice is not null) p.Add(prefix + "SpotMaxPrice", v.SpotMaxPrice);
+    }
+
+    internal static void WriteLaunchTemplate(QueryParameters p, string prefix, LaunchTemplate v)
+    {
+        if (v.LaunchTemplateSpecification is not null) WriteLaunchTemplateSpecification(p, prefix + "LaunchTemplateSpecification" + ".", v.LaunchTemplateSpecification);
+        if (v.Overrides is not null) p.AddList(prefix + "Overrides", v.Overrides, WriteLaunchTemplateOverrides);
+    }
+
+    internal static void WriteLaunchTemplateOverrides(QueryParameters p, string prefix, LaunchTemplateOverrides v)
+    {
+        if (v.InstanceType is not null) p.Add(prefix + "InstanceType", v.InstanceType);
+        if (v.WeightedCapacity is not null) p.Add(prefix + "WeightedCapacity", v.WeightedCapacity);
+        if (v.LaunchTemplateSpecification is not null) WriteLaunchTemplateSpecification(p, prefix + "LaunchTemplateSpecification" + ".", v.LaunchTemplateSpecification);
+        if (v.InstanceRequirements is not null) WriteInstanceRequirements(p, prefix + "InstanceRequirements" + ".", v.InstanceRequirements);
+        if (v.ImageId is not null) p.Add(prefix + "ImageId", v.ImageId);
+    }
+
+    internal static void WriteLaunchTemplateSpecification(QueryParameters p, string prefix, LaunchTemplateSpecification v)
+    {
+        if (v.LaunchTemplateId is not null) p.Add(prefix + "LaunchTemplateId", v.LaunchTemplateId);
+        if (v.LaunchTemplateName is not null) p.Add(prefix + "LaunchTemplateName", v.LaunchTemplateName);
+        if (v.Version is not null) p.Add(prefix + "Version", v.Version);
     }
 
     internal static LifecycleHook ReadLifecycleHook(XElement e)
@@ -85,6 +301,70 @@ internal static class AutoScalingSerializer
         return v;
     }
 
+    internal static void WriteLifecycleHookSpecification(QueryParameters p, string prefix, LifecycleHookSpecification v)
+    {
+        if (v.LifecycleHookName is not null) p.Add(prefix + "LifecycleHookName", v.LifecycleHookName);
+        if (v.LifecycleTransition is not null) p.Add(prefix + "LifecycleTransition", v.LifecycleTransition);
+        if (v.NotificationMetadata is not null) p.Add(prefix + "NotificationMetadata", v.NotificationMetadata);
+        if (v.HeartbeatTimeout is not null) p.Add(prefix + "HeartbeatTimeout", v.HeartbeatTimeout.Value);
+        if (v.DefaultResult is not null) p.Add(prefix + "DefaultResult", v.DefaultResult);
+        if (v.NotificationTargetARN is not null) p.Add(prefix + "NotificationTargetARN", v.NotificationTargetARN);
+        if (v.RoleARN is not null) p.Add(prefix + "RoleARN", v.RoleARN);
+    }
+
+    internal static void WriteMemoryGiBPerVCpuRequest(QueryParameters p, string prefix, MemoryGiBPerVCpuRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteMemoryMiBRequest(QueryParameters p, string prefix, MemoryMiBRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteMixedInstancesPolicy(QueryParameters p, string prefix, MixedInstancesPolicy v)
+    {
+        if (v.LaunchTemplate is not null) WriteLaunchTemplate(p, prefix + "LaunchTemplate" + ".", v.LaunchTemplate);
+        if (v.InstancesDistribution is not null) WriteInstancesDistribution(p, prefix + "InstancesDistribution" + ".", v.InstancesDistribution);
+    }
+
+    internal static void WriteNetworkBandwidthGbpsRequest(QueryParameters p, string prefix, NetworkBandwidthGbpsRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteNetworkInterfaceCountRequest(QueryParameters p, string prefix, NetworkInterfaceCountRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WritePerformanceFactorReferenceRequest(QueryParameters p, string prefix, PerformanceFactorReferenceRequest v)
+    {
+        if (v.InstanceFamily is not null) p.Add(prefix + "InstanceFamily", v.InstanceFamily);
+    }
+
+    internal static void ReadPutLifecycleHookResponse(XElement e, PutLifecycleHookResponse v)
+    {
+        _ = e;
+        _ = v;
+    }
+
+    internal static void WritePutLifecycleHookRequest(QueryParameters p, PutLifecycleHookRequest v)
+    {
+        if (v.LifecycleHookName is not null) p.Add("LifecycleHookName", v.LifecycleHookName);
+        if (v.AutoScalingGroupName is not null) p.Add("AutoScalingGroupName", v.AutoScalingGroupName);
+        if (v.LifecycleTransition is not null) p.Add("LifecycleTransition", v.LifecycleTransition);
+        if (v.RoleARN is not null) p.Add("RoleARN", v.RoleARN);
+        if (v.NotificationTargetARN is not null) p.Add("NotificationTargetARN", v.NotificationTargetARN);
+        if (v.NotificationMetadata is not null) p.Add("NotificationMetadata", v.NotificationMetadata);
+        if (v.HeartbeatTimeout is not null) p.Add("HeartbeatTimeout", v.HeartbeatTimeout.Value);
+        if (v.DefaultResult is not null) p.Add("DefaultResult", v.DefaultResult);
+    }
+
     internal static void ReadRecordLifecycleActionHeartbeatResponse(XElement e, RecordLifecycleActionHeartbeatResponse v)
     {
         _ = e;
@@ -97,6 +377,38 @@ internal static class AutoScalingSerializer
         if (v.AutoScalingGroupName is not null) p.Add("AutoScalingGroupName", v.AutoScalingGroupName);
         if (v.LifecycleActionToken is not null) p.Add("LifecycleActionToken", v.LifecycleActionToken);
         if (v.InstanceId is not null) p.Add("InstanceId", v.InstanceId);
+    }
+
+    internal static void WriteRetentionTriggers(QueryParameters p, string prefix, RetentionTriggers v)
+    {
+        if (v.TerminateHookAbandon is not null) p.Add(prefix + "TerminateHookAbandon", v.TerminateHookAbandon);
+    }
+
+    internal static void WriteAutoScalingTag(QueryParameters p, string prefix, AutoScalingTag v)
+    {
+        if (v.ResourceId is not null) p.Add(prefix + "ResourceId", v.ResourceId);
+        if (v.ResourceType is not null) p.Add(prefix + "ResourceType", v.ResourceType);
+        if (v.Key is not null) p.Add(prefix + "Key", v.Key);
+        if (v.Value is not null) p.Add(prefix + "Value", v.Value);
+        if (v.PropagateAtLaunch is not null) p.Add(prefix + "PropagateAtLaunch", v.PropagateAtLaunch.Value);
+    }
+
+    internal static void WriteTotalLocalStorageGBRequest(QueryParameters p, string prefix, TotalLocalStorageGBRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
+    }
+
+    internal static void WriteTrafficSourceIdentifier(QueryParameters p, string prefix, TrafficSourceIdentifier v)
+    {
+        if (v.Identifier is not null) p.Add(prefix + "Identifier", v.Identifier);
+        if (v.Type is not null) p.Add(prefix + "Type", v.Type);
+    }
+
+    internal static void WriteVCpuCountRequest(QueryParameters p, string prefix, VCpuCountRequest v)
+    {
+        if (v.Min is not null) p.Add(prefix + "Min", v.Min.Value);
+        if (v.Max is not null) p.Add(prefix + "Max", v.Max.Value);
     }
 }
 
@@ -111,4 +423,13 @@ internal static class AutoScalingOperations
 
     internal static readonly QueryOperation<DescribeLifecycleHooksRequest, DescribeLifecycleHooksResponse> DescribeLifecycleHooks =
         new(AutoScalingClient.Descriptor, "DescribeLifecycleHooks", AutoScalingSerializer.WriteDescribeLifecycleHooksRequest, AutoScalingSerializer.ReadDescribeLifecycleHooksResponse);
+
+    internal static readonly QueryOperation<CreateLaunchConfigurationRequest, CreateLaunchConfigurationResponse> CreateLaunchConfiguration =
+        new(AutoScalingClient.Descriptor, "CreateLaunchConfiguration", AutoScalingSerializer.WriteCreateLaunchConfigurationRequest, static (_, _) => { });
+
+    internal static readonly QueryOperation<CreateAutoScalingGroupRequest, CreateAutoScalingGroupResponse> CreateAutoScalingGroup =
+        new(AutoScalingClient.Descriptor, "CreateAutoScalingGroup", AutoScalingSerializer.WriteCreateAutoScalingGroupRequest, static (_, _) => { });
+
+    internal static readonly QueryOperation<PutLifecycleHookRequest, PutLifecycleHookResponse> PutLifecycleHook =
+        new(AutoScalingClient.Descriptor, "PutLifecycleHook", AutoScalingSerializer.WritePutLifecycleHookRequest, AutoScalingSerializer.ReadPutLifecycleHookResponse);
 }
