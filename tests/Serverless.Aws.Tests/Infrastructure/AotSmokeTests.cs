@@ -13,7 +13,7 @@ public sealed class AotSmokeTests(MotoFixture fixture) : MotoTest(fixture)
     public async Task Native_AOT_program_creates_describes_pages_and_maps_errors_against_moto()
     {
         var binary = RepoPaths.Combine("artifacts", "aot", "smoke", "Serverless.AotSmoke");
-        if (!File.Exists(binary))
+        if (IsStale(binary))
         {
             var publish = RepoPaths.Run(
                 "dotnet",
@@ -44,5 +44,17 @@ public sealed class AotSmokeTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Contains("calls EC2:DescribeSubnets=2", stdout, StringComparison.Ordinal);
         Assert.Contains("calls SQS:SendMessageBatch=2", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>True when the binary is missing or older than any source it is built from.</summary>
+    private static bool IsStale(string binary)
+    {
+        if (!File.Exists(binary))
+            return true;
+        var built = File.GetLastWriteTimeUtc(binary);
+        return new[] { RepoPaths.Combine("tests", "Serverless.AotSmoke"), RepoPaths.Combine("shared", "Serverless.Aws") }
+            .SelectMany(static dir => Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories))
+            .Where(static file => !file.Contains("/obj/", StringComparison.Ordinal) && !file.Contains("/bin/", StringComparison.Ordinal))
+            .Any(file => File.GetLastWriteTimeUtc(file) > built);
     }
 }
