@@ -129,13 +129,13 @@ internal static class K
         },
     };
 
-    public static V1Node Node(string name, string? providerId = "default", string ready = "True", Dictionary<string, string>? labels = null, params V1Taint[] taints) => new()
+    public static V1Node Node(string name, string? providerId = "default", string ready = "True", Dictionary<string, string>? labels = null, V1Taint? taint = null) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, Labels = labels ?? new Dictionary<string, string>() },
         Spec = new V1NodeSpec
         {
             ProviderID = providerId == "default" ? $"aws:///us-east-1a/i-{name}" : providerId,
-            Taints = [.. taints],
+            Taints = taint is null ? [] : [taint],
         },
         Status = new V1NodeStatus { Conditions = [new V1NodeCondition { Type = "Ready", Status = ready }] },
     };
