@@ -90,7 +90,7 @@ internal static class ActionBuilder
         var authReader = ingress;
         if (action is ForwardBackendAction { Targets: [{ ServiceName: { } single }] } && member.Service(single) is { } singleService)
             authReader = ingress.Under(ServiceReader(singleService));
-        var auth = AuthBuilder.Parse(authReader);
+        var auth = AuthBuilder.Parse(authReader, ingress);
 
         var transforms = TransformAnnotations.Parse(ingress, serviceName);
         return new ResolvedBackend(serviceName, conditions, action, transforms, auth);

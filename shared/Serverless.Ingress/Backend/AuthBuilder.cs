@@ -14,6 +14,7 @@ namespace Serverless.Ingress.Backend;
 /// <param name="SessionTimeout"><c>auth-session-timeout</c>.</param>
 /// <param name="Cognito"><c>auth-idp-cognito</c>, when set.</param>
 /// <param name="Oidc"><c>auth-idp-oidc</c>, when set.</param>
+/// <param name="JwtValidation">The Ingress's <c>jwt-validation</c>, normalized to compact JSON with upstream's key spelling; null when unset.</param>
 internal sealed record AuthConfig(
     string Type,
     AnnotationReader Reader,
@@ -22,13 +23,14 @@ internal sealed record AuthConfig(
     string SessionCookieName,
     long SessionTimeout,
     JsonObject? Cognito,
-    JsonObject? Oidc);
+    JsonObject? Oidc,
+    string? JwtValidation);
 
 /// <summary>
 /// Authentication (upstream's <c>auth_config_builder.go</c> and <c>buildAuthAction</c>): <c>auth-type</c>
-/// <c>none|oidc|cognito</c>, the IdP JSON, and the OIDC client credentials from a Secret of the Ingress namespace.
-/// Settings are read when a backend is resolved (so a bad value is an error on any listener); the action exists only
-/// on HTTPS listeners.
+/// <c>none|oidc|cognito</c>, the IdP JSON, and the OIDC client credentials from a Secret of the Ingress namespace;
+/// or the Ingress's <c>jwt-validation</c> (exclusive with an authentication type). Settings are read when a backend
+/// is resolved (so a bad value is an error on any listener); the action exists only on HTTPS listeners.
 /// </summary>
 internal static class AuthBuilder
 {
@@ -41,7 +43,8 @@ internal static class AuthBuilder
     /// <summary>ALB's maximum authentication session: 7 days.</summary>
     private const long MaxSessionTimeout = 604800;
 
-    public static AuthConfig Parse(AnnotationReader reader)
+    /// <summary>Reads the settings: <paramref name="reader"/> for <c>auth-*</c> (the Service over the Ingress when forwarding to one Service), <paramref name="ingress"/> for <c>jwt-validation</c>.</summary>
+    public static AuthConfig Parse(AnnotationReader reader, AnnotationReader ingress)
     {
         var type = reader.String(Annotations.AuthType) ?? None;
         if (type is not (None or Oidc or Cognito))
@@ -58,16 +61,27 @@ internal static class AuthBuilder
             reader.String(Annotations.AuthSessionCookie) ?? "AWSELBAuthSessionCookie",
             timeout,
             IdpObject(reader, Annotations.AuthIdpCognito),
-            IdpObject(reader, Annotations.AuthIdpOidc));
+            IdpObject(reader, Annotations.AuthIdpOidc),
+            JwtValidation(ingress));
     }
 
-    /// <summary>The authentication action of an HTTPS listener rule, or null when <c>auth-type</c> is none.</summary>
-    public static ActionSpec? BuildAction(MemberBackend member, AuthConfig config) => config.Type switch
+    /// <summary>The authentication (or JWT validation) action of an HTTPS listener rule; null when there is none.</summary>
+    public static ActionSpec? BuildAction(MemberBackend member, AuthConfig config)
     {
-        Cognito => CognitoAction(config),
-        Oidc => OidcAction(member, config),
-        _ => null,
-    };
+        if (config.JwtValidation is { } jwt)
+        {
+            return config.Type == None
+                ? new ActionSpec { Type = "jwt-validation", JwtValidation = jwt }
+                : throw member.Member.Annotations.Invalid(Annotations.JwtValidation,
+                    $"cannot be combined with {Annotations.Prefix}{Annotations.AuthType}: {config.Type}; a rule has one pre-routing action");
+        }
+        return config.Type switch
+        {
+            Cognito => CognitoAction(config),
+            Oidc => OidcAction(member, config),
+            _ => null,
+        };
+    }
 
     private static ActionSpec CognitoAction(AuthConfig config)
     {
@@ -170,6 +184,56 @@ internal static class AuthBuilder
         catch (JsonShapeException ex)
         {
             throw reader.Invalid(suffix, ex.Describe());
+        }
+    }
+
+    /// <summary>
+    /// <c>jwt-validation</c>: <c>{jwksEndpoint, issuer, additionalClaims: [{format, name, values}]}</c>, checked and
+    /// rewritten with upstream's key spelling so the carried text does not depend on how the annotation was written.
+    /// </summary>
+    private static string? JwtValidation(AnnotationReader ingress)
+    {
+        var json = ingress.Json(Annotations.JwtValidation);
+        if (json is null)
+            return null;
+        try
+        {
+            var obj = GoJson.Object(json, string.Empty);
+            var normalized = new JsonObject
+            {
+                ["jwksEndpoint"] = RequiredString(obj, "jwksEndpoint"),
+                ["issuer"] = RequiredString(obj, "issuer"),
+            };
+            if (GoJson.Field(obj, "additionalClaims") is { } claimsNode)
+            {
+                var claims = new JsonArray();
+                var array = GoJson.Array(claimsNode, "additionalClaims");
+                for (var i = 0; i < array.Count; i++)
+                {
+                    var at = $"additionalClaims[{i}]";
+                    var claim = GoJson.Object(array[i], at);
+                    var format = GoJson.String(claim, "format", at);
+                    if (format is not ("single-string" or "string-array" or "space-separated-values"))
+                        throw new JsonShapeException(at + ".format", $"\"{format}\" must be single-string, string-array or space-separated-values");
+                    var name = GoJson.String(claim, "name", at);
+                    if (name.Length == 0)
+                        throw new JsonShapeException(at + ".name", "is required");
+                    var values = GoJson.OptionalStringList(claim, "values", at) ?? [];
+                    claims.Add(new JsonObject
+                    {
+                        ["format"] = format,
+                        ["name"] = name,
+                        ["values"] = new JsonArray([.. values.Select(static v => (JsonNode?)JsonValue.Create(v))]),
+                    });
+                }
+                if (claims.Count > 0)
+                    normalized["additionalClaims"] = claims;
+            }
+            return normalized.ToJsonString();
+        }
+        catch (JsonShapeException ex)
+        {
+            throw ingress.Invalid(Annotations.JwtValidation, ex.Describe());
         }
     }
 

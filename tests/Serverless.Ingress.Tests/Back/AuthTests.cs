@@ -218,4 +218,35 @@ public sealed class AuthTests
         Assert.Equal("annotation alb.ingress.kubernetes.io/auth-idp-cognito", error.Field);
         Assert.Contains("userPoolClientID: is required", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Jwt_validation_on_HTTPS_comes_first_carried_as_JSON_with_upstreams_key_spelling()
+    {
+        var ingress = Ing(Ann(("jwt-validation", """{"JwksEndpoint":"https://idp/jwks","issuer":"https://idp","additionalClaims":[{"format":"string-array","name":"roles","values":["admin"]}]}""")), Path("/"));
+
+        var actions = Actions(ingress, Scenario.Https443);
+
+        Assert.Equal(["jwt-validation", "forward"], actions.Select(static a => a.Type));
+        Assert.Equal("""{"jwksEndpoint":"https://idp/jwks","issuer":"https://idp","additionalClaims":[{"format":"string-array","name":"roles","values":["admin"]}]}""", actions[0].JwtValidation);
+        Assert.Single(Actions(ingress, Scenario.Http80));
+    }
+
+    [Fact]
+    public void Jwt_validation_together_with_an_auth_type_is_an_error()
+    {
+        var ingress = Oidc(("jwt-validation", """{"jwksEndpoint":"https://idp/jwks","issuer":"https://idp"}"""));
+
+        Assert.Equal("annotation alb.ingress.kubernetes.io/jwt-validation", _scenario.Fails(ingress, Scenario.Https443).Field);
+    }
+
+    [Theory]
+    [InlineData("""{"issuer":"https://idp"}""", "jwksEndpoint: is required")]
+    [InlineData("""{"jwksEndpoint":"j","issuer":"i","additionalClaims":[{"format":"csv","name":"x","values":[]}]}""", "additionalClaims[0].format")]
+    public void An_invalid_jwt_validation_annotation_is_an_error(string json, string message)
+    {
+        var error = _scenario.Fails(Ing(Ann(("jwt-validation", json)), Path("/")), Scenario.Http80);
+
+        Assert.Equal("annotation alb.ingress.kubernetes.io/jwt-validation", error.Field);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
 }
