@@ -205,6 +205,18 @@ public sealed class TargetTests
         Assert.Equal(("default/web-api:80", "ip"), (set.TargetGroupId, set.TargetType));
     }
 
+    [Fact]
+    public void The_order_of_objects_in_the_snapshot_does_not_change_the_targets()
+    {
+        V1Node[] nodes = [Node("c"), Node("a"), Node("b")];
+        V1EndpointSlice[] slices = [Slice("api", "http", 8080, Endpoint("10.0.1.7"), Endpoint("10.0.1.5")), Slice("api", "http", 8080, Endpoint("10.0.1.6"))];
+        var forward = new Scenario().With(Service()).With([.. nodes, .. slices]);
+        var backward = new Scenario().With(Service()).With([.. nodes.Reverse(), .. slices.Reverse()]);
+
+        foreach (var ingress in new[] { Ing(Path("/")), Ing(Ann(("target-type", "ip")), Path("/")) })
+            Assert.Equal(forward.Build(ingress).TargetSets[0].Targets, backward.Build(ingress).TargetSets[0].Targets);
+    }
+
     private static V1Node Cordoned(V1Node node)
     {
         node.Spec.Unschedulable = true;
