@@ -6,7 +6,6 @@ using System.Text;
 using System.Text.Json;
 using System.Web;
 using Amazon.EC2;
-using Ec2Model = Amazon.EC2.Model;
 using Amazon.Runtime;
 using Serverless.Aws.Core;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -14,6 +13,7 @@ using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Tests.Infrastructure;
 using Serverless.Testing;
 using Action = Serverless.Aws.ElasticLoadBalancingV2.Model.Action;
+using Ec2Model = Amazon.EC2.Model;
 
 namespace Serverless.Aws.Tests.ElasticLoadBalancingV2;
 
@@ -30,7 +30,6 @@ internal sealed class ElbTestBed : IDisposable
     {
         Moto = moto;
         Sandbox = sandbox;
-        Options = options;
         Elb = new ElasticLoadBalancingV2Client(options);
         Ec2 = new AmazonEC2Client(
             new BasicAWSCredentials("testing", "testing"),
@@ -40,8 +39,6 @@ internal sealed class ElbTestBed : IDisposable
     public MotoServer Moto { get; }
 
     public AwsSandbox Sandbox { get; }
-
-    public AwsClientOptions Options { get; }
 
     /// <summary>Our ELBv2 client, under test.</summary>
     public ElasticLoadBalancingV2Client Elb { get; }
@@ -253,6 +250,14 @@ internal sealed class CapturingHandler : DelegatingHandler
     /// <summary>The form of the last request of <paramref name="action"/>.</summary>
     public Dictionary<string, string> Last(string action) =>
         Requests.Last(r => r.TryGetValue("Action", out var a) && a == action);
+
+    /// <summary>A successful response with <paramref name="xml"/> as its body, as AWS sends it.</summary>
+    public static HttpResponseMessage AwsResponse(string xml, string requestId)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(xml, Encoding.UTF8, "text/xml") };
+        response.Headers.TryAddWithoutValidation("x-amzn-RequestId", requestId);
+        return response;
+    }
 
     /// <summary>An AWS Query-protocol error response exactly as ELBv2 writes it.</summary>
     public static HttpResponseMessage AwsError(string code, string message, string requestId, HttpStatusCode status = HttpStatusCode.BadRequest)

@@ -214,11 +214,19 @@ public sealed class ErrorMappingTests(MotoFixture fixture) : MotoTest(fixture)
     }
 
     [Fact]
-    public async Task Modifying_a_listener_to_an_unknown_SSL_policy_raises_SSLPolicyNotFound()
+    public async Task Modifying_an_HTTPS_listener_to_an_unknown_SSL_policy_raises_SSLPolicyNotFound()
     {
         using var bed = await ElbTestBed.CreateAsync(Moto);
         var lb = await bed.CreateAlbAsync("web");
-        var listener = await bed.CreateHttpListenerAsync(lb.LoadBalancerArn!);
+        var certificate = await bed.ImportCertificateAsync("web.example.com");
+        var listener = Assert.Single((await bed.Elb.CreateListenerAsync(new CreateListenerRequest
+        {
+            LoadBalancerArn = lb.LoadBalancerArn,
+            Protocol = ProtocolEnumValues.HTTPS,
+            Port = 443,
+            Certificates = [new Certificate { CertificateArn = certificate }],
+            DefaultActions = [ElbTestBed.FixedResponse("404")],
+        })).Listeners!);
 
         var error = await Assert.ThrowsAsync<ElasticLoadBalancingV2Exception>(
             () => bed.Elb.ModifyListenerAsync(new ModifyListenerRequest { ListenerArn = listener.ListenerArn, SslPolicy = "ELBSecurityPolicy-Nonexistent" }));

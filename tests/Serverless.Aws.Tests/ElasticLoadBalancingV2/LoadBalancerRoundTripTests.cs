@@ -1,8 +1,8 @@
 using System.Net;
-using Ec2Model = Amazon.EC2.Model;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Tests.Infrastructure;
+using Ec2Model = Amazon.EC2.Model;
 
 namespace Serverless.Aws.Tests.ElasticLoadBalancingV2;
 
