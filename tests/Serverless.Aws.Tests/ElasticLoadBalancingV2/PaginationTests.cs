@@ -51,6 +51,24 @@ public sealed class PaginationTests(MotoFixture fixture) : MotoTest(fixture)
     }
 
     [Fact]
+    public async Task Enumerating_the_same_paged_request_twice_returns_every_load_balancer_both_times()
+    {
+        var recorder = new AwsCallRecorder();
+        using var bed = await ElbTestBed.CreateAsync(Moto, Moto.ClientOptions(recorder));
+        foreach (var name in new[] { "alpha", "bravo", "charlie" })
+            await bed.CreateAlbAsync(name);
+        var request = new DescribeLoadBalancersRequest { PageSize = 1 };
+
+        var first = await CollectAsync(bed.Elb.DescribeLoadBalancersPaginatedAsync(request));
+        var second = await CollectAsync(bed.Elb.DescribeLoadBalancersPaginatedAsync(request));
+
+        Assert.Equal(3, first.Count);
+        Assert.Equal(first.Select(static b => b.LoadBalancerArn), second.Select(static b => b.LoadBalancerArn));
+        Assert.Null(request.Marker);
+        Assert.Equal(6, recorder.CallsOf("ELBv2", "DescribeLoadBalancers"));
+    }
+
+    [Fact]
     public async Task Paging_three_load_balancers_one_at_a_time_makes_three_calls_and_returns_each_once()
     {
         var recorder = new AwsCallRecorder();
