@@ -54,7 +54,7 @@ internal sealed class ClassIndex
 
     public IDictionary<string, string>? NamespaceLabels(string name) => _namespaces.GetValueOrDefault(name)?.Metadata.Labels;
 
-    // Duplicates cannot exist in a real cluster; when a hand-made snapshot has them, the same one wins whatever the order.
+    // Names are unique in a real cluster; should a hand-made snapshot repeat one, the first in input order is used.
     private static Dictionary<string, T> FirstByName<T>(IEnumerable<T> items, Func<T, string> name) =>
         items.GroupBy(name, StringComparer.Ordinal)
             .ToDictionary(static g => g.Key, static g => g.First(), StringComparer.Ordinal);
