@@ -13,8 +13,8 @@ public static class IngressGroupModelBuilder
     public static Stack Build(GroupSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        // The front half (membership, load balancer, listeners, security groups, assembly) is being written.
-        throw new NotSupportedException("IngressGroupModelBuilder.Build: front half not merged yet");
+        // Membership, load balancer, listeners, security groups and assembly; the back half builds each member's rules.
+        return StackAssembler.Build(snapshot, BuilderSeams.Default);
     }
 }
 
