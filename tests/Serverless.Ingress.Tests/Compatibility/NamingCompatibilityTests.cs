@@ -2,7 +2,7 @@ using System.Text.Json;
 using Serverless.Model;
 using Serverless.Testing;
 
-namespace Serverless.Ingress.Tests.Naming;
+namespace Serverless.Ingress.Tests.Compatibility;
 
 /// <summary>
 /// Upstream-compatible names, checked against an independent implementation of the documented formulas (reference
