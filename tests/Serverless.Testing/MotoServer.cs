@@ -1,83 +1,37 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using Serverless.Aws.Core;
+using Serverless.Local;
 
 namespace Serverless.Testing;
 
 /// <summary>
 /// A real <c>moto_server</c> (the AWS emulator in the machine image) on a free loopback port, started by the
-/// tests themselves and stopped when disposed or when the test process exits. Never a hand-started service.
+/// tests themselves (through <see cref="EmbeddedAws"/>, the same launcher the CLI uses) and stopped when disposed
+/// or when the test process exits. Never a hand-started service.
 /// </summary>
 public sealed class MotoServer : IDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-    private readonly Process _process;
-    private readonly StringBuilder _log = new();
+    private readonly EmbeddedAws _aws;
 
-    private MotoServer(Process process, int port)
-    {
-        _process = process;
-        Port = port;
-        Endpoint = $"http://127.0.0.1:{port}";
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
-    }
+    private MotoServer(EmbeddedAws aws) => _aws = aws;
 
     /// <summary>The loopback port moto listens on.</summary>
-    public int Port { get; }
+    public int Port => _aws.Port;
 
     /// <summary>The endpoint URL every AWS client of a test points at.</summary>
-    public string Endpoint { get; }
+    public string Endpoint => _aws.Endpoint;
 
     /// <summary>What moto printed so far (for failure messages).</summary>
-    public string Log
-    {
-        get
-        {
-            lock (_log)
-                return _log.ToString();
-        }
-    }
+    public string Log => _aws.Log;
 
     /// <summary>Starts <c>moto_server</c> on a free loopback port and waits until it answers.</summary>
-    public static MotoServer Start(TimeSpan? timeout = null)
-    {
-        var port = FreePort();
-        var psi = new ProcessStartInfo("moto_server", $"-H 127.0.0.1 -p {port}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        Process process;
-        try
-        {
-            process = Process.Start(psi) ?? throw new InvalidOperationException("moto_server did not start");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("moto_server is not on PATH; the machine image provides it (moto 5.x)", ex);
-        }
-        var server = new MotoServer(process, port);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        server.WaitUntilReady(timeout ?? TimeSpan.FromSeconds(60));
-        return server;
-    }
+    public static MotoServer Start(TimeSpan? timeout = null) => new(EmbeddedAws.Start(timeout));
 
     /// <summary>Forgets every resource in every service (moto's <c>POST /moto-api/reset</c>).</summary>
-    public void Reset()
-    {
-        using var response = Http.PostAsync(Endpoint + "/moto-api/reset", null).GetAwaiter().GetResult();
-        response.EnsureSuccessStatusCode();
-    }
+    public void Reset() => _aws.Reset();
 
     /// <summary>Client options pointing at this server with dummy credentials, no rate limits and fast retries.</summary>
     public AwsClientOptions ClientOptions(AwsCallRecorder? recorder = null, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null) =>
-        AwsClientOptions.ForEmulator(Endpoint) with
+        _aws.ClientOptions() with
         {
             CallRecorder = recorder ?? new AwsCallRecorder(),
             HttpHandlerWrapper = wrap,
@@ -86,62 +40,5 @@ public sealed class MotoServer : IDisposable
         };
 
     /// <inheritdoc />
-    public void Dispose() => Stop();
-
-    private void Stop()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-            return;
-        lock (_log)
-        {
-            if (_log.Length < 200_000)
-                _log.AppendLine(line);
-        }
-    }
-
-    private void WaitUntilReady(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"moto_server exited with {_process.ExitCode}:\n{Log}");
-            try
-            {
-                using var response = Http.GetAsync(Endpoint + "/moto-api/data.json").GetAwaiter().GetResult();
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            Thread.Sleep(100);
-        }
-        Stop();
-        throw new TimeoutException($"moto_server did not answer on port {Port} within {timeout}:\n{Log}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public void Dispose() => _aws.Dispose();
 }

@@ -99,6 +99,12 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
     /// </summary>
     public static Ec2Gateway Create(AwsClientOptions options) => Create(options, DefaultPageSize, DefaultIdsPerCall);
 
+    /// <summary>
+    /// The SDK's EC2 client on our pipeline (backoff, call counting) for the few callers that need operations the
+    /// gateway does not wrap, such as seeding the embedded AWS's sandbox. The caller owns and disposes it.
+    /// </summary>
+    public static IAmazonEC2 CreateSdkClient(AwsClientOptions options) => Ec2SdkClient.Create(options);
+
     internal static Ec2Gateway Create(AwsClientOptions options, int pageSize, int idsPerCall) =>
         new(Ec2SdkClient.Create(options), ownsClient: true, pageSize, idsPerCall);
 
