@@ -1,0 +1,185 @@
+using System.Text.Json;
+using k8s.Models;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Ingress;
+using Serverless.Model;
+
+namespace Serverless.Reconcile;
+
+/// <summary>
+/// Looks up the AWS facts the model builder needs for one group, scoped to the cluster's VPC and the group's own
+/// names — never a region-wide scan: the VPC (CIDRs), its subnets and security groups (one call each), the node
+/// instances' security groups (by instance id), the group's existing load balancer (by its deterministic names,
+/// confirmed by the stack tag), and target groups named in <c>actions.*</c>.
+/// </summary>
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb)
+{
+    private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
+    private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
+
+    /// <summary>The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>.</summary>
+    public async Task<AwsFacts> LoadAsync(
+        ClusterSettings cluster,
+        StackId group,
+        IReadOnlyList<V1Ingress> ingresses,
+        IReadOnlyList<V1Node> nodes,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(ingresses);
+        ArgumentNullException.ThrowIfNull(nodes);
+
+        var vpc = await ec2.DescribeVpcAsync(cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        var vpcFilter = new[] { Ec2Filter.VpcId(cluster.VpcId) };
+        var subnets = await ec2.FindSubnetsAsync(vpcFilter, cancellationToken).ConfigureAwait(false);
+        var groups = await ec2.FindSecurityGroupsAsync(vpcFilter, cancellationToken).ConfigureAwait(false);
+
+        var backendName = Naming.BackendSecurityGroupName(cluster.ClusterName);
+        var backend = groups.FirstOrDefault(g =>
+            g.GroupName == backendName && g.Tags.TryGetValue(TrackingTags.Cluster, out var owner) && owner == cluster.ClusterName);
+
+        return new AwsFacts
+        {
+            VpcCidrs = [.. vpc.CidrBlocks, .. vpc.Ipv6CidrBlocks],
+            Subnets = [.. subnets.Select(s => new SubnetFact
+            {
+                Id = s.SubnetId,
+                AvailabilityZone = s.AvailabilityZone,
+                CidrBlock = s.CidrBlock,
+                HasIpv6 = s.Ipv6CidrBlocks.Count > 0,
+                AvailableIpAddressCount = s.AvailableIpAddressCount,
+                Tags = s.Tags,
+            })],
+            SecurityGroups = [.. groups.Select(g => new SecurityGroupFact { Id = g.GroupId, Name = g.GroupName, Tags = g.Tags })],
+            BackendSecurityGroupId = backend?.GroupId,
+            NodeSecurityGroupIds = await NodeSecurityGroupsAsync(cluster, nodes, groups, cancellationToken).ConfigureAwait(false),
+            ExistingLoadBalancer = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false),
+            TargetGroupArnsByName = await NamedTargetGroupsAsync(ingresses, cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>
+    /// Upstream's rule for the security group that node rules go to: of an instance's primary ENI groups, the one
+    /// tagged <c>kubernetes.io/cluster/&lt;name&gt;</c>; when none is tagged and it has exactly one group, that one.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> NodeSecurityGroupsAsync(
+        ClusterSettings cluster, IReadOnlyList<V1Node> nodes, IReadOnlyList<SecurityGroupInfo> vpcGroups, CancellationToken ct)
+    {
+        var instanceIds = nodes.Select(ProviderIds.InstanceId).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (instanceIds.Count == 0)
+            return [];
+        IReadOnlyList<InstanceInfo> instances;
+        try
+        {
+            instances = await ec2.DescribeInstancesAsync(instanceIds, ct).ConfigureAwait(false);
+        }
+        catch (Amazon.EC2.AmazonEC2Exception ex) when (ex.ErrorCode == "InvalidInstanceID.NotFound")
+        {
+            // A node whose instance is gone: its targets are skipped by the builder's readiness rules anyway.
+            return [];
+        }
+        var clusterTag = "kubernetes.io/cluster/" + cluster.ClusterName;
+        var tagged = vpcGroups.Where(g => g.Tags.ContainsKey(clusterTag)).Select(g => g.GroupId).ToHashSet(StringComparer.Ordinal);
+        var result = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var instance in instances)
+        {
+            var primary = instance.NetworkInterfaces.FirstOrDefault(n => n.DeviceIndex == 0)?.SecurityGroupIds ?? instance.SecurityGroupIds;
+            var candidates = primary.Where(tagged.Contains).ToList();
+            if (candidates.Count == 1)
+                result.Add(candidates[0]);
+            else if (candidates.Count == 0 && primary.Count == 1)
+                result.Add(primary[0]);
+        }
+        return [.. result];
+    }
+
+    private async Task<ExistingLoadBalancerFact?> ExistingLoadBalancerAsync(
+        ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal)
+        {
+            Naming.LoadBalancerName(cluster.ClusterName, group, "internet-facing"),
+            Naming.LoadBalancerName(cluster.ClusterName, group, "internal"),
+        };
+        foreach (var ingress in ingresses)
+        {
+            if (ingress.Metadata?.Annotations?.TryGetValue(LoadBalancerNameAnnotation, out var name) == true && name.Length is > 0 and <= 32)
+                names.Add(name);
+        }
+        var found = await elb.LoadBalancersByNameAsync(names, ct).ConfigureAwait(false);
+        if (found.Count == 0)
+            return null;
+        var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. found.Select(lb => lb.LoadBalancerArn!)] }, ct).ConfigureAwait(false);
+        var stack = group.ToString();
+        foreach (var lb in found)
+        {
+            var lbTags = tags.TagDescriptions?.FirstOrDefault(d => d.ResourceArn == lb.LoadBalancerArn)?.Tags ?? [];
+            bool Has(string key, string value) => lbTags.Any(t => t.Key == key && t.Value == value);
+            if (Has(TrackingTags.Cluster, cluster.ClusterName) && Has(TrackingTags.Stack, stack))
+            {
+                return new ExistingLoadBalancerFact
+                {
+                    Scheme = lb.Scheme ?? "internal",
+                    SubnetIds = [.. (lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)],
+                };
+            }
+        }
+        return null;
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> NamedTargetGroupsAsync(IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var ingress in ingresses)
+        {
+            foreach (var (key, value) in ingress.Metadata?.Annotations ?? new Dictionary<string, string>())
+            {
+                if (key.StartsWith(ActionsPrefix, StringComparison.Ordinal))
+                    CollectTargetGroupNames(value, names);
+            }
+        }
+        if (names.Count == 0)
+            return new Dictionary<string, string>();
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tg in await elb.TargetGroupsByNameAsync(names, ct).ConfigureAwait(false))
+            result[tg.TargetGroupName!] = tg.TargetGroupArn!;
+        return result;
+    }
+
+    /// <summary>Every <c>targetGroupName</c> in an <c>actions.*</c> value; invalid JSON is the builder's error to report.</summary>
+    private static void CollectTargetGroupNames(string json, SortedSet<string> names)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            Walk(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            // reported by the builder with the Ingress, field and value
+        }
+
+        void Walk(JsonElement element)
+        {
+            if (element.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.NameEquals("targetGroupName") && property.Value.ValueKind == JsonValueKind.String
+                        && property.Value.GetString() is { Length: > 0 and <= 32 } name)
+                        names.Add(name);
+                    else
+                        Walk(property.Value);
+                }
+            }
+            else if (element.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in element.EnumerateArray())
+                    Walk(item);
+            }
+        }
+    }
+}
