@@ -11,8 +11,11 @@ namespace Serverless.Ingress;
 /// </summary>
 internal sealed record Candidate(GroupMember Member, int Index, IReadOnlyList<BuildError> Errors);
 
+/// <summary>An Ingress leaving the group; <see cref="Error"/> says why when the reason is a mistake of its own (an invalid group name).</summary>
+internal sealed record Leaver(V1Ingress Ingress, BuildError? Error);
+
 /// <summary>The members of a group, in group order, and the Ingresses leaving it.</summary>
-internal sealed record Membership(IReadOnlyList<Candidate> Members, IReadOnlyList<V1Ingress> Leaving);
+internal sealed record Membership(IReadOnlyList<Candidate> Members, IReadOnlyList<Leaver> Leaving);
 
 /// <summary>
 /// Upstream's group loader (<c>group_loader.go Load</c>) over a snapshot: members are the managed Ingresses of the
@@ -32,7 +35,7 @@ internal static class GroupMembership
         ArgumentNullException.ThrowIfNull(index);
         var group = snapshot.Group;
         var members = new List<(GroupMember Member, List<BuildError> Errors)>();
-        var leaving = new List<V1Ingress>();
+        var leaving = new List<Leaver>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ingress in snapshot.Ingresses
             .Where(static i => i.Metadata?.Name is not null)
@@ -44,7 +47,7 @@ internal static class GroupMembership
             if (ingress.Metadata.DeletionTimestamp is not null)
             {
                 if (holdsFinalizer)
-                    leaving.Add(ingress);
+                    leaving.Add(new Leaver(ingress, null));
                 continue;
             }
             var verdict = ClassSelection.Classify(ingress, index, snapshot.Cluster);
@@ -52,7 +55,7 @@ internal static class GroupMembership
             {
                 case ClassVerdict.NotOurs:
                     if (holdsFinalizer)
-                        leaving.Add(ingress);
+                        leaving.Add(new Leaver(ingress, null));
                     continue;
                 case ClassVerdict.Invalid:
                     // Upstream fails the whole group here (issue #2731: an accidental class edit must not delete the
@@ -65,8 +68,9 @@ internal static class GroupMembership
             if (groupError is not null || memberGroup != group)
             {
                 // An invalid group name means leaving the group (upstream PR #1676); so does naming another group.
+                // The invalid name is reported on the leaving Ingress, so its owner learns why its rules went away.
                 if (holdsFinalizer)
-                    leaving.Add(ingress);
+                    leaving.Add(new Leaver(ingress, groupError));
                 continue;
             }
             members.Add((NewMember(ingress, verdict.Params), []));

@@ -54,15 +54,21 @@ internal static class StackAssembler
         {
             // Upstream refuses to delete the load balancer of a group whose last Ingress is deleted while its
             // deletion_protection attribute is on. We keep that Ingress (frozen, with its finalizer) and change nothing.
-            foreach (var ingress in leaving)
+            foreach (var leaver in leaving)
             {
-                if (DeletionProtected(ingress) is { } error)
-                    protectedLeaving.Add((new Candidate(GroupMembership.NewMember(ingress, null), protectedLeaving.Count, [error]), error));
+                if (DeletionProtected(leaver.Ingress) is { } error)
+                    protectedLeaving.Add((new Candidate(GroupMembership.NewMember(leaver.Ingress, null), protectedLeaving.Count, [error]), error));
             }
-            leaving = [.. leaving.Where(i => !protectedLeaving.Any(p => p.Member.Member.Ingress == i))];
+            leaving = [.. leaving.Where(l => !protectedLeaving.Any(p => p.Member.Member.Ingress == l.Ingress))];
         }
         var leavingOutcomes = leaving
-            .Select(static i => new IngressOutcome { Namespace = i.Metadata.NamespaceProperty, Name = i.Metadata.Name, State = IngressState.Leaving })
+            .Select(static l => new IngressOutcome
+            {
+                Namespace = l.Ingress.Metadata.NamespaceProperty,
+                Name = l.Ingress.Metadata.Name,
+                State = IngressState.Leaving,
+                Errors = l.Error is null ? [] : [l.Error],
+            })
             .OrderBy(static o => o.Key, StringComparer.Ordinal)
             .ToList();
         var empty = new Stack { Id = snapshot.Group, ClusterName = snapshot.Cluster.ClusterName };

@@ -63,6 +63,7 @@ public class MembershipTests
     {
         var stack = Build(Snapshot(Group(), Ing("ns", "moved", A(("group.name", "other")), finalizers: [Finalizer()])));
         Assert.Equal(IngressState.Leaving, Assert.Single(stack.Ingresses).State);
+        Assert.Empty(stack.Ingresses[0].Errors);
         Assert.Null(stack.LoadBalancer);
         Assert.False(stack.AllMembersFrozen);
     }
@@ -85,6 +86,9 @@ public class MembershipTests
             Ing("ns", "never", A(("group.name", "Shared")))));
         Assert.Equal("ns/held", Assert.Single(stack.Ingresses).Key);
         Assert.Equal(IngressState.Leaving, stack.Ingresses[0].State);
+        // The owner learns why its rules go away: the error names the annotation and its value.
+        var error = Assert.Single(stack.Ingresses[0].Errors);
+        Assert.Equal(("Ingress ns/held", "annotation alb.ingress.kubernetes.io/group.name", "Shared"), (error.Object, error.Field, error.Value));
     }
 
     [Fact]
