@@ -23,7 +23,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         var snapshot = await OwnedSnapshotAsync();
         Assert.Equal(20, snapshot.Split('\n').Count(l => l.StartsWith("    rule ", StringComparison.Ordinal)));
         Assert.Equal(10, snapshot.Split('\n').Count(l => l.StartsWith("TG ", StringComparison.Ordinal)));
-        Assert.Contains("NodeSG rules=tcp/30000-30009/k8s-traffic-", snapshot, StringComparison.Ordinal);
+        Assert.True(snapshot.Contains("NodeSG rules=tcp/30000-30009/k8s-traffic-", StringComparison.Ordinal), snapshot);
         await AssertForeignUntouchedAsync();
     }
 
@@ -111,7 +111,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         AssertCalls(result, "CreateRule", 0);
         Assert.Contains(result.Changes, static c => c.Action == ChangeAction.Replace && c.ResourceType == ResourceTypes.TargetGroup);
         var snapshot = await OwnedSnapshotAsync();
-        Assert.Contains(" ip HTTP:8080", snapshot, StringComparison.Ordinal);
+        Assert.True(snapshot.Contains(" ip HTTP:8080", StringComparison.Ordinal), snapshot);
         AssertMutating(await ApplyAsync(Build(switched), full: true), 0);
         await AssertForeignUntouchedAsync();
     }
@@ -132,7 +132,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         Assert.NotEqual(first.DnsName, result.DnsName);
         var snapshot = await OwnedSnapshotAsync();
         Assert.Single(snapshot.Split('\n'), static l => l.StartsWith("LB ", StringComparison.Ordinal));
-        Assert.Contains(" internal application", snapshot, StringComparison.Ordinal);
+        Assert.True(snapshot.Contains(" internal application", StringComparison.Ordinal), snapshot);
         AssertMutating(await ApplyAsync(Build(shape with { Scheme = "internal" }), full: true), 0);
         await AssertForeignUntouchedAsync();
     }
@@ -150,7 +150,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         Assert.Equal([80, 443], result.ListenerPorts);
         var snapshot = await OwnedSnapshotAsync();
         Assert.Contains("listener 443 HTTPS ELBSecurityPolicy-2016-08 certs=" + string.Join(",", new[] { World.CertificateArn, World.SecondCertificateArn }.Order()), snapshot, StringComparison.Ordinal);
-        Assert.Contains("listener 80 HTTP  certs= default=redirect HTTP_301 HTTPS://#{host}:443/#{path}?#{query}", snapshot, StringComparison.Ordinal);
+        Assert.True(snapshot.Contains("listener 80 HTTP  certs= default=redirect HTTP_301 HTTPS://#{host}:443/#{path}?#{query}", StringComparison.Ordinal), snapshot);
         // The HTTP listener's rules are gone (redirect only); the HTTPS listener has them.
         Assert.Equal(2, snapshot.Split('\n').Count(static l => l.StartsWith("    rule ", StringComparison.Ordinal)));
         AssertMutating(await ApplyAsync(Build(https), full: true), 0);
@@ -236,9 +236,9 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         var snapshot = await OwnedSnapshotAsync();
         // Only the cluster-shared backend SG remains (garbage collection removes it when no stack uses it), and the
         // node SG keeps its shared rule (other stacks' targets may need it).
-        Assert.DoesNotContain("LB ", snapshot, StringComparison.Ordinal);
-        Assert.DoesNotContain("TG ", snapshot, StringComparison.Ordinal);
-        Assert.DoesNotContain("SG k8s-shop-", snapshot, StringComparison.Ordinal);
+        Assert.False(snapshot.Contains("LB ", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
+        Assert.False(snapshot.Contains("TG ", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
+        Assert.False(snapshot.Contains("SG k8s-shop-", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
         await AssertForeignUntouchedAsync();
         var again = await ApplyAsync(Build(shape with { Empty = true, Members = [] }));
         AssertMutating(again, 0);
@@ -305,8 +305,8 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
 
         AssertDone(result);
         var snapshot = await OwnedSnapshotAsync();
-        Assert.Contains("idle_timeout.timeout_seconds=60", snapshot, StringComparison.Ordinal);
-        Assert.DoesNotContain("deregistration_delay.timeout_seconds=30", snapshot, StringComparison.Ordinal);
+        Assert.True(snapshot.Contains("idle_timeout.timeout_seconds=60", StringComparison.Ordinal), snapshot);
+        Assert.False(snapshot.Contains("deregistration_delay.timeout_seconds=30", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
         Assert.Contains(result.Changes, static c => c.Fields.Any(static f => f.Field == "attribute idle_timeout.timeout_seconds" && f.Before == "120" && f.After == "60"));
     }
 

@@ -21,6 +21,8 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
     /// <summary>Decides matches and obsolete groups before any mutation (the pending-deletion marker needs the list).</summary>
     public List<(TargetGroupSpec Desired, Tagged<TargetGroup>? Actual, Tagged<TargetGroup>? Replaced)> Plan()
     {
+        if (_plan is not null)
+            return _plan;
         var ours = run.Actual.TargetGroups.Where(tg => run.IsOurs(tg.Tags)).ToList();
         var result = new List<(TargetGroupSpec, Tagged<TargetGroup>?, Tagged<TargetGroup>?)>();
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -41,7 +43,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
                 continue;
             run.ObsoleteTargetGroups.Add(tg);
         }
-        return result;
+        return _plan = result;
     }
 
     private List<(TargetGroupSpec Desired, Tagged<TargetGroup>? Actual, Tagged<TargetGroup>? Replaced)>? _plan;
