@@ -13,8 +13,8 @@ public static class IngressGroupModelBuilder
     public static Stack Build(GroupSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        // The front half (membership, load balancer, listeners, security groups, assembly) is being written.
-        throw new NotSupportedException("IngressGroupModelBuilder.Build: front half not merged yet");
+        // Membership, load balancer, listeners, security groups and assembly; the back half builds each member's rules.
+        return StackAssembler.Build(snapshot, BuilderSeams.Default);
     }
 }
 
@@ -33,7 +33,7 @@ public static class MemberBackendBuilder
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(member);
         ArgumentNullException.ThrowIfNull(ports);
-        throw new NotSupportedException("MemberBackendBuilder.Build: back half not merged yet");
+        return new Backend.MemberBackend(context, member).Build(ports);
     }
 }
 
@@ -45,6 +45,6 @@ public static class RuleOptimizer
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(listener);
-        throw new NotSupportedException("RuleOptimizer.Optimize: back half not merged yet");
+        return Backend.RedirectRuleOptimizer.Optimize(rules, listener);
     }
 }

@@ -145,6 +145,13 @@ public sealed record SubnetFact
 
     /// <summary>Tags (e.g. <c>kubernetes.io/role/elb</c>, <c>kubernetes.io/cluster/&lt;name&gt;</c>, <c>Name</c>).</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// True when the subnet's route table (its explicit association, else the VPC's main table) has a route to an
+    /// internet gateway (<c>igw-…</c>): a public subnet. Null when not looked up. Subnet discovery falls back to it
+    /// when no subnet carries the role tag, as upstream does (feature gate <c>SubnetDiscoveryByReachability</c>).
+    /// </summary>
+    public bool? RoutesToInternetGateway { get; init; }
 }
 
 /// <summary>One security group.</summary>

@@ -389,12 +389,14 @@ class Service:
                 rk = pg["result_key"]
                 item = self.cs_type(self.shapes[outshape["members"][rk]["shape"]]["member"]["shape"])
                 it, ot = pg["input_token"], pg["output_token"]
-                out.append(f"    /// <summary>Every item of every page of {n}. The request's <c>{it}</c> is advanced page by page.</summary>\n")
+                out.append(f"    /// <summary>\n    /// Every item of every page of {n}. The request's <c>{it}</c> is advanced page by page while the stream\n    /// is read and restored when it ends, so the same request can be enumerated again from its first page.\n    /// </summary>\n")
                 out.append(f"    public static async IAsyncEnumerable<{item}> {n}PaginatedAsync(\n        this {iface} client,\n        {n}Request request,\n        [EnumeratorCancellation] CancellationToken cancellationToken = default)\n    {{\n")
                 out.append("        ArgumentNullException.ThrowIfNull(client);\n        ArgumentNullException.ThrowIfNull(request);\n")
-                out.append(f"        while (true)\n        {{\n            var page = await client.{n}Async(request, cancellationToken).ConfigureAwait(false);\n")
-                out.append(f"            foreach (var item in page.{rk} ?? [])\n                yield return item;\n")
-                out.append(f"            if (string.IsNullOrEmpty(page.{ot}))\n                yield break;\n            request.{it} = page.{ot};\n        }}\n    }}\n\n")
+                out.append(f"        var start = request.{it};\n        try\n        {{\n")
+                out.append(f"            while (true)\n            {{\n                var page = await client.{n}Async(request, cancellationToken).ConfigureAwait(false);\n")
+                out.append(f"                foreach (var item in page.{rk} ?? [])\n                    yield return item;\n")
+                out.append(f"                if (string.IsNullOrEmpty(page.{ot}))\n                    yield break;\n                request.{it} = page.{ot};\n            }}\n        }}\n")
+                out.append(f"        finally\n        {{\n            request.{it} = start;\n        }}\n    }}\n\n")
             out[-1] = out[-1].rstrip("\n") + "\n"
             out.append("}\n")
         return "".join(out)

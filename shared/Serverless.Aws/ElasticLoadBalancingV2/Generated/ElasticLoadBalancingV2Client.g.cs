@@ -385,7 +385,10 @@ public sealed partial class ElasticLoadBalancingV2Client : IElasticLoadBalancing
 /// <summary>Every page of a paginated operation as one async stream (<c>Marker</c>/<c>NextMarker</c>).</summary>
 public static class ElasticLoadBalancingV2Paginators
 {
-    /// <summary>Every item of every page of DescribeAccountLimits. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeAccountLimits. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<Limit> DescribeAccountLimitsPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeAccountLimitsRequest request,
@@ -393,18 +396,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeAccountLimitsAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Limits ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeAccountLimitsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.Limits ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeListenerCertificates. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeListenerCertificates. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<Certificate> DescribeListenerCertificatesPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeListenerCertificatesRequest request,
@@ -412,18 +426,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeListenerCertificatesAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Certificates ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeListenerCertificatesAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.Certificates ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeListeners. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeListeners. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<Listener> DescribeListenersPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeListenersRequest request,
@@ -431,18 +456,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeListenersAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Listeners ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeListenersAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.Listeners ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeLoadBalancers. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeLoadBalancers. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<LoadBalancer> DescribeLoadBalancersPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeLoadBalancersRequest request,
@@ -450,18 +486,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeLoadBalancersAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.LoadBalancers ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeLoadBalancersAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.LoadBalancers ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeRules. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeRules. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<Rule> DescribeRulesPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeRulesRequest request,
@@ -469,18 +516,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeRulesAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Rules ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeRulesAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.Rules ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeSSLPolicies. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeSSLPolicies. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<SslPolicy> DescribeSSLPoliciesPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeSSLPoliciesRequest request,
@@ -488,18 +546,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeSSLPoliciesAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.SslPolicies ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeSSLPoliciesAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.SslPolicies ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeTargetGroups. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeTargetGroups. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<TargetGroup> DescribeTargetGroupsPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeTargetGroupsRequest request,
@@ -507,18 +576,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeTargetGroupsAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.TargetGroups ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeTargetGroupsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.TargetGroups ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeTrustStoreAssociations. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeTrustStoreAssociations. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<TrustStoreAssociation> DescribeTrustStoreAssociationsPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeTrustStoreAssociationsRequest request,
@@ -526,18 +606,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeTrustStoreAssociationsAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.TrustStoreAssociations ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeTrustStoreAssociationsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.TrustStoreAssociations ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeTrustStoreRevocations. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeTrustStoreRevocations. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<DescribeTrustStoreRevocation> DescribeTrustStoreRevocationsPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeTrustStoreRevocationsRequest request,
@@ -545,18 +636,29 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeTrustStoreRevocationsAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.TrustStoreRevocations ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeTrustStoreRevocationsAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.TrustStoreRevocations ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 
-    /// <summary>Every item of every page of DescribeTrustStores. The request's <c>Marker</c> is advanced page by page.</summary>
+    /// <summary>
+    /// Every item of every page of DescribeTrustStores. The request's <c>Marker</c> is advanced page by page while the stream
+    /// is read and restored when it ends, so the same request can be enumerated again from its first page.
+    /// </summary>
     public static async IAsyncEnumerable<TrustStore> DescribeTrustStoresPaginatedAsync(
         this IElasticLoadBalancingV2Client client,
         DescribeTrustStoresRequest request,
@@ -564,14 +666,22 @@ public static class ElasticLoadBalancingV2Paginators
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(request);
-        while (true)
+        var start = request.Marker;
+        try
         {
-            var page = await client.DescribeTrustStoresAsync(request, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.TrustStores ?? [])
-                yield return item;
-            if (string.IsNullOrEmpty(page.NextMarker))
-                yield break;
-            request.Marker = page.NextMarker;
+            while (true)
+            {
+                var page = await client.DescribeTrustStoresAsync(request, cancellationToken).ConfigureAwait(false);
+                foreach (var item in page.TrustStores ?? [])
+                    yield return item;
+                if (string.IsNullOrEmpty(page.NextMarker))
+                    yield break;
+                request.Marker = page.NextMarker;
+            }
+        }
+        finally
+        {
+            request.Marker = start;
         }
     }
 }

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Sockets;
+using k8s.Models;
+using Serverless.Model;
+
+namespace Serverless.Ingress.Backend;
+
+/// <summary>
+/// The targets of a target group (upstream's TargetGroupBinding endpoint resolution, <c>pkg/backend</c>):
+/// every eligible node on the NodePort (instance), or the Service's ready pod endpoints (ip).
+/// </summary>
+internal static class TargetBuilder
+{
+    private const string LabelMaster = "node-role.kubernetes.io/master";
+    private const string LabelExcludeBalancer = "node.kubernetes.io/exclude-from-external-load-balancers";
+    private const string LabelAlphaExcludeBalancer = "alpha.service-controller.kubernetes.io/exclude-balancer";
+    private const string LabelComputeType = "eks.amazonaws.com/compute-type";
+    private const string TaintClusterAutoscaler = "ToBeDeletedByClusterAutoscaler";
+    private const string TaintKarpenterDisrupted = "karpenter.sh/disrupted";
+
+    /// <summary>
+    /// Instance targets: each eligible node (<see cref="IsEligible"/>) matching <paramref name="nodeLabels"/>
+    /// (<c>target-node-labels</c>) with an EC2 instance ID, on <paramref name="nodePort"/>. Only Ready nodes; when no
+    /// node is Ready, the nodes whose readiness is Unknown (upstream's fail-open).
+    /// </summary>
+    public static IReadOnlyList<TargetSpec> Instances(BuildContext context, int nodePort, IReadOnlyDictionary<string, string>? nodeLabels)
+    {
+        var candidates = new List<(V1Node Node, string InstanceId)>();
+        foreach (var node in context.Snapshot.Nodes)
+        {
+            if (node is null || !IsEligible(node) || !MatchesLabels(node, nodeLabels))
+                continue;
+            // Upstream fails the whole binding on a node without a usable providerID; we skip the node.
+            if (InstanceId(node) is { } instanceId)
+                candidates.Add((node, instanceId));
+        }
+        var chosen = candidates.Where(static c => ReadyStatus(c.Node) == "True").ToList();
+        if (chosen.Count == 0)
+            chosen = [.. candidates.Where(static c => ReadyStatus(c.Node) == "Unknown")];
+        return Sorted(chosen.Select(c => new TargetSpec(c.InstanceId, nodePort)));
+    }
+
+    /// <summary>
+    /// A node may carry instance targets: none of the excluding labels (master role, the two exclude-balancer labels,
+    /// Fargate compute type) and no taint marking it for removal (<c>ToBeDeletedByClusterAutoscaler</c> with any
+    /// effect, <c>karpenter.sh/disrupted</c> with NoSchedule). Cordoned nodes stay eligible, as upstream.
+    /// </summary>
+    public static bool IsEligible(V1Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var labels = node.Metadata?.Labels ?? new Dictionary<string, string>();
+        if (labels.ContainsKey(LabelMaster) || labels.ContainsKey(LabelExcludeBalancer) || labels.ContainsKey(LabelAlphaExcludeBalancer))
+            return false;
+        if (labels.TryGetValue(LabelComputeType, out var computeType) && computeType == "fargate")
+            return false;
+        foreach (var taint in node.Spec?.Taints ?? [])
+        {
+            if (taint?.Key == TaintClusterAutoscaler)
+                return false;
+            if (taint?.Key == TaintKarpenterDisrupted && taint.Effect == "NoSchedule")
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>The EC2 instance ID of <c>spec.providerID</c> (<c>aws:///&lt;az&gt;/i-…</c>: its last segment, which must start with <c>i-</c>); null otherwise.</summary>
+    public static string? InstanceId(V1Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var providerId = node.Spec?.ProviderID;
+        if (string.IsNullOrEmpty(providerId) || !providerId.StartsWith("aws://", StringComparison.Ordinal))
+            return null;
+        var last = providerId[(providerId.LastIndexOf('/') + 1)..];
+        return last.StartsWith("i-", StringComparison.Ordinal) && last.Length > 2 ? last : null;
+    }
+
+    /// <summary>
+    /// IP targets: the endpoints of the Service's EndpointSlices of the target group's address family whose port
+    /// name is the Service port's name, that are ready (or of unknown readiness) and not terminating, on the
+    /// endpoint's port. Endpoints of something other than a Pod are skipped, as upstream. With VPC CIDRs known, an
+    /// IP outside them gets <c>AvailabilityZone: all</c>.
+    /// </summary>
+    public static IReadOnlyList<TargetSpec> PodIps(BuildContext context, V1Service service, V1ServicePort servicePort, string ipAddressType)
+    {
+        var addressType = ipAddressType == "ipv6" ? "IPv6" : "IPv4";
+        var portName = servicePort.Name ?? string.Empty;
+        var cidrs = ParseCidrs(context.Snapshot.Aws.VpcCidrs);
+        var targets = new List<TargetSpec>();
+        foreach (var slice in context.EndpointSlices(service.Metadata.NamespaceProperty, service.Metadata.Name))
+        {
+            if (slice?.AddressType != addressType)
+                continue;
+            foreach (var port in slice.Ports ?? [])
+            {
+                if (port?.Port is not { } number || (port.Name ?? string.Empty) != portName)
+                    continue;
+                foreach (var endpoint in slice.Endpoints ?? [])
+                {
+                    if (endpoint is null || !IsServing(endpoint))
+                        continue;
+                    if (endpoint.TargetRef is { } targetRef && targetRef.Kind != "Pod")
+                        continue;
+                    var address = endpoint.Addresses?.FirstOrDefault();
+                    if (address is null || !IPAddress.TryParse(address, out var ip))
+                        continue;
+                    var outside = cidrs.Count > 0 && !cidrs.Any(c => c.Contains(ip));
+                    targets.Add(new TargetSpec(address, number, outside ? "all" : null));
+                }
+            }
+        }
+        return Sorted(targets);
+    }
+
+    private static bool IsServing(V1Endpoint endpoint) =>
+        endpoint.Conditions?.Ready != false && endpoint.Conditions?.Terminating != true;
+
+    private static bool MatchesLabels(V1Node node, IReadOnlyDictionary<string, string>? required)
+    {
+        if (required is null || required.Count == 0)
+            return true;
+        var labels = node.Metadata?.Labels;
+        return labels is not null && required.All(r => labels.TryGetValue(r.Key, out var value) && value == r.Value);
+    }
+
+    private static string? ReadyStatus(V1Node node) =>
+        node.Status?.Conditions?.FirstOrDefault(static c => c?.Type == "Ready")?.Status;
+
+    private static List<IPNetwork> ParseCidrs(IEnumerable<string> cidrs)
+    {
+        var result = new List<IPNetwork>();
+        foreach (var cidr in cidrs)
+        {
+            if (IPNetwork.TryParse(cidr, out var network))
+                result.Add(network);
+            else if (IPAddress.TryParse(cidr, out var single))
+                result.Add(new IPNetwork(single, single.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32));
+        }
+        return result;
+    }
+
+    private static List<TargetSpec> Sorted(IEnumerable<TargetSpec> targets) =>
+        [.. targets.Distinct().OrderBy(static t => t.Id, StringComparer.Ordinal).ThenBy(static t => t.Port)];
+}

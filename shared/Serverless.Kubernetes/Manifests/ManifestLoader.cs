@@ -1,0 +1,318 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using k8s.Models;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Serverless.Kubernetes.Manifests;
+
+/// <summary>
+/// Loads Kubernetes manifests (the CLI's <c>-f &lt;file|dir&gt;</c>): a file, or every <c>*.yaml</c>/<c>*.yml</c>
+/// under a folder (recursively, in ordinal path order), each holding any number of YAML documents. Every problem
+/// is collected, not just the first: a YAML syntax error spoils only its own document.
+/// </summary>
+public static partial class ManifestLoader
+{
+    private const string Core = "v1";
+    private const string Networking = "networking.k8s.io/v1";
+    private const string Discovery = "discovery.k8s.io/v1";
+    private const string Elbv2 = "elbv2.k8s.aws/v1beta1";
+
+    private static readonly Dictionary<string, string> ApiVersions = new(StringComparer.Ordinal)
+    {
+        ["Ingress"] = Networking,
+        ["Service"] = Core,
+        ["EndpointSlice"] = Discovery,
+        ["IngressClass"] = Networking,
+        ["IngressClassParams"] = Elbv2,
+        ["Namespace"] = Core,
+        ["Secret"] = Core,
+        ["Node"] = Core,
+    };
+
+    [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
+    private static partial Regex YamlMarkPrefix();
+
+    /// <summary>Loads a file or a folder.</summary>
+    public static ManifestSet Load(string path) => Load([path]);
+
+    /// <summary>Loads several files or folders into one set (as <c>-f a -f b</c>).</summary>
+    public static ManifestSet Load(IEnumerable<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var set = new ManifestSet();
+        var seen = new Dictionary<string, ManifestDocument>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            foreach (var file in Files(path, set))
+            {
+                string text;
+                try
+                {
+                    text = File.ReadAllText(file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    set.ErrorList.Add(new ManifestError(file, null, null, null, null, null, "cannot be read: " + ex.Message));
+                    continue;
+                }
+                LoadInto(set, seen, text, file);
+            }
+        }
+        return set;
+    }
+
+    /// <summary>Loads YAML text; <paramref name="source"/> names it in errors.</summary>
+    public static ManifestSet LoadText(string text, string source = "<input>")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(source);
+        var set = new ManifestSet();
+        LoadInto(set, new Dictionary<string, ManifestDocument>(StringComparer.Ordinal), text, source);
+        return set;
+    }
+
+    private static IEnumerable<string> Files(string path, ManifestSet set)
+    {
+        if (File.Exists(path))
+            return [path];
+        if (!Directory.Exists(path))
+        {
+            set.ErrorList.Add(new ManifestError(path, null, null, null, null, null, "no such file or directory"));
+            return [];
+        }
+        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(static f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+            .Select(f => Path.Join(path, Path.GetRelativePath(path, f).Replace('\\', '/')))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count == 0)
+            set.ErrorList.Add(new ManifestError(path, null, null, null, null, null, "folder holds no *.yaml or *.yml file"));
+        return files;
+    }
+
+    private static void LoadInto(ManifestSet set, Dictionary<string, ManifestDocument> seen, string text, string source)
+    {
+        var index = 0;
+        foreach (var (firstLine, chunk) in SplitDocuments(text))
+        {
+            if (!HasContent(chunk))
+                continue;
+            index++;
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(chunk));
+            }
+            catch (YamlException ex)
+            {
+                var message = YamlMarkPrefix().Replace(ex.Message, string.Empty);
+                if (ex.InnerException is { } inner && !string.IsNullOrEmpty(inner.Message) && inner.Message != message)
+                    message += ": " + YamlMarkPrefix().Replace(inner.Message, string.Empty);
+                set.ErrorList.Add(new ManifestError(source, index, null, (int)ex.Start.Line + firstLine - 1, (int)ex.Start.Column, null,
+                    "YAML syntax error: " + message));
+                continue;
+            }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet's scanner fails this way on some unterminated flow collections (e.g. "{name: x" then EOF).
+                set.ErrorList.Add(new ManifestError(source, index, null, FirstContentLine(chunk) + firstLine - 1, 1, null,
+                    "YAML syntax error: the document could not be parsed (check that every {, [ and quote is closed)"));
+                continue;
+            }
+            if (stream.Documents.Count == 0 || YamlObjectReader.IsNull(stream.Documents[0].RootNode))
+                continue;
+            if (stream.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                var node = stream.Documents[0].RootNode;
+                set.ErrorList.Add(new ManifestError(source, index, null, (int)node.Start.Line + firstLine - 1, (int)node.Start.Column, null,
+                    "a Kubernetes object must be a mapping with apiVersion, kind and metadata"));
+                continue;
+            }
+            LoadObject(set, seen, root, source, index, firstLine, string.Empty);
+        }
+    }
+
+    private static void LoadObject(ManifestSet set, Dictionary<string, ManifestDocument> seen, YamlMappingNode root, string source, int index, int firstLine, string itemPath)
+    {
+        var metadata = YamlObjectReader.Get(root, "metadata") as YamlMappingNode;
+        var apiVersion = Text(YamlObjectReader.Get(root, "apiVersion"));
+        var kind = Text(YamlObjectReader.Get(root, "kind"));
+        var name = metadata is null ? null : Text(YamlObjectReader.Get(metadata, "name"));
+        var ns = metadata is null ? null : Text(YamlObjectReader.Get(metadata, "namespace"));
+        var document = new ManifestDocument(source, index, firstLine, root, apiVersion ?? string.Empty, kind ?? string.Empty, ns, name);
+        var reader = new YamlObjectReader(document, set.ErrorList);
+        var prefix = itemPath.Length == 0 ? string.Empty : itemPath + ".";
+        if (apiVersion is null || kind is null)
+        {
+            if (apiVersion is null)
+                reader.Report(root, prefix + "apiVersion", "required");
+            if (kind is null)
+                reader.Report(root, prefix + "kind", "required");
+            return;
+        }
+
+        if (kind is "List" && apiVersion is Core)
+        {
+            set.DocumentList.Add(document);
+            var i = 0;
+            foreach (var item in (YamlObjectReader.Get(root, "items") as YamlSequenceNode)?.Children ?? [])
+            {
+                var path = YamlObjectReader.Item(prefix + "items", i++);
+                if (item is YamlMappingNode itemRoot)
+                    LoadObject(set, seen, itemRoot, source, index, firstLine, path);
+                else
+                    reader.Report(item, path, "expected a Kubernetes object");
+            }
+            return;
+        }
+
+        if (!ApiVersions.TryGetValue(kind, out var expectedVersion))
+        {
+            set.DocumentList.Add(document);
+            set.SkippedList.Add(document);
+            return;
+        }
+        if (apiVersion != expectedVersion)
+        {
+            reader.Report(YamlObjectReader.Get(root, "apiVersion"), prefix + "apiVersion",
+                $"{kind} {apiVersion} is not supported (expected {expectedVersion})");
+            return;
+        }
+        if (name is null)
+        {
+            reader.Report(metadata ?? (YamlNode)root, prefix + "metadata.name", "required");
+            return;
+        }
+        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret";
+        document.Namespace = namespaced ? (string.IsNullOrEmpty(ns) ? "default" : ns) : null;
+        set.DocumentList.Add(document);
+
+        var key = document.Description;
+        if (seen.TryGetValue(key, out var first))
+        {
+            reader.Report(root, string.Empty, $"duplicate {key} (first in {first.Source} document {first.Index})");
+            return;
+        }
+        seen[key] = document;
+
+        var before = set.ErrorList.Count;
+        switch (kind)
+        {
+            case "Ingress":
+                var (ingress, _, locate) = KubernetesYamlConverter.Convert<V1Ingress>(reader);
+                if (ingress?.Metadata is null)
+                    return;
+                ingress.Metadata.NamespaceProperty = document.Namespace;
+                IngressValidator.Validate(ingress, reader, locate);
+                if (set.ErrorList.Count == before)
+                    set.IngressList.Add(ingress);
+                break;
+            case "Service":
+                if (Typed<V1Service>(reader) is { } service)
+                {
+                    service.Metadata.NamespaceProperty = document.Namespace;
+                    set.ServiceList.Add(service);
+                }
+                break;
+            case "EndpointSlice":
+                if (Typed<V1EndpointSlice>(reader) is { } slice)
+                {
+                    slice.Metadata.NamespaceProperty = document.Namespace;
+                    set.EndpointSliceList.Add(slice);
+                }
+                break;
+            case "IngressClass":
+                if (Typed<V1IngressClass>(reader) is { } ingressClass)
+                    set.IngressClassList.Add(ingressClass);
+                break;
+            case "IngressClassParams":
+                if (IngressClassParamsParser.Parse(reader, set.WarningList) is { } parameters)
+                    set.IngressClassParamsList.Add(parameters);
+                break;
+            case "Namespace":
+                if (Typed<V1Namespace>(reader) is { } namespaceObject)
+                    set.NamespaceList.Add(namespaceObject);
+                break;
+            case "Secret":
+                if (Typed<V1Secret>(reader) is { } secret)
+                {
+                    secret.Metadata.NamespaceProperty = document.Namespace;
+                    FoldStringData(secret);
+                    set.SecretList.Add(secret);
+                }
+                break;
+            case "Node":
+                if (Typed<V1Node>(reader) is { } node)
+                    set.NodeList.Add(node);
+                break;
+        }
+    }
+
+    private static T? Typed<T>(YamlObjectReader reader)
+        where T : class
+    {
+        var (value, clean, _) = KubernetesYamlConverter.Convert<T>(reader);
+        return clean ? value : null;
+    }
+
+    // The API server merges stringData into data (stringData wins) and never returns stringData.
+    private static void FoldStringData(V1Secret secret)
+    {
+        if (secret.StringData is not { Count: > 0 } stringData)
+            return;
+        secret.Data ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (key, value) in stringData)
+            secret.Data[key] = Encoding.UTF8.GetBytes(value ?? string.Empty);
+        secret.StringData = null!;
+    }
+
+    private static string? Text(YamlNode? node) => node is YamlScalarNode { Value: { Length: > 0 } value } ? value : null;
+
+    private static int FirstContentLine(string chunk)
+    {
+        var lines = chunk.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length > 0 && line[0] != '#')
+                return i + 1;
+        }
+        return 1;
+    }
+
+    private static bool HasContent(string chunk)
+    {
+        foreach (var raw in chunk.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length > 0 && line[0] != '#' && line != "...")
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Splits YAML text at document markers (<c>---</c> at the start of a line), keeping line numbers: each chunk
+    /// starts with its marker line blanked, so a mark's line plus the chunk's first line minus one is the file line.
+    /// </summary>
+    internal static IEnumerable<(int FirstLine, string Text)> SplitDocuments(string text)
+    {
+        var lines = text.Split('\n');
+        var chunk = new StringBuilder();
+        var firstLine = 1;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (line == "---" || line.StartsWith("--- ", StringComparison.Ordinal) || line.StartsWith("---\t", StringComparison.Ordinal))
+            {
+                yield return (firstLine, chunk.ToString());
+                chunk.Clear();
+                firstLine = i + 1;
+                line = "   " + line[3..];
+            }
+            chunk.Append(line).Append('\n');
+        }
+        yield return (firstLine, chunk.ToString());
+    }
+}

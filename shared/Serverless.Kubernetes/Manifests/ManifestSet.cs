@@ -1,0 +1,114 @@
+using k8s.Models;
+using Serverless.Ingress;
+using Serverless.Model;
+
+namespace Serverless.Kubernetes.Manifests;
+
+/// <summary>
+/// The objects read from manifest files (<see cref="ManifestLoader"/>): the kinds the controller uses, in file
+/// and document order, plus what was skipped and every problem found.
+/// </summary>
+public sealed class ManifestSet
+{
+    internal List<V1Ingress> IngressList { get; } = [];
+
+    internal List<V1Service> ServiceList { get; } = [];
+
+    internal List<V1EndpointSlice> EndpointSliceList { get; } = [];
+
+    internal List<V1IngressClass> IngressClassList { get; } = [];
+
+    internal List<IngressClassParams> IngressClassParamsList { get; } = [];
+
+    internal List<V1Namespace> NamespaceList { get; } = [];
+
+    internal List<V1Secret> SecretList { get; } = [];
+
+    internal List<V1Node> NodeList { get; } = [];
+
+    internal List<ManifestDocument> SkippedList { get; } = [];
+
+    internal List<ManifestDocument> DocumentList { get; } = [];
+
+    internal List<ManifestError> ErrorList { get; } = [];
+
+    internal List<string> WarningList { get; } = [];
+
+    /// <summary><c>networking.k8s.io/v1</c> Ingresses (namespace defaulted to <c>default</c>).</summary>
+    public IReadOnlyList<V1Ingress> Ingresses => IngressList;
+
+    /// <summary><c>v1</c> Services.</summary>
+    public IReadOnlyList<V1Service> Services => ServiceList;
+
+    /// <summary><c>discovery.k8s.io/v1</c> EndpointSlices.</summary>
+    public IReadOnlyList<V1EndpointSlice> EndpointSlices => EndpointSliceList;
+
+    /// <summary><c>networking.k8s.io/v1</c> IngressClasses.</summary>
+    public IReadOnlyList<V1IngressClass> IngressClasses => IngressClassList;
+
+    /// <summary><c>elbv2.k8s.aws/v1beta1</c> IngressClassParams.</summary>
+    public IReadOnlyList<IngressClassParams> IngressClassParams => IngressClassParamsList;
+
+    /// <summary><c>v1</c> Namespaces declared in the manifests.</summary>
+    public IReadOnlyList<V1Namespace> Namespaces => NamespaceList;
+
+    /// <summary><c>v1</c> Secrets, <c>stringData</c> folded into <c>data</c> as the API server does.</summary>
+    public IReadOnlyList<V1Secret> Secrets => SecretList;
+
+    /// <summary><c>v1</c> Nodes.</summary>
+    public IReadOnlyList<V1Node> Nodes => NodeList;
+
+    /// <summary>Documents of kinds the controller does not use (Deployment, ConfigMap, …), kept for callers that read their own kinds.</summary>
+    public IReadOnlyList<ManifestDocument> Skipped => SkippedList;
+
+    /// <summary>Every non-empty document that parsed as YAML, loaded or skipped.</summary>
+    public IReadOnlyList<ManifestDocument> Documents => DocumentList;
+
+    /// <summary>Every problem, in file and document order. Objects with problems are left out of the lists.</summary>
+    public IReadOnlyList<ManifestError> Errors => ErrorList;
+
+    /// <summary>Things accepted but ignored (fields we do not model yet).</summary>
+    public IReadOnlyList<string> Warnings => WarningList;
+
+    /// <summary>True when there is no error.</summary>
+    public bool IsValid => ErrorList.Count == 0;
+
+    /// <summary>Throws <see cref="ManifestException"/> listing every error, if there is any.</summary>
+    public ManifestSet EnsureValid() => IsValid ? this : throw new ManifestException(ErrorList);
+
+    /// <summary>
+    /// The snapshot of <paramref name="group"/>: every object loaded (the builder picks the group's), and a
+    /// label-less Namespace for every namespace used by an object but not declared.
+    /// </summary>
+    public GroupSnapshot ToSnapshot(StackId group, ClusterSettings cluster, AwsFacts aws)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(aws);
+        var declared = new HashSet<string>(NamespaceList.Select(static n => n.Metadata.Name), StringComparer.Ordinal);
+        var namespaces = new List<V1Namespace>(NamespaceList);
+        var used = IngressList.Select(static o => o.Metadata.NamespaceProperty)
+            .Concat(ServiceList.Select(static o => o.Metadata.NamespaceProperty))
+            .Concat(EndpointSliceList.Select(static o => o.Metadata.NamespaceProperty))
+            .Concat(SecretList.Select(static o => o.Metadata.NamespaceProperty));
+        foreach (var ns in used.Order(StringComparer.Ordinal))
+        {
+            if (declared.Add(ns))
+                namespaces.Add(new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = ns } });
+        }
+        return new GroupSnapshot
+        {
+            Group = group,
+            Cluster = cluster,
+            Aws = aws,
+            Ingresses = [.. IngressList],
+            Services = [.. ServiceList],
+            EndpointSlices = [.. EndpointSliceList],
+            IngressClasses = [.. IngressClassList],
+            IngressClassParams = [.. IngressClassParamsList],
+            Namespaces = namespaces,
+            Secrets = [.. SecretList],
+            Nodes = [.. NodeList],
+        };
+    }
+}
