@@ -67,6 +67,21 @@ public static class AttributeDefaults
     };
 
     /// <summary>
+    /// Keys AWS (or moto) reports for a resource type they do not apply to, or that an ALB cannot change: never diffed,
+    /// never noted, when they are absent from the table of the resource at hand (<c>load_balancing.cross_zone.enabled</c>
+    /// is always on for an ALB; <c>tcp.idle_timeout.seconds</c> is for NLB TCP listeners; moto reports
+    /// <c>waf.fail_open.enabled</c> on target groups).
+    /// </summary>
+    public static IReadOnlySet<string> NotApplicable { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "load_balancing.cross_zone.enabled",
+        "tcp.idle_timeout.seconds",
+        "waf.fail_open.enabled",
+        "dns_record.client_routing_policy",
+        "ipv6.deny_all_igw_traffic",
+    };
+
+    /// <summary>
     /// The attribute changes that make <paramref name="actual"/> match <paramref name="desired"/>: desired keys whose
     /// value differs, and known keys no longer desired whose value is not the default (set back to it). Unknown keys no
     /// longer desired are returned in <c>unknown</c>, untouched.
@@ -96,7 +111,7 @@ public static class AttributeDefaults
                 if (current != fallback)
                     changes.Add(new FieldChange("attribute " + key, current, fallback));
             }
-            else
+            else if (!NotApplicable.Contains(key))
             {
                 unknown.Add(key + "=" + current);
             }

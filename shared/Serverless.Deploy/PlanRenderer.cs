@@ -49,6 +49,13 @@ public static class PlanRenderer
         return sb.ToString();
     }
 
+    /// <summary>The change lines of a plan or apply, in order (what a plan and the apply after it must agree on).</summary>
+    public static string RenderChanges(IEnumerable<ResourceChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        return string.Concat(changes.Select(Render));
+    }
+
     /// <summary>The whole result as a readable plan.</summary>
     public static string RenderText(DeployResult result)
     {
@@ -59,8 +66,7 @@ public static class PlanRenderer
         var verb = result.Mode == DeployMode.Plan ? "Plan" : "Applied";
         sb.Append(CultureInfo.InvariantCulture, $"{verb} for stack {result.Stack}: {Count(ChangeAction.Create)} to create, {Count(ChangeAction.Modify)} to modify, {Count(ChangeAction.Replace)} to replace, {Count(ChangeAction.Delete)} to delete");
         sb.Append(CultureInfo.InvariantCulture, $"; {Count(ChangeAction.Frozen)} frozen, {Count(ChangeAction.SkippedForeign)} foreign, {Count(ChangeAction.Blocked)} blocked\n");
-        foreach (var change in result.Changes)
-            sb.Append(Render(change));
+        sb.Append(RenderChanges(result.Changes));
         foreach (var note in result.Notes)
             sb.Append(CultureInfo.InvariantCulture, $"  note: {note}\n");
         sb.Append(CultureInfo.InvariantCulture, $"Result: {result.Reconcile}\n");
@@ -99,14 +105,19 @@ public static class PlanRenderer
             calls[operation] = count;
         var ingresses = new JsonArray();
         foreach (var ingress in result.Ingresses)
-            ingresses.Add(new JsonObject { ["ingress"] = ingress.Ingress, ["status"] = ingress.Status.ToString(), ["reason"] = ingress.Reason });
+            ingresses.Add(new JsonObject { ["ingress"] = ingress.Ingress, ["status"] = ingress.Status.ToString().ToLowerInvariant(), ["reason"] = ingress.Reason });
         var root = new JsonObject
         {
             ["stack"] = result.Stack,
             ["mode"] = result.Mode == DeployMode.Plan ? "plan" : "apply",
             ["reconcile"] = new JsonObject
             {
-                ["kind"] = result.Reconcile.Kind.ToString(),
+                ["kind"] = result.Reconcile.Kind switch
+                {
+                    ReconcileKind.Done => "done",
+                    ReconcileKind.RequeueAfter => "requeue-after",
+                    _ => "retry",
+                },
                 ["delaySeconds"] = result.Reconcile.Delay is { } d ? (JsonNode)d.TotalSeconds : null,
                 ["reason"] = result.Reconcile.Reason,
             },

@@ -150,7 +150,8 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         Assert.Equal([80, 443], result.ListenerPorts);
         var snapshot = await OwnedSnapshotAsync();
         Assert.Contains("listener 443 HTTPS ELBSecurityPolicy-2016-08 certs=" + string.Join(",", new[] { World.CertificateArn, World.SecondCertificateArn }.Order()), snapshot, StringComparison.Ordinal);
-        Assert.True(snapshot.Contains("listener 80 HTTP  certs= default=redirect HTTP_301 HTTPS://#{host}:443/#{path}?#{query}", StringComparison.Ordinal), snapshot);
+        // moto reports an SSL policy on HTTP listeners too, so the line is matched around it.
+        Assert.Matches(@"listener 80 HTTP \S* certs= default=redirect HTTP_301 HTTPS://#\{host\}:443/#\{path\}\?#\{query\}", snapshot);
         // The HTTP listener's rules are gone (redirect only); the HTTPS listener has them.
         Assert.Equal(2, snapshot.Split('\n').Count(static l => l.StartsWith("    rule ", StringComparison.Ordinal)));
         AssertMutating(await ApplyAsync(Build(https), full: true), 0);
@@ -175,12 +176,13 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         AssertCalls(added, "ModifyRule", 0);
         AssertCalls(added, "SetRulePriorities", 0);
 
-        var removed = await ApplyAsync(Build(shape with { Leaving = ["shop/cart"] }));
+        var leaving = Build(shape with { Leaving = ["shop/cart"] });
+        var removed = await ApplyAsync(leaving);
         AssertDone(removed);
         AssertCalls(removed, "DeleteRule", 2);
         AssertCalls(removed, "DeleteTargetGroup", 1);
         Assert.Contains(removed.Ingresses, static i => i.Ingress == "shop/cart" && i.Status == IngressStatus.Removed);
-        AssertMutating(await ApplyAsync(Build(shape), full: true), 0);
+        AssertMutating(await ApplyAsync(leaving, full: true), 0);
         await AssertForeignUntouchedAsync();
     }
 
@@ -306,7 +308,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         AssertDone(result);
         var snapshot = await OwnedSnapshotAsync();
         Assert.True(snapshot.Contains("idle_timeout.timeout_seconds=60", StringComparison.Ordinal), snapshot);
-        Assert.False(snapshot.Contains("deregistration_delay.timeout_seconds=30", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
+        Assert.True(snapshot.Contains("deregistration_delay.timeout_seconds=300,", StringComparison.Ordinal), snapshot + "\n" + PlanRenderer.RenderText(result));
         Assert.Contains(result.Changes, static c => c.Fields.Any(static f => f.Field == "attribute idle_timeout.timeout_seconds" && f.Before == "120" && f.After == "60"));
     }
 

@@ -46,23 +46,33 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Moto.Reset();
-        World = await World.CreateAsync(Moto, UnrelatedResources);
         Inspect = new ElasticLoadBalancingV2Client(Moto.ClientOptions());
         _disposables.Add(Inspect);
+        await ResetWorldAsync();
+    }
+
+    /// <summary>An empty account again (moto reset), a new <see cref="World"/>, its foreign baseline and a new deployer.</summary>
+    protected async Task ResetWorldAsync()
+    {
+        Moto.Reset();
+        World = await World.CreateAsync(Moto, UnrelatedResources);
         await ForeignSnapshotAsync(); // moto turns "provisioning" into "active" on the first describe
         ForeignBaseline = await ForeignSnapshotAsync();
+        Crash.Reset();
         NewDeployer();
     }
 
-    /// <summary>A fresh deployer (fresh clients, recorder and handlers), as a new Lambda invocation would have.</summary>
-    protected void NewDeployer()
+    /// <summary>
+    /// A fresh deployer (fresh clients, recorder and handlers), as a new Lambda invocation would have. Its handlers get
+    /// <see cref="Faults"/> unless <paramref name="faults"/> is false (a clean deployer to inspect a faulted run's result).
+    /// </summary>
+    protected void NewDeployer(bool faults = true)
     {
         Recorder = new AwsCallRecorder();
         var options = Moto.ClientOptions(Recorder, inner =>
         {
             var handler = new FaultInjectionHandler(inner, FaultSeed + _handlers.Count) { Crash = Crash };
-            foreach (var rule in Faults)
+            foreach (var rule in faults ? Faults : [])
                 handler.Add(rule with { });
             _handlers.Add(handler);
             return handler;
@@ -147,6 +157,33 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         var sgs = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [.. World.ForeignSecurityGroupIds] });
         sb.AppendLine(JsonSerializer.Serialize(sgs.SecurityGroups.OrderBy(static g => g.GroupId).ToList(), Json));
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="OwnedSnapshotAsync"/> with the IDs a new <see cref="World"/> draws afresh (instances, certificates, the
+    /// VPC in the checkpoint hash) replaced by stable names, plus region-wide counts of load balancers, target groups,
+    /// rules and security groups, so states reached in two worlds compare equal and untagged leaks still show.
+    /// </summary>
+    protected async Task<string> NormalizedSnapshotAsync()
+    {
+        var text = await OwnedSnapshotAsync();
+        for (var i = 0; i < World.Instances.Count; i++)
+            text = text.Replace(World.Instances[i], $"node{i}", StringComparison.Ordinal);
+        text = text.Replace(World.CertificateArn, "cert1", StringComparison.Ordinal).Replace(World.SecondCertificateArn, "cert2", StringComparison.Ordinal);
+        text = System.Text.RegularExpressions.Regex.Replace(text, DeployTags.Checkpoint + "=[0-9a-f]{64}", DeployTags.Checkpoint + "=<hash>");
+        var lbs = await CountAsync(Inspect.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()));
+        var tgs = await CountAsync(Inspect.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()));
+        using var ec2 = World.Ec2Sdk(Moto);
+        var sgs = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest())).SecurityGroups.Count;
+        return text + $"\nregion: {lbs} load balancers, {tgs} target groups, {sgs} security groups";
+
+        static async Task<int> CountAsync<T>(IAsyncEnumerable<T> items)
+        {
+            var n = 0;
+            await foreach (var _ in items)
+                n++;
+            return n;
+        }
     }
 
     /// <summary>
