@@ -81,7 +81,7 @@ internal sealed class DeployRun(DeployContext ctx)
         foreach (var lb in Ours())
         {
             Actual.LoadBalancerAttributes[lb.Arn] = await Discovery.LoadBalancerAttributesAsync(elb, lb.Arn, ct).ConfigureAwait(false);
-            tgArns.AddRange(await Discovery.ToListAsync(elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = lb.Arn }, ct)).ConfigureAwait(false));
+            tgArns.AddRange(await Discovery.TargetGroupsOfLoadBalancerAsync(elb, lb.Arn, ct).ConfigureAwait(false));
         }
         var listeners = new List<Listener>();
         var rules = new Dictionary<string, List<Rule>>(StringComparer.Ordinal);

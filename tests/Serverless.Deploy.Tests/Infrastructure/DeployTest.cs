@@ -200,11 +200,15 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         await foreach (var tg in Inspect.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()))
             tgs.Add(tg);
         var tags = new Dictionary<string, Dictionary<string, string>>();
-        foreach (var batch in lbs.Select(static l => l.LoadBalancerArn!).Concat(tgs.Select(static t => t.TargetGroupArn!)).Chunk(20))
+        async Task AddTagsAsync(IEnumerable<string> arns)
         {
-            foreach (var d in (await Inspect.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] })).TagDescriptions ?? [])
-                tags[d.ResourceArn!] = (d.Tags ?? []).ToDictionary(static t => t.Key!, static t => t.Value ?? "");
+            foreach (var batch in arns.Chunk(20))
+            {
+                foreach (var d in (await Inspect.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] })).TagDescriptions ?? [])
+                    tags[d.ResourceArn!] = (d.Tags ?? []).ToDictionary(static t => t.Key!, static t => t.Value ?? "");
+            }
         }
+        await AddTagsAsync(lbs.Select(static l => l.LoadBalancerArn!).Concat(tgs.Select(static t => t.TargetGroupArn!)));
         bool Ours(string arn) => tags.TryGetValue(arn, out var t) && t.GetValueOrDefault(TrackingTags.Cluster) == World.Cluster;
         using var ec2 = World.Ec2Sdk(Moto);
         var sgs = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest())).SecurityGroups;
@@ -220,14 +224,13 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
             var listeners = (await Inspect.DescribeListenersAsync(new DescribeListenersRequest { LoadBalancerArn = lb.LoadBalancerArn })).Listeners ?? [];
             foreach (var l in listeners.OrderBy(static l => l.Port))
             {
-                var ltags = (await Inspect.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [l.ListenerArn!] })).TagDescriptions![0].Tags ?? [];
-                var certs = (await Inspect.DescribeListenerCertificatesAsync(new DescribeListenerCertificatesRequest { ListenerArn = l.ListenerArn })).Certificates ?? [];
-                lines.Add($"  listener {l.Port} {l.Protocol} {l.SslPolicy} certs={string.Join(",", certs.Select(static c => c.CertificateArn).Order())} default={ElbMapping.Canonical(l.DefaultActions, Name)} tags={string.Join(",", ltags.OrderBy(static t => t.Key).Select(static t => t.Key + "=" + t.Value))}");
                 var rules = (await Inspect.DescribeRulesAsync(new DescribeRulesRequest { ListenerArn = l.ListenerArn })).Rules ?? [];
+                await AddTagsAsync(rules.Where(static r => r.IsDefault != true).Select(static r => r.RuleArn!).Prepend(l.ListenerArn!));
+                var certs = (await Inspect.DescribeListenerCertificatesAsync(new DescribeListenerCertificatesRequest { ListenerArn = l.ListenerArn })).Certificates ?? [];
+                lines.Add($"  listener {l.Port} {l.Protocol} {l.SslPolicy} certs={string.Join(",", certs.Select(static c => c.CertificateArn).Order())} default={ElbMapping.Canonical(l.DefaultActions, Name)} tags={Tags(l.ListenerArn!)}");
                 foreach (var r in rules.Where(static r => r.IsDefault != true).OrderBy(static r => int.Parse(r.Priority!)))
                 {
-                    var rtags = (await Inspect.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [r.RuleArn!] })).TagDescriptions![0].Tags ?? [];
-                    lines.Add($"    rule {r.Priority} {ElbMapping.Canonical(r.Conditions)} => {ElbMapping.Canonical(r.Actions, Name)} tags={string.Join(",", rtags.OrderBy(static t => t.Key).Select(static t => t.Key + "=" + t.Value))}");
+                    lines.Add($"    rule {r.Priority} {ElbMapping.Canonical(r.Conditions)} => {ElbMapping.Canonical(r.Actions, Name)} tags={Tags(r.RuleArn!)}");
                 }
             }
         }

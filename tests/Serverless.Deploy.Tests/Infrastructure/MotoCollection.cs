@@ -16,3 +16,13 @@ public sealed class MotoFixture : IDisposable
 
     public void Dispose() => Server.Dispose();
 }
+
+/// <summary>
+/// A second moto_server for the long crash-safety loops, so they run in parallel with the other deployer tests (xunit
+/// runs collections in parallel; moto serves one request at a time).
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class CrashMotoCollection : ICollectionFixture<MotoFixture>
+{
+    public const string Name = "moto-crash";
+}

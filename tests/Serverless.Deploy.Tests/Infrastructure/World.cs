@@ -31,6 +31,8 @@ public sealed record World(
     public const string Cluster = "test-cluster";
     public const string OtherCluster = "other-cluster";
 
+    private static string? _image;
+
     public static AmazonEC2Client Ec2Sdk(MotoServer moto) =>
         new(new BasicAWSCredentials("testing", "testing"), new AmazonEC2Config { ServiceURL = moto.Endpoint, AuthenticationRegion = "us-east-1" });
 
@@ -42,7 +44,8 @@ public sealed record World(
         var a = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc, CidrBlock = "10.0.1.0/24", AvailabilityZone = "us-east-1a" })).Subnet.SubnetId;
         var b = (await ec2.CreateSubnetAsync(new CreateSubnetRequest { VpcId = vpc, CidrBlock = "10.0.2.0/24", AvailabilityZone = "us-east-1b" })).Subnet.SubnetId;
         var nodeSg = (await ec2.CreateSecurityGroupAsync(new CreateSecurityGroupRequest { GroupName = "nodes", Description = "nodes", VpcId = vpc })).GroupId;
-        var image = (await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["amazon"] })).Images[0].ImageId;
+        // moto's AMI list is the same after every reset; describing it is slow (hundreds of images), so do it once.
+        var image = _image ??= (await ec2.DescribeImagesAsync(new DescribeImagesRequest { Owners = ["amazon"] })).Images[0].ImageId;
         var run = await ec2.RunInstancesAsync(new RunInstancesRequest
         {
             ImageId = image,
