@@ -19,4 +19,7 @@ internal static partial class DeployLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "stack {Stack}: checkpoint {Checkpoint} matches, nothing to do")]
     public static partial void CheckpointHit(ILogger logger, string stack, string checkpoint);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "stack {Stack}: listener {Port} refused the new rule order in one call ({Error}); parking the moving rules first")]
+    public static partial void Fallback(ILogger logger, string stack, int port, string error);
 }

@@ -64,6 +64,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         AssertCalls(add, "CreateRule", 2); // one per listener
         AssertCalls(add, "DeleteRule", 0);
         AssertCalls(add, "ModifyRule", 0);
+        AssertCalls(add, "SetRulePriorities", 2); // the existing rules move down one: one call per listener
         AssertMutating(await ApplyAsync(Build(added), full: true), 0);
 
         var removed = await ApplyAsync(Build(shape));
@@ -73,6 +74,31 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         AssertCalls(removed, "CreateRule", 0);
         AssertMutating(await ApplyAsync(Build(shape), full: true), 0);
         await AssertForeignUntouchedAsync();
+    }
+
+    [Fact]
+    public async Task A_rule_order_refused_in_one_call_is_set_by_parking_the_moving_rules_first()
+    {
+        // Without the AWS emulation moto refuses a shift in one SetRulePriorities (PriorityInUse, nothing changed): the
+        // deployer parks the moving rules and places them, two more calls, and ends in the same state.
+        AtomicRulePriorities = false;
+        NewDeployer();
+        var shape = GroupShape.Reference(backends: 3) with { Https = false };
+        AssertDone(await ApplyAsync(Build(shape)));
+        var added = shape with
+        {
+            Backends = [.. shape.Backends, new Backend("default/web", "extra", NodePort: 30050)],
+            Paths = [new PathRule("default/web", "/extra/*", "extra"), .. shape.Paths],
+        };
+
+        var result = await ApplyAsync(Build(added));
+
+        AssertDone(result);
+        AssertCalls(result, "SetRulePriorities", 3);
+        var rules = (await OwnedSnapshotAsync()).Split('\n').Where(static l => l.StartsWith("    rule ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, rules.Count);
+        Assert.StartsWith("    rule 1 path-pattern[/extra/*]", rules[0], StringComparison.Ordinal);
+        AssertMutating(await ApplyAsync(Build(added), full: true), 0);
     }
 
     [Fact]

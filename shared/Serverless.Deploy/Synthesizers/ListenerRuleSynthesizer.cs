@@ -149,21 +149,21 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
 
     /// <summary>
     /// Moves matched and frozen rules to their target priorities, and parks rules about to be deleted that sit where a
-    /// rule must go. AWS applies one SetRulePriorities atomically; when a target is still held by a rule that moves
-    /// itself (moto validates each pair against the current state) the moving rules are parked first: two calls.
+    /// rule must go, in one SetRulePriorities per listener: AWS checks the new order as a whole ("you can reorder the
+    /// rules as long as there are no priority conflicts in the new order", API reference). Should AWS answer
+    /// PriorityInUse all the same (moto checks each pair against the current order; a concurrent writer), nothing was
+    /// changed, and the moving rules are parked on free high priorities first, then placed: two more calls.
     /// </summary>
     private async Task MovePrioritiesAsync(int port, List<Tagged<Rule>> actualRules, List<Item> sequence, CancellationToken ct)
     {
         var moves = sequence.Where(static i => i.Actual is not null && Priority(i.Actual.Resource) != i.Target)
             .Select(static i => (Rule: i.Actual!, i.Target)).ToList();
         var targets = sequence.Select(static i => i.Target).ToHashSet();
-        var occupied = actualRules.GroupBy(static r => Priority(r.Resource)).ToDictionary(static g => g.Key, static g => g.First().Arn);
         var deleting = _delete.Where(d => actualRules.Contains(d.Rule)).Select(static d => d.Rule).ToList();
         var park = deleting.Where(r => targets.Contains(Priority(r.Resource))).ToList();
-        if (moves.Count == 0 && park.Count == 0)
+        if (moves.Count == 0 && park.Count == 0 || !Ctx.IsApply)
             return;
-        var conflict = moves.Any(m => occupied.TryGetValue(m.Target, out var holder) && holder != m.Rule.Arn);
-        var used = new HashSet<int>(occupied.Keys.Concat(targets));
+        var used = new HashSet<int>(actualRules.Select(static r => Priority(r.Resource)).Concat(targets));
         var high = ParkingTop;
         int NextFree()
         {
@@ -172,25 +172,21 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
             used.Add(high);
             return high;
         }
-        var calls = new List<List<RulePriorityPair>>();
-        if (!conflict)
+        var parked = park.Select(r => new RulePriorityPair { RuleArn = r.Arn, Priority = NextFree() }).ToList();
+        try
         {
-            calls.Add([.. moves.Select(static m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = m.Target }),
-                .. park.Select(r => new RulePriorityPair { RuleArn = r.Arn, Priority = NextFree() })]);
+            await SetPrioritiesAsync([.. moves.Select(static m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = m.Target }), .. parked]).ConfigureAwait(false);
         }
-        else
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsPriorityInUse)
         {
-            calls.Add([.. moves.Select(m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = NextFree() }),
-                .. park.Select(r => new RulePriorityPair { RuleArn = r.Arn, Priority = NextFree() })]);
-            calls.Add([.. moves.Select(static m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = m.Target })]);
+            DeployLog.Fallback(Ctx.Logger, Ctx.StackId, port, ex.Message);
+            await SetPrioritiesAsync([.. moves.Select(m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = NextFree() }), .. parked]).ConfigureAwait(false);
+            await SetPrioritiesAsync([.. moves.Select(static m => new RulePriorityPair { RuleArn = m.Rule.Arn, Priority = m.Target })]).ConfigureAwait(false);
         }
-        if (!Ctx.IsApply)
-            return;
-        foreach (var pairs in calls)
-        {
-            await Ctx.CallAsync("SetRulePriorities", ResourceTypes.ListenerRule, ResourceIds.Listener(port) + ":*", null,
-                () => Ctx.Elb.SetRulePrioritiesAsync(new SetRulePrioritiesRequest { RulePriorities = pairs }, ct)).ConfigureAwait(false);
-        }
+
+        Task SetPrioritiesAsync(List<RulePriorityPair> pairs) =>
+            Ctx.CallAsync("SetRulePriorities", ResourceTypes.ListenerRule, ResourceIds.Listener(port) + ":*", null,
+                () => Ctx.Elb.SetRulePrioritiesAsync(new SetRulePrioritiesRequest { RulePriorities = pairs }, ct));
     }
 
     private async Task CreateAsync(string listenerArn, Item item, CancellationToken ct)

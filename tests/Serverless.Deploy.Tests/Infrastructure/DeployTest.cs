@@ -44,6 +44,25 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
 
     protected virtual int FaultSeed => 7;
 
+    /// <summary>
+    /// Canned answers for what moto cannot produce (an AWS refusal such as ResourceInUse): a request for which this
+    /// returns a response never reaches moto. Null (the default), or null returned: moto answers.
+    /// </summary>
+    protected Func<CapturedRequest, HttpResponseMessage?>? Canned { get; set; }
+
+    /// <summary>SetRulePriorities checks the new order as a whole, as on AWS (<see cref="AtomicRulePrioritiesHandler"/>). Default true.</summary>
+    protected bool AtomicRulePriorities { get; set; } = true;
+
+    /// <summary>An ELBv2 (Query protocol) error response.</summary>
+    protected static HttpResponseMessage ElbError(string code, string message) => CannedResponseHandler.Xml(
+        $"<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>canned</RequestId></ErrorResponse>",
+        System.Net.HttpStatusCode.BadRequest);
+
+    /// <summary>An EC2 error response.</summary>
+    protected static HttpResponseMessage Ec2Error(string code, string message) => CannedResponseHandler.Xml(
+        $"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>canned</RequestID></Response>",
+        System.Net.HttpStatusCode.BadRequest);
+
     public async Task InitializeAsync()
     {
         Inspect = new ElasticLoadBalancingV2Client(Moto.ClientOptions());
@@ -71,7 +90,8 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         Recorder = new AwsCallRecorder();
         var options = Moto.ClientOptions(Recorder, inner =>
         {
-            var handler = new FaultInjectionHandler(inner, FaultSeed + _handlers.Count) { Crash = Crash };
+            var canned = new CannedResponseHandler(AtomicRulePriorities ? new AtomicRulePrioritiesHandler(inner) : inner, request => Canned?.Invoke(request));
+            var handler = new FaultInjectionHandler(canned, FaultSeed + _handlers.Count) { Crash = Crash };
             foreach (var rule in faults ? Faults : [])
                 handler.Add(rule with { });
             _handlers.Add(handler);

@@ -26,3 +26,10 @@ public sealed class CrashMotoCollection : ICollectionFixture<MotoFixture>
 {
     public const string Name = "moto-crash";
 }
+
+/// <summary>A third moto_server, for the second crash-safety loop.</summary>
+[CollectionDefinition(Name)]
+public sealed class UpdateCrashMotoCollection : ICollectionFixture<MotoFixture>
+{
+    public const string Name = "moto-crash-update";
+}
