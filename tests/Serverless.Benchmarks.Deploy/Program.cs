@@ -10,8 +10,11 @@ using Serverless.Testing;
 // groups, 5 nodes), with 0 and with N unrelated load balancers and target groups in the region (default 500).
 // Usage: dotnet run --project tests/Serverless.Benchmarks.Deploy -c Release [-- <unrelated>]
 // Exit code 1 when the event-driven no-op exceeds 8 calls or differs between the two regions.
-var unrelated = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
+// With "-- plans": prints the plan text of two changes (add a path; switch a target type) instead (NOTES-issue4.md).
 using var moto = MotoServer.Start();
+if (args.Length > 0 && args[0] == "plans")
+    return await PrintPlansAsync(moto);
+var unrelated = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
 var regions = new[] { 0, unrelated };
 var results = new List<(int Unrelated, string Scenario, DeployResult Result)>();
 foreach (var count in regions)
@@ -32,14 +35,7 @@ foreach (var count in regions)
     foreach (var (name, shape, full) in scenarios)
     {
         // Every deploy gets new clients and a new recorder, as a new Lambda invocation would.
-        var recorder = new AwsCallRecorder();
-        var options = moto.ClientOptions(recorder);
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        using var ec2 = Ec2Gateway.Create(options);
-        var deployer = new StackDeployer(elb, ec2, recorder);
-        var result = await deployer.DeployAsync(
-            TestStacks.Build(world, shape),
-            new DeployOptions { ClusterName = World.Cluster, VpcId = world.VpcId, FullDriftCheck = full });
+        var result = await DeployAsync(moto, world, shape, DeployMode.Apply, full);
         if (result.Reconcile.Kind != ReconcileKind.Done)
         {
             Console.Error.WriteLine($"{name} with {count} unrelated: {result.Reconcile}\n{PlanRenderer.RenderText(result)}");
@@ -74,3 +70,36 @@ if (noOp.Any(static n => n > 8) || noOp.Distinct().Count() != 1)
     return 1;
 }
 return 0;
+
+// One deploy with new clients and a new recorder, as a new Lambda invocation would have.
+static async Task<DeployResult> DeployAsync(MotoServer moto, World world, GroupShape shape, DeployMode mode, bool full)
+{
+    var recorder = new AwsCallRecorder();
+    var options = moto.ClientOptions(recorder);
+    using var elb = new ElasticLoadBalancingV2Client(options);
+    using var ec2 = Ec2Gateway.Create(options);
+    var deployer = new StackDeployer(elb, ec2, recorder);
+    return await deployer.DeployAsync(
+        TestStacks.Build(world, shape),
+        new DeployOptions { ClusterName = World.Cluster, VpcId = world.VpcId, Mode = mode, FullDriftCheck = full });
+}
+
+static async Task<int> PrintPlansAsync(MotoServer moto)
+{
+    var world = await World.CreateAsync(moto);
+    var shape = GroupShape.Reference(backends: 2);
+    await DeployAsync(moto, world, shape, DeployMode.Apply, full: false);
+    var added = shape.WithExtraPathInFront();
+    var switched = shape.WithFirstBackendIp();
+    foreach (var (title, target) in new[] { ("Add a path (/extra/* in front of the existing paths)", added), ("Switch a backend to target type ip", switched) })
+    {
+        var plan = await DeployAsync(moto, world, target, DeployMode.Plan, full: false);
+        Console.WriteLine($"### {title}");
+        Console.WriteLine();
+        Console.WriteLine("```");
+        Console.Write(PlanRenderer.RenderText(plan));
+        Console.WriteLine("```");
+        Console.WriteLine();
+    }
+    return 0;
+}

@@ -20,12 +20,8 @@ public sealed class PlanTests(MotoFixture fixture) : DeployTest(fixture)
         var target = change switch
         {
             "create" => shape,
-            "add a path" => shape with
-            {
-                Backends = [.. shape.Backends, new Backend("default/web", "extra", NodePort: 30050)],
-                Paths = [new PathRule("default/web", "/extra/*", "extra"), .. shape.Paths],
-            },
-            "switch a target type" => shape with { Backends = [shape.Backends[0] with { TargetType = "ip" }, .. shape.Backends.Skip(1)] },
+            "add a path" => shape.WithExtraPathInFront(),
+            "switch a target type" => shape.WithFirstBackendIp(),
             "change the scheme" => shape with { Scheme = "internal" },
             _ => shape with { Empty = true, Members = [], Leaving = shape.Members },
         };

@@ -52,11 +52,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
     {
         var shape = GroupShape.Reference(backends: 3);
         AssertDone(await ApplyAsync(Build(shape)));
-        var added = shape with
-        {
-            Backends = [.. shape.Backends, new Backend("default/web", "extra", NodePort: 30050)],
-            Paths = [new PathRule("default/web", "/extra/*", "extra"), .. shape.Paths],
-        };
+        var added = shape.WithExtraPathInFront();
 
         var add = await ApplyAsync(Build(added));
         AssertDone(add);
@@ -85,11 +81,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
         NewDeployer();
         var shape = GroupShape.Reference(backends: 3) with { Https = false };
         AssertDone(await ApplyAsync(Build(shape)));
-        var added = shape with
-        {
-            Backends = [.. shape.Backends, new Backend("default/web", "extra", NodePort: 30050)],
-            Paths = [new PathRule("default/web", "/extra/*", "extra"), .. shape.Paths],
-        };
+        var added = shape.WithExtraPathInFront();
 
         var result = await ApplyAsync(Build(added));
 
@@ -123,7 +115,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
     {
         var shape = GroupShape.Reference(backends: 2);
         AssertDone(await ApplyAsync(Build(shape)));
-        var switched = shape with { Backends = [shape.Backends[0] with { TargetType = "ip" }, shape.Backends[1]] };
+        var switched = shape.WithFirstBackendIp();
 
         var result = await ApplyAsync(Build(switched));
 

@@ -45,8 +45,7 @@ public sealed class ThrottlingTests(MotoFixture fixture) : DeployTest(fixture)
     private static List<(string Name, GroupShape Shape)> Steps()
     {
         var shape = GroupShape.Reference(backends: 3) with { Https = false };
-        var extra = new Backend("default/web", "extra", NodePort: 30050);
-        var added = shape with { Backends = [.. shape.Backends, extra], Paths = [new PathRule("default/web", "/extra/*", "extra"), .. shape.Paths] };
+        var added = shape.WithExtraPathInFront();
         var health = added with { Backends = [added.Backends[0] with { HealthPath = "/ready" }, .. added.Backends.Skip(1)] };
         var ip = health with { Backends = [health.Backends[0], health.Backends[1] with { TargetType = "ip" }, .. health.Backends.Skip(2)] };
         var https = ip with { Https = true, SslRedirect = true };

@@ -78,7 +78,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
             new("protocol", replaced?.Resource.Protocol, desired.Protocol),
             new("protocolVersion", replaced?.Resource.ProtocolVersion, desired.ProtocolVersion),
             new("port", replaced?.Resource.Port?.ToString(CultureInfo.InvariantCulture), desired.Port.ToString(CultureInfo.InvariantCulture)),
-            new("healthCheck", null, HealthCheck(desired.HealthCheck)),
+            new("healthCheck", replaced is null ? null : HealthCheck(replaced.Resource), HealthCheck(desired.HealthCheck)),
         };
         if (replaced is not null)
             fields.RemoveAll(static f => f.Before == f.After && f.Field != "name");

@@ -28,6 +28,16 @@ public sealed record GroupShape
     public IReadOnlyDictionary<string, string> TargetGroupAttributes { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
     public bool Empty { get; init; }
 
+    /// <summary>This shape with one more backend of default/web, "extra" on node port 30050, its path /extra/* in front.</summary>
+    public GroupShape WithExtraPathInFront() => this with
+    {
+        Backends = [.. Backends, new Backend("default/web", "extra", NodePort: 30050)],
+        Paths = [new PathRule("default/web", "/extra/*", "extra"), .. Paths],
+    };
+
+    /// <summary>This shape with its first backend switched to ip targets (a target group replacement).</summary>
+    public GroupShape WithFirstBackendIp() => this with { Backends = [Backends[0] with { TargetType = "ip" }, .. Backends.Skip(1)] };
+
     /// <summary>The reference group of the benchmark: HTTP+HTTPS, 10 backends, 10 paths on each listener (20 rules), 5 nodes.</summary>
     public static GroupShape Reference(int backends = 10) => new()
     {
