@@ -21,6 +21,14 @@ public sealed record Stack
     /// <summary>The load balancer; null when the group has no valid active member (delete everything, unless <see cref="AllMembersFrozen"/>).</summary>
     public LoadBalancerSpec? LoadBalancer { get; init; }
 
+    /// <summary>
+    /// Other names this stack's load balancer may have on AWS besides <see cref="LoadBalancerSpec.Name"/>: the hashed
+    /// name for the other scheme (a scheme change renames the LB), a former <c>load-balancer-name</c>, and for an empty
+    /// stack (the group is gone) the names it had. The deployer looks load balancers up by these names only — never by
+    /// scanning the region — and deletes or replaces what it finds there that carries this stack's tags.
+    /// </summary>
+    public IReadOnlyList<string> KnownLoadBalancerNames { get; init; } = [];
+
     /// <summary>The managed frontend security group; null with <c>security-groups</c> or an empty stack.</summary>
     public SecurityGroupSpec? ManagedSecurityGroup { get; init; }
 

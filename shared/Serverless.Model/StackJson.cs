@@ -64,6 +64,7 @@ public static class StackJson
             ["allMembersFrozen"] = stack.AllMembersFrozen ? true : null,
             ["ingresses"] = JsonSerializer.SerializeToNode(stack.Ingresses, ctx.IReadOnlyListIngressOutcome),
             ["frozenRules"] = JsonSerializer.SerializeToNode(stack.FrozenRules, ctx.IReadOnlyListFrozenRuleBlock),
+            ["knownLoadBalancerNames"] = new JsonArray([.. stack.KnownLoadBalancerNames.Select(static n => (JsonNode?)JsonValue.Create(n))]),
             ["resources"] = resources,
         };
         return root;

@@ -59,6 +59,56 @@ public sealed record FaultRule(string? Operation, FaultKind Kind)
 }
 
 /// <summary>
+/// "Crash after the k-th mutating call": shared by every handler of a test (ELBv2 and EC2 alike). Once
+/// <see cref="MutatingCallsAllowed"/> mutating requests (anything but Describe*/Get*/List*) have gone through, every
+/// further request fails with a non-retryable <c>InjectedCrash</c> error, as if the process had died there.
+/// </summary>
+public sealed class CrashSwitch
+{
+    private int _seen;
+
+    /// <summary>Mutating calls that pass before the crash; null: never crash.</summary>
+    public int? MutatingCallsAllowed { get; set; }
+
+    /// <summary>Mutating requests seen so far (passed or not).</summary>
+    public int MutatingCalls => Volatile.Read(ref _seen);
+
+    /// <summary>True once a request was failed.</summary>
+    public bool Crashed { get; private set; }
+
+    /// <summary>True for an operation that changes state.</summary>
+    public static bool IsMutating(string operation) =>
+        !(operation.StartsWith("Describe", StringComparison.Ordinal) || operation.StartsWith("Get", StringComparison.Ordinal)
+          || operation.StartsWith("List", StringComparison.Ordinal) || operation == "Unknown");
+
+    internal bool ShouldFail(string operation)
+    {
+        lock (this)
+        {
+            if (MutatingCallsAllowed is { } allowed && (Crashed || (IsMutating(operation) && _seen >= allowed)))
+            {
+                Crashed = true;
+                return true;
+            }
+            if (IsMutating(operation))
+                _seen++;
+            return false;
+        }
+    }
+
+    /// <summary>Disarms the switch and forgets the count.</summary>
+    public void Reset()
+    {
+        lock (this)
+        {
+            MutatingCallsAllowed = null;
+            Crashed = false;
+            _seen = 0;
+        }
+    }
+}
+
+/// <summary>
 /// A delegating HTTP handler placed under an AWS client (<see cref="Serverless.Aws.Core.AwsClientOptions.HttpHandlerWrapper"/>)
 /// that returns throttling, 5xx, timeouts, resets or latency for chosen operations, and records every attempt.
 /// Understands the Query protocol (<c>Action=</c> form field, XML errors), EC2's variant of it (<c>Version=2016-11-15</c>,
@@ -78,6 +128,9 @@ public sealed class FaultInjectionHandler : DelegatingHandler
     {
         _random = new Random(seed);
     }
+
+    /// <summary>The crash switch consulted before every request; null: none.</summary>
+    public CrashSwitch? Crash { get; set; }
 
     /// <summary>Every attempt seen, in order, by operation name (faulted or not).</summary>
     public IReadOnlyList<string> Attempts => [.. _attempts];
@@ -108,6 +161,8 @@ public sealed class FaultInjectionHandler : DelegatingHandler
     {
         var (operation, protocol) = await IdentifyAsync(request, cancellationToken).ConfigureAwait(false);
         _attempts.Enqueue(operation);
+        if (Crash?.ShouldFail(operation) == true)
+            return Error(HttpStatusCode.BadRequest, "InjectedCrash", $"injected crash before {operation}", protocol);
         var rule = Pick(operation);
         switch (rule?.Kind)
         {

@@ -1,0 +1,69 @@
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Model;
+
+namespace Serverless.Deploy;
+
+/// <summary>What one stack owns on AWS, as a cluster-wide scan finds it.</summary>
+public sealed record ClusterStack(
+    string Stack,
+    IReadOnlyList<string> LoadBalancerNames,
+    IReadOnlyList<string> LoadBalancerArns,
+    IReadOnlyList<string> TargetGroupArns,
+    IReadOnlyList<string> SecurityGroupIds);
+
+/// <summary>
+/// The explicit "everything tagged for this cluster" scan, for the replay and garbage-collection path only: it reads
+/// every load balancer and target group of the region (paginated) and their tags. Reconciles never call it; they find
+/// their stack by names and ARNs (<see cref="StackDeployer"/>).
+/// </summary>
+public sealed class ClusterInventory(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2)
+{
+    /// <summary>Every stack with at least one resource tagged for <paramref name="cluster"/>, by stack ID.</summary>
+    public async Task<IReadOnlyList<ClusterStack>> FindStacksAsync(string cluster, string? vpcId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(cluster);
+        var lbs = await Discovery.ToListAsync(elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest(), cancellationToken)).ConfigureAwait(false);
+        var tgs = await Discovery.ToListAsync(elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest(), cancellationToken)).ConfigureAwait(false);
+        if (vpcId is not null)
+        {
+            lbs = [.. lbs.Where(lb => lb.VpcId == vpcId)];
+            tgs = [.. tgs.Where(tg => tg.VpcId == vpcId)];
+        }
+        var tags = await Discovery.TagsAsync(elb, lbs.Select(static lb => lb.LoadBalancerArn!).Concat(tgs.Select(static tg => tg.TargetGroupArn!)), cancellationToken).ConfigureAwait(false);
+        List<Ec2Filter> filters = [Ec2Filter.Tag(TrackingTags.Cluster, cluster), Ec2Filter.TagKey(TrackingTags.Stack)];
+        if (vpcId is not null)
+            filters.Add(Ec2Filter.VpcId(vpcId));
+        var groups = await ec2.FindSecurityGroupsAsync(filters, cancellationToken).ConfigureAwait(false);
+
+        string? StackOf(IReadOnlyDictionary<string, string> t) =>
+            t.GetValueOrDefault(TrackingTags.Cluster) == cluster ? t.GetValueOrDefault(TrackingTags.Stack) : null;
+        var stacks = new SortedDictionary<string, (List<string> Names, List<string> Lbs, List<string> Tgs, List<string> Sgs)>(StringComparer.Ordinal);
+        (List<string> Names, List<string> Lbs, List<string> Tgs, List<string> Sgs) Get(string stack)
+        {
+            if (!stacks.TryGetValue(stack, out var entry))
+                stacks[stack] = entry = ([], [], [], []);
+            return entry;
+        }
+        foreach (var lb in lbs)
+        {
+            if (StackOf(tags[lb.LoadBalancerArn!]) is { } stack)
+            {
+                Get(stack).Names.Add(lb.LoadBalancerName!);
+                Get(stack).Lbs.Add(lb.LoadBalancerArn!);
+            }
+        }
+        foreach (var tg in tgs)
+        {
+            if (StackOf(tags[tg.TargetGroupArn!]) is { } stack)
+                Get(stack).Tgs.Add(tg.TargetGroupArn!);
+        }
+        foreach (var group in groups)
+        {
+            if (StackOf(group.Tags) is { } stack)
+                Get(stack).Sgs.Add(group.GroupId);
+        }
+        return [.. stacks.Select(static kv => new ClusterStack(kv.Key, kv.Value.Names, kv.Value.Lbs, kv.Value.Tgs, kv.Value.Sgs))];
+    }
+}

@@ -1,0 +1,57 @@
+using Serverless.Model;
+
+namespace Serverless.Deploy;
+
+/// <summary>The tags the deployer writes for itself (never part of a desired stack, never reconciled away).</summary>
+public static class DeployTags
+{
+    /// <summary>On the load balancer after a fully successful apply: the hash of the desired stack it applied.</summary>
+    public const string Checkpoint = "serverless.elbv2.k8s.aws/checkpoint";
+
+    /// <summary>
+    /// On the load balancer while target groups are being detached and deleted: their names, space-separated, so a run
+    /// that stops between detaching a target group and deleting it finds the target group again (a detached target
+    /// group is no longer listed by <c>DescribeTargetGroups(LoadBalancerArn)</c>).
+    /// </summary>
+    public const string PendingDeletion = "serverless.elbv2.k8s.aws/pending-deletion";
+
+    /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
+    public static bool IsUnmanaged(string key) => TrackingTags.IsIgnored(key) || key == Checkpoint || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
+
+    /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
+    public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>
+        tags.TryGetValue(TrackingTags.Cluster, out var c) && c == cluster
+        && tags.TryGetValue(TrackingTags.Stack, out var s) && s == stack;
+
+    /// <summary>The tag changes from <paramref name="actual"/> to <paramref name="desired"/> (unmanaged keys ignored).</summary>
+    public static (Dictionary<string, string> Add, List<string> Remove, List<FieldChange> Fields) Diff(
+        IReadOnlyDictionary<string, string> desired,
+        IReadOnlyDictionary<string, string> actual)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        ArgumentNullException.ThrowIfNull(actual);
+        var add = new Dictionary<string, string>(StringComparer.Ordinal);
+        var remove = new List<string>();
+        var fields = new List<FieldChange>();
+        foreach (var (key, value) in desired.OrderBy(static kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (IsUnmanaged(key))
+                continue;
+            actual.TryGetValue(key, out var current);
+            if (current != value)
+            {
+                add[key] = value;
+                fields.Add(new FieldChange("tag " + key, current, value));
+            }
+        }
+        foreach (var (key, current) in actual.OrderBy(static kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (!desired.ContainsKey(key) && !IsUnmanaged(key))
+            {
+                remove.Add(key);
+                fields.Add(new FieldChange("tag " + key, current, null));
+            }
+        }
+        return (add, remove, fields);
+    }
+}

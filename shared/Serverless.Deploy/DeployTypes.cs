@@ -1,0 +1,184 @@
+namespace Serverless.Deploy;
+
+/// <summary>Whether a deploy changes AWS.</summary>
+public enum DeployMode
+{
+    /// <summary>Read AWS, compute the changes, make no mutating call.</summary>
+    Plan,
+
+    /// <summary>Read AWS and make the changes.</summary>
+    Apply,
+}
+
+/// <summary>How one deploy runs.</summary>
+public sealed record DeployOptions
+{
+    /// <summary>Plan or apply. Default apply.</summary>
+    public DeployMode Mode { get; init; } = DeployMode.Apply;
+
+    /// <summary>
+    /// True for a drift check (scheduled replay): ignore the checkpoint and compare every resource with AWS.
+    /// False (event-driven): when the load balancer's checkpoint tag equals the desired stack's hash, make no other call.
+    /// </summary>
+    public bool FullDriftCheck { get; init; }
+
+    /// <summary>The cluster name; must equal <see cref="Serverless.Model.Stack.ClusterName"/>.</summary>
+    public required string ClusterName { get; init; }
+
+    /// <summary>The VPC of the load balancer, its target groups and security groups.</summary>
+    public required string VpcId { get; init; }
+
+    /// <summary>Targets per RegisterTargets/DeregisterTargets call (AWS accepts many; upstream uses 200).</summary>
+    public int TargetBatchSize { get; init; } = 200;
+
+    /// <summary>How long to wait before retrying a deletion AWS refused for now (resource in use, LB provisioning).</summary>
+    public TimeSpan RequeueDelay { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What the caller should do after a deploy.</summary>
+public enum ReconcileKind
+{
+    /// <summary>AWS matches the stack.</summary>
+    Done,
+
+    /// <summary>Something AWS refuses for now (a resource in use, an LB still provisioning): come back after the delay.</summary>
+    RequeueAfter,
+
+    /// <summary>A failure (an AWS error, a name taken by a foreign resource): retry with backoff.</summary>
+    Retry,
+}
+
+/// <summary>Whether and when to come back (controller-runtime's <c>Result</c>).</summary>
+/// <param name="Kind">Done, requeue after, or retry.</param>
+/// <param name="Delay">For <see cref="ReconcileKind.RequeueAfter"/>: how long to wait.</param>
+/// <param name="Reason">Why, for requeue and retry.</param>
+public sealed record ReconcileResult(ReconcileKind Kind, TimeSpan? Delay = null, string? Reason = null)
+{
+    /// <summary>Done.</summary>
+    public static ReconcileResult Done { get; } = new(ReconcileKind.Done);
+
+    /// <summary>Come back after <paramref name="delay"/>.</summary>
+    public static ReconcileResult RequeueAfter(TimeSpan delay, string reason) => new(ReconcileKind.RequeueAfter, delay, reason);
+
+    /// <summary>Retry with backoff.</summary>
+    public static ReconcileResult Retry(string reason) => new(ReconcileKind.Retry, null, reason);
+
+    /// <inheritdoc />
+    public override string ToString() => Kind switch
+    {
+        ReconcileKind.Done => "done",
+        ReconcileKind.RequeueAfter => $"requeue after {Delay!.Value.TotalSeconds:0}s: {Reason}",
+        _ => $"retry: {Reason}",
+    };
+}
+
+/// <summary>What happens (plan) or happened (apply) to one resource.</summary>
+public enum ChangeAction
+{
+    /// <summary>Created.</summary>
+    Create,
+
+    /// <summary>Changed in place; the field changes say what.</summary>
+    Modify,
+
+    /// <summary>Replaced: a new resource is created and the old one deleted (an immutable field changed).</summary>
+    Replace,
+
+    /// <summary>Deleted.</summary>
+    Delete,
+
+    /// <summary>Left untouched because its owner Ingress is frozen (invalid).</summary>
+    Frozen,
+
+    /// <summary>Not ours (no tags of this cluster and stack): left alone and reported.</summary>
+    SkippedForeign,
+
+    /// <summary>A change AWS refuses or that needs a person (deletion protection, resource in use): not made, reported.</summary>
+    Blocked,
+}
+
+/// <summary>One field's value before and after (null: absent).</summary>
+public sealed record FieldChange(string Field, string? Before, string? After);
+
+/// <summary>
+/// One resource's change. <see cref="Arn"/> is the existing resource's ARN or id (null for a resource still to be
+/// created), so a plan and the apply that follows it produce equal lists.
+/// </summary>
+public sealed record ResourceChange(
+    ChangeAction Action,
+    string ResourceType,
+    string ResourceId,
+    string? Arn,
+    IReadOnlyList<FieldChange> Fields,
+    string? Reason = null)
+{
+    /// <summary>True for actions that change AWS.</summary>
+    public bool IsMutation => Action is ChangeAction.Create or ChangeAction.Modify or ChangeAction.Replace or ChangeAction.Delete;
+}
+
+/// <summary>What became of one member Ingress.</summary>
+public enum IngressStatus
+{
+    /// <summary>Its rules and target groups are deployed.</summary>
+    Ok,
+
+    /// <summary>Invalid: its existing rules and target groups were kept untouched; see the reason.</summary>
+    Frozen,
+
+    /// <summary>No longer a member: its resources are gone (once the reconcile is done).</summary>
+    Removed,
+
+    /// <summary>The deploy did not finish; its state on AWS is not yet what the stack says.</summary>
+    Pending,
+}
+
+/// <summary>The outcome for one Ingress, for its status and events.</summary>
+public sealed record IngressResult(string Ingress, IngressStatus Status, string? Reason = null);
+
+/// <summary>What a deploy planned or did.</summary>
+public sealed record DeployResult
+{
+    /// <summary>The stack (group) ID.</summary>
+    public required string Stack { get; init; }
+
+    /// <summary>Plan or apply.</summary>
+    public required DeployMode Mode { get; init; }
+
+    /// <summary>Whether and when to come back.</summary>
+    public required ReconcileResult Reconcile { get; init; }
+
+    /// <summary>The changes, in the order they were (or would be) made.</summary>
+    public required IReadOnlyList<ResourceChange> Changes { get; init; }
+
+    /// <summary>Things worth knowing that are not changes (unknown attributes left as they are, etc.).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>AWS calls by operation (<c>Service:Operation</c>) made by this deploy.</summary>
+    public required IReadOnlyDictionary<string, long> AwsCalls { get; init; }
+
+    /// <summary>The load balancer's DNS name, when it exists.</summary>
+    public string? DnsName { get; init; }
+
+    /// <summary>The listener ports, for the Ingress status.</summary>
+    public IReadOnlyList<int> ListenerPorts { get; init; } = [];
+
+    /// <summary>Per-Ingress outcome.</summary>
+    public IReadOnlyList<IngressResult> Ingresses { get; init; } = [];
+
+    /// <summary>True when the checkpoint matched and nothing else was read.</summary>
+    public bool CheckpointHit { get; init; }
+
+    /// <summary>Total AWS calls.</summary>
+    public long TotalCalls => AwsCalls.Values.Sum();
+
+    /// <summary>Calls of mutating operations (anything but Describe*/Get*/List*).</summary>
+    public long MutatingCalls => AwsCalls.Where(static kv => IsMutatingOperation(kv.Key)).Sum(static kv => kv.Value);
+
+    /// <summary>True for an operation name (bare or <c>Service:Operation</c>) that changes AWS.</summary>
+    public static bool IsMutatingOperation(string operation)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        var name = operation[(operation.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        return !(name.StartsWith("Describe", StringComparison.Ordinal) || name.StartsWith("Get", StringComparison.Ordinal) || name.StartsWith("List", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,179 @@
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Model;
+
+namespace Serverless.Deploy;
+
+/// <summary>An ELBv2 resource and its tags.</summary>
+internal sealed record Tagged<T>(T Resource, string Arn, Dictionary<string, string> Tags)
+{
+    public string? ResourceId => Tags.GetValueOrDefault(TrackingTags.Resource);
+
+    public string? Owner => Tags.GetValueOrDefault(TrackingTags.OwnerIngress);
+}
+
+/// <summary>A listener with what describing it by ARN adds.</summary>
+internal sealed class ActualListener(Tagged<Listener> listener)
+{
+    public Tagged<Listener> Listener { get; } = listener;
+
+    public int Port => Listener.Resource.Port ?? 0;
+
+    public Dictionary<string, string> Attributes { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Every certificate (DescribeListenerCertificates), HTTPS listeners only.</summary>
+    public List<Certificate> Certificates { get; set; } = [];
+
+    public List<Tagged<Rule>> Rules { get; } = [];
+}
+
+/// <summary>What exists on AWS for one stack, found without scanning the region.</summary>
+internal sealed class ActualState
+{
+    /// <summary>Load balancers found under the stack's names (ours and foreign).</summary>
+    public List<Tagged<LoadBalancer>> LoadBalancers { get; } = [];
+
+    /// <summary>Attributes of our load balancers, by ARN.</summary>
+    public Dictionary<string, Dictionary<string, string>> LoadBalancerAttributes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Listeners of the load balancer we keep (only when it exists and is kept).</summary>
+    public List<ActualListener> Listeners { get; } = [];
+
+    /// <summary>Every target group found: attached to our load balancers, pending deletion, or under a desired name.</summary>
+    public List<Tagged<TargetGroup>> TargetGroups { get; } = [];
+
+    /// <summary>Security groups tagged for this stack (the managed SG).</summary>
+    public List<SecurityGroupInfo> StackSecurityGroups { get; } = [];
+
+    /// <summary>The cluster's shared backend SG, when the stack uses one.</summary>
+    public SecurityGroupInfo? BackendSecurityGroup { get; set; }
+
+    /// <summary>Node security groups named by the stack.</summary>
+    public List<SecurityGroupInfo> NodeSecurityGroups { get; } = [];
+}
+
+/// <summary>Reads the state of one stack: by names and ARNs only, tags in batches of 20.</summary>
+internal static class Discovery
+{
+    public const int TagBatch = 20;
+
+    /// <summary>Load balancers by name; a missing name is not an error (AWS fails the whole call: fall back to one by one).</summary>
+    public static async Task<List<LoadBalancer>> LoadBalancersByNameAsync(IElasticLoadBalancingV2Client elb, IReadOnlyCollection<string> names, CancellationToken ct)
+    {
+        if (names.Count == 0)
+            return [];
+        try
+        {
+            return await DescribeAsync(names).ConfigureAwait(false);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsLoadBalancerNotFound && names.Count > 1)
+        {
+            var result = new List<LoadBalancer>();
+            foreach (var name in names)
+            {
+                try
+                {
+                    result.AddRange(await DescribeAsync([name]).ConfigureAwait(false));
+                }
+                catch (ElasticLoadBalancingV2Exception one) when (one.IsLoadBalancerNotFound)
+                {
+                    // not there
+                }
+            }
+            return result;
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsLoadBalancerNotFound)
+        {
+            return [];
+        }
+
+        async Task<List<LoadBalancer>> DescribeAsync(IReadOnlyCollection<string> batch)
+        {
+            var response = await elb.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest { Names = [.. batch] }, ct).ConfigureAwait(false);
+            // moto answers a partly unknown list with the known ones; AWS fails it. Either way: keep exact-name matches.
+            return [.. (response.LoadBalancers ?? []).Where(lb => batch.Contains(lb.LoadBalancerName ?? string.Empty, StringComparer.Ordinal))];
+        }
+    }
+
+    /// <summary>Target groups by name, missing names skipped (same fallback as load balancers).</summary>
+    public static async Task<List<TargetGroup>> TargetGroupsByNameAsync(IElasticLoadBalancingV2Client elb, IReadOnlyCollection<string> names, CancellationToken ct)
+    {
+        if (names.Count == 0)
+            return [];
+        try
+        {
+            return await DescribeAsync(names).ConfigureAwait(false);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound && names.Count > 1)
+        {
+            var result = new List<TargetGroup>();
+            foreach (var name in names)
+            {
+                try
+                {
+                    result.AddRange(await DescribeAsync([name]).ConfigureAwait(false));
+                }
+                catch (ElasticLoadBalancingV2Exception one) when (one.IsTargetGroupNotFound)
+                {
+                    // not there
+                }
+            }
+            return result;
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound)
+        {
+            return [];
+        }
+
+        async Task<List<TargetGroup>> DescribeAsync(IReadOnlyCollection<string> batch)
+        {
+            var response = await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { Names = [.. batch] }, ct).ConfigureAwait(false);
+            return [.. (response.TargetGroups ?? []).Where(tg => batch.Contains(tg.TargetGroupName ?? string.Empty, StringComparer.Ordinal))];
+        }
+    }
+
+    /// <summary>Tags of any ELBv2 ARNs (mixed types allowed), 20 per call.</summary>
+    public static async Task<Dictionary<string, Dictionary<string, string>>> TagsAsync(IElasticLoadBalancingV2Client elb, IEnumerable<string> arns, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var batch in arns.Distinct(StringComparer.Ordinal).Chunk(TagBatch))
+        {
+            var response = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] }, ct).ConfigureAwait(false);
+            foreach (var description in response.TagDescriptions ?? [])
+            {
+                if (description.ResourceArn is not null)
+                    result[description.ResourceArn] = ElbMapping.TagMap(description.Tags);
+            }
+        }
+        foreach (var arn in arns)
+            result.TryAdd(arn, new Dictionary<string, string>(StringComparer.Ordinal));
+        return result;
+    }
+
+    public static async Task<Dictionary<string, string>> LoadBalancerAttributesAsync(IElasticLoadBalancingV2Client elb, string arn, CancellationToken ct)
+    {
+        var response = await elb.DescribeLoadBalancerAttributesAsync(new DescribeLoadBalancerAttributesRequest { LoadBalancerArn = arn }, ct).ConfigureAwait(false);
+        return (response.Attributes ?? []).Where(static a => a.Key is not null).ToDictionary(static a => a.Key!, static a => a.Value ?? string.Empty, StringComparer.Ordinal);
+    }
+
+    public static async Task<Dictionary<string, string>> TargetGroupAttributesAsync(IElasticLoadBalancingV2Client elb, string arn, CancellationToken ct)
+    {
+        var response = await elb.DescribeTargetGroupAttributesAsync(new DescribeTargetGroupAttributesRequest { TargetGroupArn = arn }, ct).ConfigureAwait(false);
+        return (response.Attributes ?? []).Where(static a => a.Key is not null).ToDictionary(static a => a.Key!, static a => a.Value ?? string.Empty, StringComparer.Ordinal);
+    }
+
+    public static async Task<Dictionary<string, string>> ListenerAttributesAsync(IElasticLoadBalancingV2Client elb, string arn, CancellationToken ct)
+    {
+        var response = await elb.DescribeListenerAttributesAsync(new DescribeListenerAttributesRequest { ListenerArn = arn }, ct).ConfigureAwait(false);
+        return (response.Attributes ?? []).Where(static a => a.Key is not null).ToDictionary(static a => a.Key!, static a => a.Value ?? string.Empty, StringComparer.Ordinal);
+    }
+
+    public static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var list = new List<T>();
+        await foreach (var item in items.ConfigureAwait(false))
+            list.Add(item);
+        return list;
+    }
+}

@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Aws.Core;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Deploy.Synthesizers;
+using Serverless.Model;
+
+namespace Serverless.Deploy;
+
+/// <summary>
+/// Makes AWS match one desired <see cref="Stack"/> — and nothing else — with as few calls as possible, in an order that
+/// never drops traffic, so that stopping after any single call leaves a state the next run finishes. Or, in plan mode,
+/// says what it would do without changing anything.
+/// </summary>
+/// <remarks>
+/// Discovery never scans the region: the load balancer is looked up by its names, everything else by its ARN, tags
+/// 20 ARNs per call. An event-driven deploy whose desired hash equals the load balancer's checkpoint tag makes two
+/// calls. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
+/// concurrent deploy its own recorder (and clients) for exact counts.
+/// </remarks>
+public sealed class StackDeployer
+{
+    /// <summary>Part of every checkpoint: a deployer whose diff changes bumps it, so every stack is compared once more.</summary>
+    public const string Version = "deployer/1";
+
+    private readonly IElasticLoadBalancingV2Client _elb;
+    private readonly IEc2Gateway _ec2;
+    private readonly AwsCallRecorder _recorder;
+    private readonly ILogger _logger;
+
+    /// <summary>A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in.</summary>
+    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, AwsCallRecorder recorder, ILogger? logger = null)
+    {
+        _elb = elb ?? throw new ArgumentNullException(nameof(elb));
+        _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
+        _recorder = recorder ?? throw new ArgumentNullException(nameof(recorder));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The checkpoint of <paramref name="desired"/>: hex SHA-256 of the deployer version, VPC and canonical stack JSON.</summary>
+    public static string DesiredHash(Stack desired, DeployOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        ArgumentNullException.ThrowIfNull(options);
+        var text = Version + "\n" + options.VpcId + "\n" + StackJson.Serialize(desired);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>Plans or applies <paramref name="desired"/>.</summary>
+    public async Task<DeployResult> DeployAsync(Stack desired, DeployOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(desired);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.Equals(desired.ClusterName, options.ClusterName, StringComparison.Ordinal))
+            throw new ArgumentException($"the stack is for cluster {desired.ClusterName}, the options for {options.ClusterName}", nameof(options));
+        var before = _recorder.Calls;
+        var ctx = new DeployContext(desired, options, _elb, _ec2, _logger);
+        if (desired.AllMembersFrozen)
+        {
+            ctx.Note("every member of the group is frozen (invalid): nothing was read or changed");
+            return Finish(ctx, null, ReconcileResult.Done, before, checkpointHit: false);
+        }
+
+        var run = new DeployRun(ctx);
+        var hash = DesiredHash(desired, options);
+        ReconcileResult reconcile;
+        var hit = false;
+        try
+        {
+            hit = await run.DiscoverAsync(hash, cancellationToken).ConfigureAwait(false);
+            if (hit)
+                DeployLog.CheckpointHit(_logger, ctx.StackId, hash);
+            else
+                await SynthesizeAsync(run, hash, cancellationToken).ConfigureAwait(false);
+            reconcile = ctx.Deferred ?? ReconcileResult.Done;
+        }
+        catch (AmazonServiceException ex)
+        {
+            // Throttling that outlasted the retries, a crash-like failure, a conflict AWS reports: the next run
+            // re-reads everything and finishes; nothing here is left half-known.
+            reconcile = ReconcileResult.Retry($"{ex.ErrorCode}: {ex.Message}");
+        }
+        return Finish(ctx, run, reconcile, before, hit);
+    }
+
+    private async Task SynthesizeAsync(DeployRun run, string hash, CancellationToken ct)
+    {
+        var ctx = run.Ctx;
+        var foreign = run.Actual.LoadBalancers.FirstOrDefault(lb => !run.IsOurs(lb.Tags) && lb.Resource.LoadBalancerName == ctx.Desired.LoadBalancer?.Name);
+        if (foreign is not null)
+        {
+            ctx.Record(new ResourceChange(ChangeAction.SkippedForeign, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, foreign.Arn, [],
+                $"the name {foreign.Resource.LoadBalancerName} is taken by a load balancer without this stack's tags"));
+            ctx.Defer(ReconcileResult.Retry($"load balancer name {foreign.Resource.LoadBalancerName} is taken by a load balancer this stack does not own"));
+            return;
+        }
+
+        // Deletions that need a person or time are decided before anything changes: a protected load balancer keeps
+        // its listeners and target groups too (never silently unprotected, never half torn down).
+        foreach (var old in run.ObsoleteLoadBalancers)
+        {
+            var attributes = run.Actual.LoadBalancerAttributes.GetValueOrDefault(old.Arn) ?? [];
+            if (attributes.GetValueOrDefault("deletion_protection.enabled") == "true")
+            {
+                ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [],
+                    "deletion protection is enabled: turn it off (attribute deletion_protection.enabled) to let the stack delete or replace it"));
+                ctx.Defer(ReconcileResult.Retry($"load balancer {old.Resource.LoadBalancerName} has deletion protection enabled"));
+                return;
+            }
+            if (old.Resource.State?.Code == "provisioning")
+            {
+                ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [], "still provisioning"));
+                ctx.Defer(ReconcileResult.RequeueAfter(ctx.Options.RequeueDelay, $"load balancer {old.Resource.LoadBalancerName} is still provisioning"));
+                return;
+            }
+        }
+
+        var securityGroups = new SecurityGroupSynthesizer(run);
+        var targetGroups = new TargetGroupSynthesizer(run);
+        var loadBalancer = new LoadBalancerSynthesizer(run);
+        var listeners = new ListenerSynthesizer(run);
+        var rules = new ListenerRuleSynthesizer(run, listeners);
+        var targets = new TargetSynthesizer(run);
+        targetGroups.Plan();
+        await run.WritePendingMarkerAsync(ct).ConfigureAwait(false);
+
+        ISynthesizer[] order = [securityGroups, targetGroups, loadBalancer, listeners, rules, targets];
+        foreach (var synthesizer in order)
+            await synthesizer.SynthesizeAsync(ct).ConfigureAwait(false);
+        // Deletions: targets, rules, listeners (nothing references the doomed target groups any more), target groups,
+        // then the load balancer (it carries the pending-deletion marker until the groups are gone), then its SGs.
+        ISynthesizer[] deletions = [targets, rules, listeners, targetGroups, loadBalancer, securityGroups];
+        foreach (var synthesizer in deletions)
+            await synthesizer.PostSynthesizeAsync(ct).ConfigureAwait(false);
+
+        // Last: the checkpoint, only after everything succeeded. A run that stops before it leaves the old checkpoint,
+        // so the next event-driven run compares everything again.
+        if (ctx.IsApply && ctx.Deferred is null && ctx.Desired.LoadBalancer is not null && run.CurrentLoadBalancer is { } lb
+            && lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash)
+        {
+            await ctx.CallAsync("AddTags", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, lb.Arn, () => ctx.Elb.AddTagsAsync(new AddTagsRequest
+            {
+                ResourceArns = [lb.Arn],
+                Tags = [new Tag { Key = DeployTags.Checkpoint, Value = hash }],
+            }, ct)).ConfigureAwait(false);
+            lb.Tags[DeployTags.Checkpoint] = hash;
+        }
+    }
+
+    private DeployResult Finish(DeployContext ctx, DeployRun? run, ReconcileResult reconcile, IReadOnlyDictionary<string, long> before, bool checkpointHit)
+    {
+        var after = _recorder.Calls;
+        var calls = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (key, count) in after)
+        {
+            var delta = count - before.GetValueOrDefault(key);
+            if (delta > 0)
+                calls[key] = delta;
+        }
+        var lb = run?.CurrentLoadBalancer;
+        var live = lb is not null && !run!.DeletedLoadBalancers.Contains(lb.Arn);
+        var done = reconcile.Kind == ReconcileKind.Done;
+        var ingresses = ctx.Desired.Ingresses.Select(i => i.State switch
+        {
+            IngressState.Frozen => new IngressResult(i.Key, IngressStatus.Frozen, string.Join("; ", i.Errors.Select(static e => e.ToString()))),
+            IngressState.Leaving => new IngressResult(i.Key, done ? IngressStatus.Removed : IngressStatus.Pending, done ? null : reconcile.Reason),
+            _ => new IngressResult(i.Key, done || ctx.Desired.AllMembersFrozen ? IngressStatus.Ok : IngressStatus.Pending, done ? null : reconcile.Reason),
+        }).ToList();
+        var result = new DeployResult
+        {
+            Stack = ctx.StackId,
+            Mode = ctx.Options.Mode,
+            Reconcile = reconcile,
+            Changes = [.. ctx.Changes],
+            Notes = [.. ctx.Notes],
+            AwsCalls = calls,
+            DnsName = live ? lb!.Resource.DNSName : null,
+            ListenerPorts = live || (run?.CreatedLoadBalancer ?? false) ? [.. ctx.Desired.Listeners.Select(static l => l.Port).Order()] : [],
+            Ingresses = ingresses,
+            CheckpointHit = checkpointHit,
+        };
+        DeployLog.Finished(_logger, ctx.Options.Mode.ToString(), ctx.StackId, reconcile.ToString(), result.Changes.Count, result.TotalCalls);
+        return result;
+    }
+}

@@ -1,0 +1,163 @@
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Model;
+
+namespace Serverless.Deploy.Synthesizers;
+
+/// <summary>
+/// The load balancer. A scheme or type change replaces it: the old one is deleted first, then the new one created,
+/// because an ALB target group can belong to one load balancer only (so the new one cannot forward to the groups while
+/// the old one still uses them), and the DNS name changes anyway. A load balancer that is no longer desired is deleted
+/// in <see cref="PostSynthesizeAsync"/>, after its listeners and target groups (the pending-deletion marker lives on it).
+/// </summary>
+internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
+{
+    private DeployContext Ctx => run.Ctx;
+
+    public async Task SynthesizeAsync(CancellationToken ct)
+    {
+        var desired = Ctx.Desired.LoadBalancer;
+        if (desired is null)
+            return;
+        if (run.CurrentLoadBalancer is { } current)
+        {
+            Ctx.LoadBalancerArn = current.Arn;
+            await UpdateAsync(desired, current, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var replaced = run.ObsoleteLoadBalancers.FirstOrDefault();
+        foreach (var old in run.ObsoleteLoadBalancers)
+        {
+            if (Ctx.IsApply)
+                await DeleteAsync(old, ct).ConfigureAwait(false);
+            run.DeletedLoadBalancers.Add(old.Arn);
+            if (old != replaced)
+                Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, []));
+        }
+
+        var securityGroups = desired.SecurityGroups.Select(Ctx.Resolve).ToList();
+        var attributes = desired.Attributes.Where(a => AttributeDefaults.LoadBalancer.GetValueOrDefault(a.Key) != a.Value).ToList();
+        var fields = new List<FieldChange>
+        {
+            new("name", replaced?.Resource.LoadBalancerName, desired.Name),
+            new("scheme", replaced?.Resource.Scheme, desired.Scheme),
+            new("type", replaced?.Resource.Type, desired.Type),
+            new("ipAddressType", replaced?.Resource.IpAddressType, desired.IpAddressType),
+            new("subnets", null, ElbMapping.Csv(desired.Subnets)),
+            new("securityGroups", null, ElbMapping.Csv(securityGroups.Select(Ctx.ShowSecurityGroup))),
+        };
+        fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
+        if (Ctx.IsApply)
+        {
+            var tags = new Dictionary<string, string>(desired.Tags, StringComparer.Ordinal);
+            // Target groups still to be deleted are named on the new load balancer too (the old one is gone).
+            foreach (var (key, value) in run.WantedMarker)
+                tags[key] = value;
+            var request = new CreateLoadBalancerRequest
+            {
+                Name = desired.Name,
+                Subnets = [.. desired.Subnets],
+                SecurityGroups = securityGroups.Count == 0 ? null : securityGroups,
+                Scheme = desired.Scheme,
+                Type = desired.Type,
+                IpAddressType = desired.IpAddressType,
+                CustomerOwnedIpv4Pool = desired.CustomerOwnedIpv4Pool,
+                Tags = ElbMapping.Tags(tags),
+            };
+            var response = await Ctx.CallAsync("CreateLoadBalancer", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, null, () => Ctx.Elb.CreateLoadBalancerAsync(request, ct)).ConfigureAwait(false);
+            var created = response.LoadBalancers![0];
+            Ctx.LoadBalancerArn = created.LoadBalancerArn!;
+            run.CurrentLoadBalancer = new Tagged<LoadBalancer>(created, created.LoadBalancerArn!, tags);
+            run.CreatedLoadBalancer = true;
+            if (attributes.Count > 0)
+            {
+                await Ctx.CallAsync("ModifyLoadBalancerAttributes", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, Ctx.LoadBalancerArn, () => Ctx.Elb.ModifyLoadBalancerAttributesAsync(new ModifyLoadBalancerAttributesRequest
+                {
+                    LoadBalancerArn = Ctx.LoadBalancerArn,
+                    Attributes = [.. attributes.Select(static a => new LoadBalancerAttribute { Key = a.Key, Value = a.Value })],
+                }, ct)).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            Ctx.LoadBalancerArn = DeployContext.Placeholder(ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer);
+            run.CreatedLoadBalancer = true;
+        }
+        Ctx.Record(new ResourceChange(replaced is null ? ChangeAction.Create : ChangeAction.Replace, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, replaced?.Arn, fields,
+            replaced is null ? null : "scheme or type changed: the old load balancer is deleted first (a target group belongs to one load balancer), then the new one created"));
+    }
+
+    private async Task UpdateAsync(LoadBalancerSpec desired, Tagged<LoadBalancer> current, CancellationToken ct)
+    {
+        var lb = current.Resource;
+        var fields = new List<FieldChange>();
+        var wantedGroups = desired.SecurityGroups.Select(Ctx.Resolve).Order(StringComparer.Ordinal).ToList();
+        var haveGroups = (lb.SecurityGroups ?? []).Order(StringComparer.Ordinal).ToList();
+        var groupsDrift = !wantedGroups.SequenceEqual(haveGroups, StringComparer.Ordinal);
+        if (groupsDrift)
+            fields.Add(new FieldChange("securityGroups", ElbMapping.Csv(haveGroups.Select(Ctx.ShowSecurityGroup)), ElbMapping.Csv(wantedGroups.Select(Ctx.ShowSecurityGroup))));
+        var wantedSubnets = desired.Subnets.Order(StringComparer.Ordinal).ToList();
+        var haveSubnets = (lb.AvailabilityZones ?? []).Select(static az => az.SubnetId ?? string.Empty).Order(StringComparer.Ordinal).ToList();
+        var subnetsDrift = !wantedSubnets.SequenceEqual(haveSubnets, StringComparer.Ordinal);
+        if (subnetsDrift)
+            fields.Add(new FieldChange("subnets", ElbMapping.Csv(haveSubnets), ElbMapping.Csv(wantedSubnets)));
+        var ipDrift = (lb.IpAddressType ?? "ipv4") != desired.IpAddressType;
+        if (ipDrift)
+            fields.Add(new FieldChange("ipAddressType", lb.IpAddressType, desired.IpAddressType));
+        var actualAttributes = run.Actual.LoadBalancerAttributes.GetValueOrDefault(current.Arn) ?? [];
+        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, actualAttributes, AttributeDefaults.LoadBalancer);
+        foreach (var key in unknown)
+            Ctx.Note($"load balancer: attribute {key} is not desired and has no known default: left as is");
+        fields.AddRange(attributeChanges);
+        var (addTags, removeTags, tagChanges) = DeployTags.Diff(desired.Tags, current.Tags);
+        fields.AddRange(tagChanges);
+        if (fields.Count == 0)
+            return;
+        if (Ctx.IsApply)
+        {
+            var arn = current.Arn;
+            const string type = ResourceTypes.LoadBalancer;
+            const string id = ResourceIds.LoadBalancer;
+            if (groupsDrift)
+                await Ctx.CallAsync("SetSecurityGroups", type, id, arn, () => Ctx.Elb.SetSecurityGroupsAsync(new SetSecurityGroupsRequest { LoadBalancerArn = arn, SecurityGroups = wantedGroups }, ct)).ConfigureAwait(false);
+            if (subnetsDrift)
+                await Ctx.CallAsync("SetSubnets", type, id, arn, () => Ctx.Elb.SetSubnetsAsync(new SetSubnetsRequest { LoadBalancerArn = arn, Subnets = wantedSubnets }, ct)).ConfigureAwait(false);
+            if (ipDrift)
+                await Ctx.CallAsync("SetIpAddressType", type, id, arn, () => Ctx.Elb.SetIpAddressTypeAsync(new SetIpAddressTypeRequest { LoadBalancerArn = arn, IpAddressType = desired.IpAddressType }, ct)).ConfigureAwait(false);
+            if (attributeChanges.Count > 0)
+            {
+                await Ctx.CallAsync("ModifyLoadBalancerAttributes", type, id, arn, () => Ctx.Elb.ModifyLoadBalancerAttributesAsync(new ModifyLoadBalancerAttributesRequest
+                {
+                    LoadBalancerArn = arn,
+                    Attributes = [.. attributeChanges.Select(static c => new LoadBalancerAttribute { Key = c.Field["attribute ".Length..], Value = c.After })],
+                }, ct)).ConfigureAwait(false);
+            }
+            await TargetGroupSynthesizer.TagsAsync(Ctx, type, id, arn, addTags, removeTags, ct).ConfigureAwait(false);
+        }
+        Ctx.Record(new ResourceChange(ChangeAction.Modify, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, current.Arn, fields));
+    }
+
+    public async Task PostSynthesizeAsync(CancellationToken ct)
+    {
+        foreach (var old in run.ObsoleteLoadBalancers.Where(lb => !run.DeletedLoadBalancers.Contains(lb.Arn)).ToList())
+        {
+            if (Ctx.IsApply)
+                await DeleteAsync(old, ct).ConfigureAwait(false);
+            run.DeletedLoadBalancers.Add(old.Arn);
+            Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [new FieldChange("name", old.Resource.LoadBalancerName, null)]));
+        }
+    }
+
+    private async Task DeleteAsync(Tagged<LoadBalancer> lb, CancellationToken ct)
+    {
+        try
+        {
+            await Ctx.CallAsync("DeleteLoadBalancer", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, lb.Arn, () => Ctx.Elb.DeleteLoadBalancerAsync(new DeleteLoadBalancerRequest { LoadBalancerArn = lb.Arn }, ct)).ConfigureAwait(false);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsLoadBalancerNotFound)
+        {
+            // already gone
+        }
+    }
+}
