@@ -96,9 +96,16 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         return [.. result];
     }
 
-    private async Task<ExistingLoadBalancerFact?> ExistingLoadBalancerAsync(
-        ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
+    /// <summary>
+    /// The names the group's load balancer can have: the generated name for either scheme (a scheme change replaces
+    /// the load balancer under the other name) and any <c>load-balancer-name</c> a candidate member sets. Discovery
+    /// looks only at these — never a region scan — so a load balancer renamed away from an annotation value that no
+    /// member still sets is left to the replay's cluster-wide garbage collection.
+    /// </summary>
+    public static IReadOnlyList<string> CandidateLoadBalancerNames(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses)
     {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(ingresses);
         var names = new SortedSet<string>(StringComparer.Ordinal)
         {
             Naming.LoadBalancerName(cluster.ClusterName, group, "internet-facing"),
@@ -109,6 +116,13 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             if (ingress.Metadata?.Annotations?.TryGetValue(LoadBalancerNameAnnotation, out var name) == true && name.Length is > 0 and <= 32)
                 names.Add(name);
         }
+        return [.. names];
+    }
+
+    private async Task<ExistingLoadBalancerFact?> ExistingLoadBalancerAsync(
+        ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
+    {
+        var names = CandidateLoadBalancerNames(cluster, group, ingresses);
         var found = await elb.LoadBalancersByNameAsync(names, ct).ConfigureAwait(false);
         if (found.Count == 0)
             return null;

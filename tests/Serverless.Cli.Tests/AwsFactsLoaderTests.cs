@@ -10,11 +10,10 @@ using Serverless.Testing;
 
 namespace Serverless.Cli.Tests;
 
-public sealed class AwsFactsLoaderTests : IDisposable
+[Collection(MotoCollection.Name)]
+public sealed class AwsFactsLoaderTests(MotoFixture fixture)
 {
-    private readonly MotoServer _moto = MotoServer.Start();
-
-    public void Dispose() => _moto.Dispose();
+    private readonly MotoServer _moto = fixture.Server;
 
     [Fact]
     public async Task Reads_the_sandbox_VPC_with_a_bounded_number_of_calls()
@@ -22,7 +21,7 @@ public sealed class AwsFactsLoaderTests : IDisposable
         var recorder = new AwsCallRecorder();
         var options = _moto.ClientOptions(recorder);
         using var sdk = Ec2Gateway.CreateSdkClient(_moto.ClientOptions());
-        var sandbox = await Sandbox.SeedAsync(sdk, "demo", "us-east-1", [new("n1"), new("n2")]);
+        var sandbox = await Sandbox.SeedAsync(sdk, "facts", "us-east-1", [new("n1"), new("n2")]);
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
         var nodes = sandbox.Nodes.Select(n => new V1Node
@@ -30,7 +29,7 @@ public sealed class AwsFactsLoaderTests : IDisposable
             Metadata = new V1ObjectMeta { Name = n.NodeName },
             Spec = new V1NodeSpec { ProviderID = n.ProviderId },
         }).ToList();
-        var cluster = new ClusterSettings { ClusterName = "demo", VpcId = sandbox.VpcId };
+        var cluster = new ClusterSettings { ClusterName = "facts", VpcId = sandbox.VpcId };
 
         var facts = await new AwsFactsLoader(ec2, elb).LoadAsync(cluster, StackId.Implicit("default", "echoserver"), [], nodes);
 
@@ -40,7 +39,7 @@ public sealed class AwsFactsLoaderTests : IDisposable
         Assert.Equal([sandbox.NodeSecurityGroupId], facts.NodeSecurityGroupIds);
         Assert.Null(facts.BackendSecurityGroupId);
         Assert.Null(facts.ExistingLoadBalancer);
-        Assert.Contains(facts.SecurityGroups, g => g.Id == sandbox.NodeSecurityGroupId && g.Name == "demo-node");
+        Assert.Contains(facts.SecurityGroups, g => g.Id == sandbox.NodeSecurityGroupId && g.Name == "facts-node");
         // VPC, subnets, security groups, instances; one DescribeLoadBalancers for both candidate names (both missing:
         // a failed batch of two, then one call each).
         Assert.Equal(4, recorder.Calls.Where(c => c.Key.StartsWith("EC2:", StringComparison.Ordinal)).Sum(c => c.Value));

@@ -5,11 +5,10 @@ using Serverless.Testing;
 
 namespace Serverless.Cli.Tests;
 
-public sealed class SandboxTests : IDisposable
+[Collection(MotoCollection.Name)]
+public sealed class SandboxTests(MotoFixture fixture)
 {
-    private readonly MotoServer _moto = MotoServer.Start();
-
-    public void Dispose() => _moto.Dispose();
+    private readonly MotoServer _moto = fixture.Server;
 
     [Fact]
     public async Task Seeds_an_EKS_shaped_VPC_once_and_finds_it_again()
@@ -44,7 +43,7 @@ public sealed class SandboxTests : IDisposable
         Assert.Equal(first.NodeSecurityGroupId, second.NodeSecurityGroupId);
         Assert.Equal(first.Subnets.OrderBy(s => s.SubnetId), second.Subnets.OrderBy(s => s.SubnetId));
         Assert.Equal(first.Nodes, second.Nodes.Where(n => n.NodeName != "node-new"));
-        Assert.Single((await ec2.DescribeVpcsAsync(new DescribeVpcsRequest())).Vpcs, v => (v.Tags ?? []).Any(t => t.Key == Sandbox.SandboxTag));
+        Assert.Single((await ec2.DescribeVpcsAsync(new DescribeVpcsRequest())).Vpcs, v => (v.Tags ?? []).Any(t => t.Key == Sandbox.SandboxTag && t.Value == "demo"));
     }
 
     [Fact]

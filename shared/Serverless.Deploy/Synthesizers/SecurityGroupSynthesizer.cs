@@ -13,7 +13,6 @@ namespace Serverless.Deploy.Synthesizers;
 internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
 {
     public const string NodeRuleDescription = "elbv2.k8s.aws/targetGroupBinding=shared";
-    private readonly List<(string GroupId, List<IngressRule> Rules)> _nodeRevokes = [];
     private readonly List<SecurityGroupInfo> _obsolete = [];
 
     private DeployContext Ctx => run.Ctx;
@@ -47,27 +46,22 @@ internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
             }
             var wanted = node.Rules.Select(r => ToIngress(r with { Description = NodeRuleDescription })).Distinct().ToList();
             var managedRules = actual.Ingress.Where(static r => r.Description == NodeRuleDescription).ToList();
+            // Node rules are shared by every stack of the cluster (same description, same backend SG source, as
+            // upstream): a stack only adds what it needs. Revoking what this stack does not need would take away
+            // another stack's rule (seen: two groups undoing each other on every reconcile); rules no target group
+            // of the cluster needs any more are revoked by the cluster-wide sweep of the replay's garbage collection.
             var add = wanted.Where(w => !managedRules.Contains(w)).ToList();
-            var remove = managedRules.Where(m => !wanted.Contains(m)).ToList();
-            if (add.Count == 0 && remove.Count == 0)
+            if (add.Count == 0)
                 continue;
-            var fields = add.Select(r => new FieldChange("ingress " + Show(r), null, "present"))
-                .Concat(remove.Select(r => new FieldChange("ingress " + Show(r), "present", null))).ToList();
-            if (add.Count > 0 && Ctx.IsApply)
+            var fields = add.Select(r => new FieldChange("ingress " + Show(r), null, "present")).ToList();
+            if (Ctx.IsApply)
                 await Ctx.CallAsync("AuthorizeSecurityGroupIngress", ResourceTypes.SecurityGroupRules, node.SecurityGroupId, node.SecurityGroupId, () => Ctx.Ec2.AuthorizeIngressAsync(node.SecurityGroupId, add, ct)).ConfigureAwait(false);
-            if (remove.Count > 0)
-                _nodeRevokes.Add((node.SecurityGroupId, remove));
             Ctx.Record(new ResourceChange(ChangeAction.Modify, ResourceTypes.SecurityGroupRules, node.SecurityGroupId, node.SecurityGroupId, fields));
         }
     }
 
     public async Task PostSynthesizeAsync(CancellationToken ct)
     {
-        foreach (var (groupId, rules) in _nodeRevokes)
-        {
-            if (Ctx.IsApply)
-                await Ctx.CallAsync("RevokeSecurityGroupIngress", ResourceTypes.SecurityGroupRules, groupId, groupId, () => Ctx.Ec2.RevokeIngressAsync(groupId, rules, ct)).ConfigureAwait(false);
-        }
         foreach (var group in _obsolete)
         {
             var id = group.Tags.GetValueOrDefault(TrackingTags.Resource) ?? group.GroupName;

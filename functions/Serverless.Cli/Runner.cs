@@ -1,0 +1,318 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s.Models;
+using Serverless.Aws.Core;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Deploy;
+using Serverless.Ingress;
+using Serverless.Kubernetes.Manifests;
+using Serverless.Local;
+using Serverless.Model;
+using Serverless.Reconcile;
+
+namespace Serverless.Cli;
+
+/// <summary>Exit codes of the runner.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int InvalidInput = 1;
+    public const int Failure = 2;
+}
+
+/// <summary>
+/// Runs plan / apply / destroy for manifests: loads them, prepares the AWS target (embedded moto seeded with a
+/// sandbox, an existing endpoint, or a real account), reconciles every group they contain through the same
+/// <see cref="GroupPipeline"/> the Lambda functions use, reads back the resulting resources and reports.
+/// </summary>
+internal sealed class Runner(CliOptions options, TextWriter output, TextWriter errors)
+{
+    private const string CertificateAnnotation = "alb.ingress.kubernetes.io/certificate-arn";
+
+    /// <summary>A fixed deletion time for destroy: the builder is pure and only checks presence.</summary>
+    private static readonly DateTime DestroyTime = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        if (options.Kubeconfig is not null)
+        {
+            errors.WriteLine("error: --kubeconfig (loading from a live cluster) is not wired into the runner yet; use -f <file|dir>");
+            return ExitCodes.InvalidInput;
+        }
+
+        var set = ManifestLoader.Load(options.Files);
+        foreach (var warning in set.Warnings)
+            errors.WriteLine("warning: " + warning);
+        if (!set.IsValid)
+        {
+            foreach (var error in set.Errors)
+                errors.WriteLine("error: " + error);
+            errors.WriteLine($"{set.Errors.Count} error(s) in the manifests; nothing was reconciled");
+            return ExitCodes.InvalidInput;
+        }
+
+        EmbeddedAws? embedded = null;
+        try
+        {
+            string? endpoint = options.AwsEndpoint;
+            if (options.Target == AwsTarget.Embedded)
+            {
+                embedded = EmbeddedAws.Start();
+                endpoint = embedded.Endpoint;
+            }
+            var recorder = new AwsCallRecorder();
+            var clientOptions = (endpoint is not null ? AwsClientOptions.ForEmulator(endpoint, options.Region) : new AwsClientOptions { Region = options.Region })
+                with { CallRecorder = recorder };
+            var report = new JsonObject
+            {
+                ["version"] = 1,
+                ["command"] = options.Command.ToString().ToLowerInvariant(),
+                ["aws"] = new JsonObject
+                {
+                    ["target"] = options.Target.ToString().ToLowerInvariant(),
+                    ["endpoint"] = endpoint,
+                    ["region"] = options.Region,
+                    ["clusterName"] = options.ClusterName,
+                },
+            };
+            Text($"AWS: {Describe(options.Target, endpoint)}, region {options.Region}, cluster {options.ClusterName}");
+
+            var vpcId = options.VpcId;
+            if (options.Seeds)
+                vpcId = await SeedAsync(set, clientOptions, endpoint!, report, cancellationToken).ConfigureAwait(false);
+            ((JsonObject)report["aws"]!)["vpcId"] = vpcId;
+
+            using var ec2 = Ec2Gateway.Create(clientOptions);
+            using var elb = new ElasticLoadBalancingV2Client(clientOptions);
+            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, recorder));
+            var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
+            var groups = GroupsOf(set, cluster);
+            if (options.Command == CliCommand.Destroy)
+                MarkDeleted(set, cluster);
+            if (groups.Count == 0)
+                Text("No Ingress of this controller's class in the manifests: nothing to reconcile.");
+
+            var exit = ExitCodes.Ok;
+            var results = new JsonArray();
+            foreach (var group in groups)
+            {
+                var deploy = new DeployOptions
+                {
+                    Mode = options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply,
+                    FullDriftCheck = true,
+                    ClusterName = cluster.ClusterName,
+                    VpcId = cluster.VpcId,
+                };
+                var before = recorder.TotalCalls;
+                var run = await pipeline.RunAsync(cluster, group, MembersOf(set, cluster, group), set.Nodes, aws => set.ToSnapshot(group, cluster, aws), deploy, cancellationToken).ConfigureAwait(false);
+                var groupJson = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+                groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
+                if (run.Errors.Any())
+                    exit = Math.Max(exit, ExitCodes.InvalidInput);
+                if (run.Deploy.Reconcile.Kind == ReconcileKind.Retry)
+                    exit = ExitCodes.Failure;
+
+                results.Add(groupJson);
+            }
+            if (options.Command != CliCommand.Plan && options.Target == AwsTarget.Embedded && exit != ExitCodes.Failure)
+            {
+                // The embedded AWS is ours alone: once every group is applied, a second reconcile of every group
+                // must find nothing to do (groups share the backend and node security groups, so this also shows
+                // that one group's apply does not undo another's).
+                var totalChanges = 0L;
+                var totalMutating = 0L;
+                var totalCalls = 0L;
+                foreach (var group in groups)
+                {
+                    var deploy = new DeployOptions { Mode = DeployMode.Apply, FullDriftCheck = true, ClusterName = cluster.ClusterName, VpcId = cluster.VpcId };
+                    var again = await pipeline.RunAsync(cluster, group, MembersOf(set, cluster, group), set.Nodes, aws => set.ToSnapshot(group, cluster, aws), deploy, cancellationToken).ConfigureAwait(false);
+                    var mutations = again.Deploy.Changes.Where(c => c.IsMutation).ToList();
+                    totalChanges += mutations.Count;
+                    totalMutating += again.Deploy.MutatingCalls;
+                    totalCalls += again.Deploy.TotalCalls;
+                    if (mutations.Count > 0)
+                        Text($"Second reconcile of {group} changed:\n{PlanRenderer.RenderChanges(mutations).TrimEnd('\n')}");
+                }
+                report["secondRun"] = new JsonObject { ["changes"] = totalChanges, ["mutatingCalls"] = totalMutating, ["awsCalls"] = totalCalls };
+                Text(totalChanges == 0 && totalMutating == 0
+                    ? $"\nSecond reconcile of every group: no changes ({totalCalls} AWS calls, 0 mutating)."
+                    : $"\nSecond reconcile of every group: {totalChanges} change(s), {totalMutating} mutating call(s): the apply did not converge.");
+                if (totalChanges != 0 || totalMutating != 0)
+                    exit = ExitCodes.Failure;
+            }
+            if (options.Command == CliCommand.Destroy && exit == ExitCodes.Ok)
+            {
+                // No stack deletes the cluster's shared backend SG; once no load balancer of the cluster is left, do.
+                var collected = await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2))
+                    .CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+                report["backendSecurityGroup"] = collected.ToString().ToLowerInvariant();
+                Text($"Shared backend security group: {collected}.");
+                if (collected == BackendCollection.RetryLater)
+                    exit = ExitCodes.Failure;
+            }
+            report["groups"] = results;
+            report["awsCalls"] = Calls(recorder.Calls);
+            report["exitCode"] = exit;
+            Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
+            if (options.Json)
+                output.WriteLine(StackJson.Canonical(report));
+            return exit;
+        }
+        finally
+        {
+            embedded?.Dispose();
+        }
+    }
+
+    /// <summary>Every group the manifests' Ingresses belong to or still hold by finalizer, sorted.</summary>
+    internal static List<StackId> GroupsOf(ManifestSet set, ClusterSettings cluster)
+    {
+        var groups = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var ingress in set.Ingresses)
+        {
+            foreach (var group in GroupKeys.ToReconcile(ingress, set.IngressClasses, set.IngressClassParams, set.Namespaces, cluster))
+                groups.Add(group.ToString());
+        }
+        return [.. groups.Select(StackId.Parse)];
+    }
+
+    /// <summary>The Ingresses that belong to <paramref name="group"/> or hold its finalizer.</summary>
+    private static List<V1Ingress> MembersOf(ManifestSet set, ClusterSettings cluster, StackId group) =>
+        [.. set.Ingresses.Where(i => GroupKeys.ToReconcile(i, set.IngressClasses, set.IngressClassParams, set.Namespaces, cluster).Contains(group))];
+
+    /// <summary>Destroy: every Ingress is being deleted and holds its group's finalizer, so each group builds empty.</summary>
+    private static void MarkDeleted(ManifestSet set, ClusterSettings cluster)
+    {
+        foreach (var ingress in set.Ingresses)
+        {
+            var group = GroupKeys.Of(ingress, set.IngressClasses, set.IngressClassParams, set.Namespaces, cluster);
+            var finalizers = ingress.Metadata.Finalizers ?? [];
+            if (group is not null && !finalizers.Contains(GroupKeys.Finalizer(group)))
+                finalizers = [.. finalizers, GroupKeys.Finalizer(group)];
+            ingress.Metadata.Finalizers = finalizers;
+            ingress.Metadata.DeletionTimestamp = DestroyTime;
+        }
+    }
+
+    private async Task<string> SeedAsync(ManifestSet set, AwsClientOptions clientOptions, string endpoint, JsonObject report, CancellationToken ct)
+    {
+        using var sdk = Ec2Gateway.CreateSdkClient(clientOptions);
+        var nodes = set.Nodes.Select(n => new SandboxNode(
+            n.Metadata.Name,
+            n.Metadata.Labels?.TryGetValue("topology.kubernetes.io/zone", out var zone) == true ? zone : null)).ToList();
+        var sandbox = await Sandbox.SeedAsync(sdk, options.ClusterName, options.Region, nodes, ct).ConfigureAwait(false);
+        var byName = sandbox.Nodes.ToDictionary(n => n.NodeName, StringComparer.Ordinal);
+        var nodeMap = new JsonArray();
+        Text($"Sandbox: {sandbox.VpcId} ({sandbox.VpcCidr}), subnets {string.Join(" ", sandbox.Subnets.Select(s => $"{s.SubnetId}({(s.Public ? "public" : "private")},{s.Zone})"))}, node SG {sandbox.NodeSecurityGroupId}");
+        foreach (var node in set.Nodes.OrderBy(n => n.Metadata.Name, StringComparer.Ordinal))
+        {
+            var instance = byName[node.Metadata.Name];
+            var before = node.Spec?.ProviderID;
+            node.Spec ??= new V1NodeSpec();
+            node.Spec.ProviderID = instance.ProviderId;
+            nodeMap.Add(new JsonObject { ["node"] = node.Metadata.Name, ["instanceId"] = instance.InstanceId, ["providerID"] = instance.ProviderId, ["manifestProviderID"] = before });
+            Text($"  node {node.Metadata.Name} → {instance.InstanceId} ({instance.Zone}){(before is null ? "" : $" instead of {before}")}");
+        }
+
+        var arns = set.Ingresses
+            .Select(i => i.Metadata.Annotations?.TryGetValue(CertificateAnnotation, out var value) == true ? value : null)
+            .OfType<string>()
+            .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToList();
+        using var http = new HttpClient();
+        var certificates = await SandboxCertificates.EnsureAsync(http, endpoint, options.Region, arns, ct).ConfigureAwait(false);
+        var certMap = new JsonArray();
+        foreach (var (manifestArn, sandboxArn) in certificates.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            certMap.Add(new JsonObject { ["manifest"] = manifestArn, ["sandbox"] = sandboxArn });
+            Text($"  certificate {manifestArn} → {sandboxArn}");
+        }
+        foreach (var ingress in set.Ingresses)
+        {
+            if (ingress.Metadata.Annotations?.TryGetValue(CertificateAnnotation, out var value) == true)
+            {
+                ingress.Metadata.Annotations[CertificateAnnotation] = string.Join(",",
+                    value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(a => certificates.TryGetValue(a, out var mapped) ? mapped : a));
+            }
+        }
+        report["sandbox"] = new JsonObject
+        {
+            ["vpcId"] = sandbox.VpcId,
+            ["nodeSecurityGroupId"] = sandbox.NodeSecurityGroupId,
+            ["subnets"] = new JsonArray([.. sandbox.Subnets.Select(s => (JsonNode?)new JsonObject { ["id"] = s.SubnetId, ["zone"] = s.Zone, ["public"] = s.Public })]),
+            ["nodes"] = nodeMap,
+            ["certificates"] = certMap,
+        };
+        return sandbox.VpcId;
+    }
+
+    private async Task<JsonObject> ReportGroupAsync(GroupRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
+    {
+        var result = run.Deploy;
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"\n== group {run.Group} ({(result.Mode == DeployMode.Plan ? "plan" : "apply")})\n");
+        foreach (var ingress in run.Stack.Ingresses)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Key}: {ingress.State}\n");
+            foreach (var error in ingress.Errors)
+                text.Append(CultureInfo.InvariantCulture, $"  error: {error}\n");
+        }
+        text.Append(PlanRenderer.RenderText(result));
+        Text(text.ToString().TrimEnd('\n'));
+
+        var ingresses = new JsonArray();
+        foreach (var ingress in run.Stack.Ingresses)
+        {
+            var deployed = result.Ingresses.FirstOrDefault(i => i.Ingress == ingress.Key);
+            ingresses.Add(new JsonObject
+            {
+                ["ingress"] = ingress.Key,
+                ["state"] = ingress.State.ToString().ToLowerInvariant(),
+                ["outcome"] = deployed?.Status.ToString().ToLowerInvariant(),
+                ["reason"] = deployed?.Reason,
+                ["status"] = result.DnsName is null || ingress.State != IngressState.Active ? null : new JsonObject
+                {
+                    ["hostname"] = result.DnsName,
+                    ["ports"] = new JsonArray([.. result.ListenerPorts.Select(p => (JsonNode?)JsonValue.Create(p))]),
+                },
+                ["errors"] = new JsonArray([.. ingress.Errors.Select(e => (JsonNode?)new JsonObject
+                {
+                    ["object"] = e.Object,
+                    ["field"] = e.Field,
+                    ["value"] = e.Value,
+                    ["message"] = e.Message,
+                })]),
+            });
+        }
+        return new JsonObject
+        {
+            ["group"] = run.Group.ToString(),
+            ["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(result)),
+            ["ingresses"] = ingresses,
+            ["resources"] = options.Command == CliCommand.Plan && result.DnsName is null
+                ? new JsonObject()
+                : await StackReader.ReadAsync(elb, run.Stack, ct).ConfigureAwait(false),
+        };
+    }
+
+    private static JsonObject Calls(IReadOnlyDictionary<string, long> calls)
+    {
+        var result = new JsonObject();
+        foreach (var (operation, count) in calls.OrderBy(c => c.Key, StringComparer.Ordinal))
+            result[operation] = count;
+        return result;
+    }
+
+    private static string Describe(AwsTarget target, string? endpoint) => target switch
+    {
+        AwsTarget.Embedded => $"embedded moto_server at {endpoint}",
+        AwsTarget.Endpoint => $"endpoint {endpoint}",
+        _ => "real account (default credential chain)",
+    };
+
+    /// <summary>Human text goes to stdout for text output, to stderr for JSON (so stdout stays one JSON document).</summary>
+    private void Text(string line) => (options.Json ? errors : output).WriteLine(line);
+}

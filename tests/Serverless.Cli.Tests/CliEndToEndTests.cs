@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using DescribeSecurityGroupsRequest = Amazon.EC2.Model.DescribeSecurityGroupsRequest;
+using Filter = Amazon.EC2.Model.Filter;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Testing;
+
+namespace Serverless.Cli.Tests;
+
+/// <summary>
+/// The runner on every example, against one moto used as an existing endpoint (<c>--aws-endpoint … --seed</c>), each
+/// test with its own cluster name: apply, then plan shows nothing to do; an edit shows exactly that change; destroy
+/// leaves none of the cluster's resources behind.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class CliEndToEndTests(MotoFixture fixture)
+{
+    private readonly MotoServer _moto = fixture.Server;
+
+    public static TheoryData<string> Examples() => new(Directory.GetDirectories(Path.Combine(RepoPaths.Root, "examples")).Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task Apply_then_plan_shows_no_changes_and_destroy_leaves_nothing(string example)
+    {
+        var cluster = "e2e-" + example;
+        string[] files = ["-f", Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), "-f", Path.Combine(RepoPaths.Root, "examples", example)];
+
+        var apply = await RunAsync("apply", cluster, files);
+        Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
+        var group = Assert.Single(apply.Report["groups"]!.AsArray());
+        Assert.Equal("done", group!["plan"]!["reconcile"]!["kind"]!.GetValue<string>());
+        var lb = group["resources"]!["loadBalancer"]!;
+        Assert.EndsWith(".elb.amazonaws.com", lb["dnsName"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.NotEmpty(group["resources"]!["rules"]!.AsArray());
+        Assert.All(group["resources"]!["targetGroups"]!.AsArray(), tg => Assert.NotEmpty(tg!["targets"]!.AsArray()));
+        Assert.All(group["ingresses"]!.AsArray(), i => Assert.Equal(lb["dnsName"]!.GetValue<string>(), i!["status"]!["hostname"]!.GetValue<string>()));
+
+        var plan = await RunAsync("plan", cluster, files);
+        Assert.True(plan.Exit == ExitCodes.Ok, plan.Errors);
+        var planned = Mutations(Assert.Single(plan.Report["groups"]!.AsArray())!);
+        Assert.True(planned.Count == 0, string.Join("\n", planned.Select(c => c!.ToJsonString())));
+        Assert.Equal(0, plan.Report["groups"]![0]!["plan"]!["awsCalls"]!.AsObject().Where(c => IsMutating(c.Key)).Sum(c => c.Value!.GetValue<long>()));
+        Assert.Null(plan.Report["secondRun"]);
+
+        var destroy = await RunAsync("destroy", cluster, files);
+        Assert.True(destroy.Exit == ExitCodes.Ok, destroy.Errors);
+        await AssertNothingTaggedForAsync(cluster);
+    }
+
+    [Fact]
+    public async Task An_edited_manifest_plans_exactly_the_edit()
+    {
+        const string cluster = "e2e-edit";
+        var folder = Directory.CreateTempSubdirectory("cli-edit-");
+        try
+        {
+            File.Copy(Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), Path.Combine(folder.FullName, "cluster.yaml"));
+            var manifest = Path.Combine(folder.FullName, "echoserver.yaml");
+            File.Copy(Path.Combine(RepoPaths.Root, "examples", "echoserver", "echoserver.yaml"), manifest);
+            string[] files = ["-f", folder.FullName];
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("apply", cluster, files)).Exit);
+
+            // One more path on the same backend: exactly one new rule, nothing else.
+            var text = await File.ReadAllTextAsync(manifest);
+            text = text.Replace(
+                "          - path: /\n            pathType: Prefix\n",
+                "          - path: /status\n            pathType: Exact\n            backend:\n              service:\n                name: echoserver\n                port:\n                  number: 80\n          - path: /\n            pathType: Prefix\n",
+                StringComparison.Ordinal);
+            await File.WriteAllTextAsync(manifest, text);
+
+            var plan = await RunAsync("plan", cluster, files);
+            var changes = Mutations(plan.Report["groups"]![0]!);
+            Assert.True(changes.Count == 2, string.Join("\n", changes.Select(c => c.ToJsonString())));
+            // The new rule takes priority 1 (Exact before Prefix) and the existing one moves to 2; nothing else.
+            Assert.Equal("create", changes[0]["action"]!.GetValue<string>());
+            Assert.Contains("path-pattern[/status]", changes[0]["fields"]!.ToJsonString(), StringComparison.Ordinal);
+            Assert.Equal("modify", changes[1]["action"]!.GetValue<string>());
+            // The moved rule keeps its conditions and actions: only its priority and its resource-id tag change.
+            Assert.Equal(
+                ["priority", "tag ingress.k8s.aws/resource"],
+                changes[1]["fields"]!.AsArray().Select(f => f!["field"]!.GetValue<string>()));
+
+            var apply = await RunAsync("apply", cluster, files);
+            Assert.Equal(ExitCodes.Ok, apply.Exit);
+            var rules = apply.Report["groups"]![0]!["resources"]!["rules"]!.AsArray();
+            Assert.Equal([1, 2], rules.Select(r => r!["priority"]!.GetValue<int>()));
+            Assert.Contains("/status", rules[0]!["conditions"]!.ToJsonString(), StringComparison.Ordinal);
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("destroy", cluster, files)).Exit);
+            await AssertNothingTaggedForAsync(cluster);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Invalid_manifests_exit_1_naming_file_and_field_and_change_nothing()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cli-bad-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: bad\n  namespace: default\nspec:\n  rules: 7\n");
+        try
+        {
+            var run = await RunAsync("apply", "e2e-bad", ["-f", file]);
+            Assert.Equal(ExitCodes.InvalidInput, run.Exit);
+            Assert.Contains(file, run.Errors, StringComparison.Ordinal);
+            Assert.Contains("spec.rules", run.Errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "apply" }, "-f")]
+    [InlineData(new[] { "deploy", "-f", "x" }, "unknown command")]
+    [InlineData(new[] { "plan", "-f", "x", "--aws" }, "--vpc-id is required")]
+    [InlineData(new[] { "plan", "-f", "x", "--aws", "--seed", "--vpc-id", "vpc-1" }, "never seeded")]
+    [InlineData(new[] { "plan", "-f", "x", "--output", "yaml" }, "expected text or json")]
+    public void Bad_command_lines_say_why(string[] args, string reason)
+    {
+        var error = Assert.Throws<UsageException>(() => CliOptions.Parse(args, _ => null));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Region_comes_from_the_environment_else_us_east_1()
+    {
+        Assert.Equal("eu-west-1", CliOptions.Parse(["plan", "-f", "x"], n => n == "AWS_REGION" ? "eu-west-1" : null).Region);
+        Assert.Equal("us-east-1", CliOptions.Parse(["plan", "-f", "x"], _ => null).Region);
+        Assert.Equal(AwsTarget.Embedded, CliOptions.Parse(["plan", "-f", "x"], _ => null).Target);
+    }
+
+    private static List<JsonNode> Mutations(JsonNode group) =>
+        [.. (group["plan"]!["changes"]?.AsArray() ?? []).OfType<JsonNode>()
+            .Where(c => c["action"]!.GetValue<string>() is "create" or "modify" or "replace" or "delete")];
+
+    private static bool IsMutating(string operation) =>
+        !operation.Split(':')[^1].StartsWith("Describe", StringComparison.Ordinal);
+
+    private async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string command, string cluster, string[] files)
+    {
+        var options = CliOptions.Parse([command, .. files, "--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json"], _ => null);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = await new Runner(options, output, errors).RunAsync(CancellationToken.None);
+        var text = output.ToString();
+        var report = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!.AsObject();
+        return (exit, report, errors.ToString());
+    }
+
+    private async Task AssertNothingTaggedForAsync(string cluster)
+    {
+        var options = _moto.ClientOptions();
+        using var elb = new ElasticLoadBalancingV2Client(options);
+        var arns = new List<string>();
+        await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
+            arns.Add(lb.LoadBalancerArn!);
+        await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()))
+            arns.Add(tg.TargetGroupArn!);
+        foreach (var batch in arns.Chunk(20))
+        {
+            var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] });
+            var ours = (tags.TagDescriptions ?? []).Where(d => (d.Tags ?? []).Any(t => t.Key == "elbv2.k8s.aws/cluster" && t.Value == cluster)).Select(d => d.ResourceArn);
+            Assert.Empty(ours);
+        }
+        using var ec2 = Ec2Gateway.CreateSdkClient(options);
+        var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
+        {
+            Filters = [new Filter("tag:elbv2.k8s.aws/cluster", [cluster])],
+        });
+        Assert.Empty(groups.SecurityGroups ?? []);
+    }
+}
