@@ -50,7 +50,7 @@ internal sealed class DeployRun(DeployContext ctx)
         // 1. The load balancer by its deterministic name; its tags say whether it is ours and what it last applied.
         if (desiredLb is not null)
         {
-            var found = await Discovery.LoadBalancersByNameAsync(elb, [desiredLb.Name], ct).ConfigureAwait(false);
+            var found = await elb.LoadBalancersByNameAsync([desiredLb.Name], ct).ConfigureAwait(false);
             await AddLoadBalancersAsync(found, ct).ConfigureAwait(false);
             var ours = Actual.LoadBalancers.FirstOrDefault(lb => IsOurs(lb.Tags));
             if (!Ctx.Options.FullDriftCheck && ours is not null
@@ -62,7 +62,7 @@ internal sealed class DeployRun(DeployContext ctx)
             }
         }
         var otherNames = Ctx.Desired.KnownLoadBalancerNames.Where(n => n != desiredLb?.Name).Distinct(StringComparer.Ordinal).ToList();
-        await AddLoadBalancersAsync(await Discovery.LoadBalancersByNameAsync(elb, otherNames, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await AddLoadBalancersAsync(await elb.LoadBalancersByNameAsync(otherNames, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
         foreach (var lb in Actual.LoadBalancers)
         {
@@ -101,7 +101,7 @@ internal sealed class DeployRun(DeployContext ctx)
         var knownNames = new HashSet<string>(tgArns.Select(static tg => tg.TargetGroupName ?? string.Empty), StringComparer.Ordinal);
         var lookup = Ctx.Desired.TargetGroups.Select(static tg => tg.Name).Concat(pendingNames)
             .Where(n => !knownNames.Contains(n)).Distinct(StringComparer.Ordinal).ToList();
-        tgArns.AddRange(await Discovery.TargetGroupsByNameAsync(elb, lookup, ct).ConfigureAwait(false));
+        tgArns.AddRange(await elb.TargetGroupsByNameAsync(lookup, ct).ConfigureAwait(false));
         var uniqueTgs = tgArns.GroupBy(static tg => tg.TargetGroupArn!, StringComparer.Ordinal).Select(static g => g.First()).ToList();
 
         // 3. Tags of everything found, 20 ARNs per call.

@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using Serverless.Deploy.Tests.Infrastructure;
 
 namespace Serverless.Deploy.Tests;

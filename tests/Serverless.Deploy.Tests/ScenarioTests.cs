@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Deploy.Tests.Infrastructure;
 using Serverless.Model;

@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using Serverless.Aws.Core;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;

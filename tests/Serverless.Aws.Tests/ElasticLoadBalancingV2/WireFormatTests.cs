@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Tests.Infrastructure;

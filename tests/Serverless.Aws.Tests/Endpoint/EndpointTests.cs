@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;

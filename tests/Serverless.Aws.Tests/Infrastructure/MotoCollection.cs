@@ -9,14 +9,6 @@ public sealed class MotoCollection : ICollectionFixture<MotoFixture>
     public const string Name = "moto";
 }
 
-/// <summary>Starts moto once per test run and stops it at the end.</summary>
-public sealed class MotoFixture : IDisposable
-{
-    public MotoServer Server { get; } = MotoServer.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>
 /// Base of every moto test: resets moto before the test (so each test starts from an empty account) and hands out
 /// clients pointed at it. Derived classes must carry <c>[Collection(MotoCollection.Name)]</c>.

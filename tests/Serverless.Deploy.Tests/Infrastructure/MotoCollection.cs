@@ -9,14 +9,6 @@ public sealed class MotoCollection : ICollectionFixture<MotoFixture>
     public const string Name = "moto";
 }
 
-/// <summary>Starts moto once per test run and stops it at the end.</summary>
-public sealed class MotoFixture : IDisposable
-{
-    public MotoServer Server { get; } = MotoServer.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>
 /// A second moto_server for the long crash-safety loops, so they run in parallel with the other deployer tests (xunit
 /// runs collections in parallel; moto serves one request at a time).
