@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -75,7 +76,14 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
             if (root.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array)
             {
                 foreach (var item in list.EnumerateArray())
-                    items.Add(item.GetRawText());
+                {
+                    // List items come without kind and apiVersion (as from the real API server): put them back, so
+                    // each item is a whole object.
+                    var node = JsonNode.Parse(item.GetRawText())!.AsObject();
+                    node["apiVersion"] ??= Elbv2Group + "/" + Elbv2Version;
+                    node["kind"] ??= "IngressClassParams";
+                    items.Add(node.ToJsonString());
+                }
             }
             next = root.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("continue", out var c) && c.ValueKind == JsonValueKind.String
                 ? c.GetString()

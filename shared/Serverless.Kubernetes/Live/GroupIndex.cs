@@ -89,8 +89,9 @@ public sealed class GroupIndex
 
     /// <summary>
     /// The index of a live cluster: every Ingress, IngressClass, IngressClassParams (Namespaces when a selector needs
-    /// them), Service and Node, one list each. Secrets and EndpointSlices are not read: the builder names them without
-    /// their contents.
+    /// them), Service and Node, one list each, then a get of each Secret the builds name (a member whose OIDC Secret
+    /// is missing stops before its targets, so the index is built again with them). EndpointSlices are not read: the
+    /// builder names them without their contents.
     /// </summary>
     public static async Task<GroupIndex> LoadAsync(IKubernetesApi api, ClusterSettings cluster, AwsFacts? aws = null, CancellationToken cancellationToken = default)
     {
@@ -101,7 +102,15 @@ public sealed class GroupIndex
         var nodes = api.ListNodesAsync(cancellationToken);
         set.ServiceList.AddRange(await services.ConfigureAwait(false));
         set.NodeList.AddRange(await nodes.ConfigureAwait(false));
-        return Build(set.ToSnapshot(StackId.Explicit("-"), cluster, aws ?? new AwsFacts()));
+        var fetched = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var index = Build(set.ToSnapshot(StackId.Explicit("-"), cluster, aws ?? new AwsFacts()));
+            var secrets = index._bySecret.Keys.Where(fetched.Add).ToList();
+            if (secrets.Count == 0)
+                return index;
+            set.SecretList.AddRange(await KubernetesGroupLoader.GetAllAsync(secrets, api.GetSecretAsync, cancellationToken).ConfigureAwait(false));
+        }
     }
 
     private static void Add(Dictionary<string, List<StackId>> index, IEnumerable<string> keys, StackId group)

@@ -116,7 +116,7 @@ public sealed class KubernetesGroupLoader
         return set;
     }
 
-    private static async Task<IReadOnlyList<T>> GetAllAsync<T>(
+    internal static async Task<IReadOnlyList<T>> GetAllAsync<T>(
         IReadOnlyList<string> keys,
         Func<string, string, CancellationToken, Task<T?>> get,
         CancellationToken cancellationToken)
