@@ -35,11 +35,20 @@ public sealed class BuildContext
     private readonly ILookup<string, V1EndpointSlice> _slicesByService;
     private readonly Dictionary<string, V1Secret> _secrets;
 
+    private readonly GroupReferences? _references;
+
     /// <summary>Indexes <paramref name="snapshot"/>.</summary>
     public BuildContext(GroupSnapshot snapshot)
+        : this(snapshot, null)
+    {
+    }
+
+    /// <summary>Indexes <paramref name="snapshot"/>; every lookup is recorded in <paramref name="references"/> when given.</summary>
+    public BuildContext(GroupSnapshot snapshot, GroupReferences? references)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         Snapshot = snapshot;
+        _references = references;
         _services = snapshot.Services
             .GroupBy(static s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}", StringComparer.Ordinal)
             .ToDictionary(static g => g.Key, static g => g.First(), StringComparer.Ordinal);
@@ -61,13 +70,38 @@ public sealed class BuildContext
     public StackId Stack => Snapshot.Group;
 
     /// <summary>A Service by namespace and name, or null.</summary>
-    public V1Service? Service(string ns, string name) => _services.GetValueOrDefault($"{ns}/{name}");
+    public V1Service? Service(string ns, string name)
+    {
+        var key = $"{ns}/{name}";
+        _references?.Service(key);
+        return _services.GetValueOrDefault(key);
+    }
 
     /// <summary>The EndpointSlices of a Service (possibly none).</summary>
-    public IEnumerable<V1EndpointSlice> EndpointSlices(string ns, string serviceName) => _slicesByService[$"{ns}/{serviceName}"];
+    public IEnumerable<V1EndpointSlice> EndpointSlices(string ns, string serviceName)
+    {
+        var key = $"{ns}/{serviceName}";
+        _references?.EndpointSlices(key);
+        return _slicesByService[key];
+    }
 
     /// <summary>A Secret by namespace and name, or null.</summary>
-    public V1Secret? Secret(string ns, string name) => _secrets.GetValueOrDefault($"{ns}/{name}");
+    public V1Secret? Secret(string ns, string name)
+    {
+        var key = $"{ns}/{name}";
+        _references?.Secret(key);
+        return _secrets.GetValueOrDefault(key);
+    }
+
+    /// <summary>Every Node (instance targets).</summary>
+    public IReadOnlyList<V1Node> Nodes
+    {
+        get
+        {
+            _references?.ReadNodes();
+            return Snapshot.Nodes;
+        }
+    }
 
     /// <summary>
     /// The tags of a stack resource: <c>--default-tags</c> win over <paramref name="userTags"/> (upstream's

@@ -16,6 +16,17 @@ public static class IngressGroupModelBuilder
         // Membership, load balancer, listeners, security groups and assembly; the back half builds each member's rules.
         return StackAssembler.Build(snapshot, BuilderSeams.Default);
     }
+
+    /// <summary>
+    /// Builds the stack and records in <paramref name="references"/> every Service, EndpointSlice, Secret and Node
+    /// lookup the build made: what a loader must fetch for this group.
+    /// </summary>
+    public static Stack Build(GroupSnapshot snapshot, GroupReferences references)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(references);
+        return StackAssembler.Build(snapshot, BuilderSeams.Default, references);
+    }
 }
 
 /// <summary>

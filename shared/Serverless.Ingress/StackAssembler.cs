@@ -39,11 +39,11 @@ internal sealed record BuilderSeams(
 /// </remarks>
 internal static class StackAssembler
 {
-    public static Stack Build(GroupSnapshot snapshot, BuilderSeams seams)
+    public static Stack Build(GroupSnapshot snapshot, BuilderSeams seams, GroupReferences? references = null)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(seams);
-        var context = new BuildContext(snapshot);
+        var context = new BuildContext(snapshot, references);
         var index = new ClassIndex(snapshot.IngressClasses, snapshot.IngressClassParams, snapshot.Namespaces);
         var membership = GroupMembership.Load(snapshot, index);
         var finalizer = GroupKeys.Finalizer(snapshot.Group);

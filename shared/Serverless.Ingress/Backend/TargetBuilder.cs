@@ -26,7 +26,7 @@ internal static class TargetBuilder
     public static IReadOnlyList<TargetSpec> Instances(BuildContext context, int nodePort, IReadOnlyDictionary<string, string>? nodeLabels)
     {
         var candidates = new List<(V1Node Node, string InstanceId)>();
-        foreach (var node in context.Snapshot.Nodes)
+        foreach (var node in context.Nodes)
         {
             if (node is null || !IsEligible(node) || !MatchesLabels(node, nodeLabels))
                 continue;

@@ -72,6 +72,18 @@ public static partial class ManifestLoader
         return set;
     }
 
+    /// <summary>
+    /// Adds objects read from the API server as JSON (JSON is YAML) into <paramref name="set"/>, through the same
+    /// parsing and checks as files; <paramref name="source"/> names them in errors. Used for the kinds without a typed
+    /// model in the client (IngressClassParams).
+    /// </summary>
+    internal static void LoadJsonObjects(ManifestSet set, IEnumerable<string> objects, string source)
+    {
+        var seen = new Dictionary<string, ManifestDocument>(StringComparer.Ordinal);
+        foreach (var json in objects)
+            LoadInto(set, seen, json, source);
+    }
+
     private static IEnumerable<string> Files(string path, ManifestSet set)
     {
         if (File.Exists(path))

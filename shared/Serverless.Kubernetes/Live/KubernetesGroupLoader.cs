@@ -1,0 +1,134 @@
+using Serverless.Ingress;
+using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Manifests;
+using Serverless.Model;
+
+namespace Serverless.Kubernetes.Live;
+
+/// <summary>Looks up the AWS facts of a group from what is known of it so far (injected: the AWS side lives elsewhere).</summary>
+public delegate Task<AwsFacts> AwsFactsLoader(GroupSnapshot snapshot, CancellationToken cancellationToken);
+
+/// <summary>A group loaded from the API server: its snapshot, and problems with objects that were left out.</summary>
+/// <param name="Snapshot">The input of the builder, as <see cref="ManifestSet.ToSnapshot"/> makes it.</param>
+/// <param name="Problems">Objects the API returned but the loader could not read (e.g. an IngressClassParams the CRD schema let through), each located.</param>
+/// <param name="Rounds">How many times the builder was asked what it reads (see <see cref="KubernetesGroupLoader"/>).</param>
+public sealed record LoadedGroup(GroupSnapshot Snapshot, IReadOnlyList<ManifestError> Problems, int Rounds);
+
+/// <summary>
+/// Loads one group from a live API server into the same <see cref="GroupSnapshot"/> the manifest loader makes (the
+/// objects go into a <see cref="ManifestSet"/>, IngressClassParams through the manifest parser, then
+/// <see cref="ManifestSet.ToSnapshot"/>), with as few calls as the group allows.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Always: one list of Ingresses in all namespaces (membership needs every Ingress: members, and Ingresses still
+/// holding this group's finalizer), one list of IngressClasses, one list of IngressClassParams (404 when the CRD is
+/// absent: none), and Namespaces only when an IngressClassParams has a <c>namespaceSelector</c> (its labels decide
+/// membership; one list beats a get per namespace).
+/// </para>
+/// <para>
+/// Then the builder itself says what else it reads (<see cref="GroupReferences"/>): the loader builds, fetches what was
+/// asked and not yet fetched, and builds again until nothing new is asked (usually three builds, which cost no
+/// call). Services: one get each. EndpointSlices (only Services of ip targets): one list per namespace with a set
+/// selector <c>kubernetes.io/service-name in (a,b,…)</c>, so neither one call per Service nor every slice of the
+/// namespace. Secrets (OIDC <c>secretName</c>): one get each. Nodes (instance targets): one list.
+/// </para>
+/// </remarks>
+public sealed class KubernetesGroupLoader
+{
+    /// <summary>The label tying an EndpointSlice to its Service.</summary>
+    public const string ServiceNameLabel = "kubernetes.io/service-name";
+
+    private const int MaxRounds = 8;
+
+    private readonly IKubernetesApi _api;
+    private readonly ClusterSettings _cluster;
+
+    public KubernetesGroupLoader(IKubernetesApi api, ClusterSettings cluster)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        ArgumentNullException.ThrowIfNull(cluster);
+        _api = api;
+        _cluster = cluster;
+    }
+
+    /// <summary>Loads <paramref name="group"/>; <paramref name="awsFacts"/> (default: none) is asked on every round with the snapshot so far.</summary>
+    public async Task<LoadedGroup> LoadAsync(StackId group, AwsFactsLoader? awsFacts = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var set = await LoadClassesAndIngressesAsync(cancellationToken).ConfigureAwait(false);
+        var fetchedServices = new HashSet<string>(StringComparer.Ordinal);
+        var fetchedSlices = new HashSet<string>(StringComparer.Ordinal);
+        var fetchedSecrets = new HashSet<string>(StringComparer.Ordinal);
+        var nodesFetched = false;
+        var rounds = 0;
+        GroupSnapshot snapshot;
+        while (true)
+        {
+            rounds++;
+            snapshot = set.ToSnapshot(group, _cluster, new AwsFacts());
+            if (awsFacts is not null)
+                snapshot = snapshot with { Aws = await awsFacts(snapshot, cancellationToken).ConfigureAwait(false) };
+            var references = new GroupReferences();
+            IngressGroupModelBuilder.Build(snapshot, references);
+
+            var services = references.Services.Where(fetchedServices.Add).ToList();
+            var slices = references.EndpointSlicesOf.Where(fetchedSlices.Add).ToList();
+            var secrets = references.Secrets.Where(fetchedSecrets.Add).ToList();
+            var nodes = references.Nodes && !nodesFetched;
+            if ((services.Count == 0 && slices.Count == 0 && secrets.Count == 0 && !nodes) || rounds == MaxRounds)
+                break;
+
+            foreach (var service in await GetAllAsync(services, _api.GetServiceAsync, cancellationToken).ConfigureAwait(false))
+                set.ServiceList.Add(service);
+            foreach (var secret in await GetAllAsync(secrets, _api.GetSecretAsync, cancellationToken).ConfigureAwait(false))
+                set.SecretList.Add(secret);
+            foreach (var byNamespace in slices.Select(Split).GroupBy(static k => k.Namespace, StringComparer.Ordinal))
+            {
+                var names = byNamespace.Select(static k => k.Name).Order(StringComparer.Ordinal).ToList();
+                var selector = names.Count == 1 ? $"{ServiceNameLabel}={names[0]}" : $"{ServiceNameLabel} in ({string.Join(',', names)})";
+                set.EndpointSliceList.AddRange(await _api.ListEndpointSlicesAsync(byNamespace.Key, selector, cancellationToken).ConfigureAwait(false));
+            }
+            if (nodes)
+            {
+                set.NodeList.AddRange(await _api.ListNodesAsync(cancellationToken).ConfigureAwait(false));
+                nodesFetched = true;
+            }
+        }
+        return new LoadedGroup(snapshot, set.Errors, rounds);
+    }
+
+    /// <summary>
+    /// The objects every group load starts from: every Ingress, IngressClass and IngressClassParams, and the
+    /// Namespaces when a <c>namespaceSelector</c> needs their labels. Exposed for <see cref="GroupIndex"/>.
+    /// </summary>
+    internal async Task<ManifestSet> LoadClassesAndIngressesAsync(CancellationToken cancellationToken)
+    {
+        var set = new ManifestSet();
+        var ingresses = _api.ListIngressesAsync(cancellationToken);
+        var classes = _api.ListIngressClassesAsync(cancellationToken);
+        var parameters = _api.ListIngressClassParamsJsonAsync(cancellationToken);
+        set.IngressList.AddRange(await ingresses.ConfigureAwait(false));
+        set.IngressClassList.AddRange(await classes.ConfigureAwait(false));
+        ManifestLoader.LoadJsonObjects(set, await parameters.ConfigureAwait(false), "IngressClassParams from the API server");
+        if (set.IngressClassParamsList.Any(static p => p.NamespaceSelector is not null))
+            set.NamespaceList.AddRange(await _api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false));
+        return set;
+    }
+
+    internal static async Task<IReadOnlyList<T>> GetAllAsync<T>(
+        IReadOnlyList<string> keys,
+        Func<string, string, CancellationToken, Task<T?>> get,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var found = await Task.WhenAll(keys.Select(Split).Select(k => get(k.Namespace, k.Name, cancellationToken))).ConfigureAwait(false);
+        return [.. found.OfType<T>()];
+    }
+
+    private static (string Namespace, string Name) Split(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return (key[..slash], key[(slash + 1)..]);
+    }
+}
