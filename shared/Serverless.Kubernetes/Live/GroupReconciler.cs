@@ -12,7 +12,7 @@ namespace Serverless.Kubernetes.Live;
 public sealed record DeployOutcome(string? LoadBalancerDnsName, bool Changed);
 
 /// <summary>Deploys a stack to AWS (injected: the deployer lives elsewhere). Throws on failure.</summary>
-public delegate Task<DeployOutcome> StackDeployer(Stack stack, CancellationToken cancellationToken);
+public delegate Task<DeployOutcome> StackDeploy(Stack stack, CancellationToken cancellationToken);
 
 /// <summary>Upstream's Ingress event reasons (<c>pkg/k8s/events.go</c>).</summary>
 public static class IngressEventReasons
@@ -83,10 +83,10 @@ public sealed class GroupReconciler
 
     private readonly KubernetesGroupLoader _loader;
     private readonly IngressWriter _writer;
-    private readonly StackDeployer _deploy;
-    private readonly AwsFactsLoader? _awsFacts;
+    private readonly StackDeploy _deploy;
+    private readonly AwsFactsSource? _awsFacts;
 
-    public GroupReconciler(IKubernetesApi api, ClusterSettings cluster, StackDeployer deploy, AwsFactsLoader? awsFacts = null, TimeProvider? time = null)
+    public GroupReconciler(IKubernetesApi api, ClusterSettings cluster, StackDeploy deploy, AwsFactsSource? awsFacts = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(cluster);

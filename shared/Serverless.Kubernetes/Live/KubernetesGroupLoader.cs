@@ -6,7 +6,7 @@ using Serverless.Model;
 namespace Serverless.Kubernetes.Live;
 
 /// <summary>Looks up the AWS facts of a group from what is known of it so far (injected: the AWS side lives elsewhere).</summary>
-public delegate Task<AwsFacts> AwsFactsLoader(GroupSnapshot snapshot, CancellationToken cancellationToken);
+public delegate Task<AwsFacts> AwsFactsSource(GroupSnapshot snapshot, CancellationToken cancellationToken);
 
 /// <summary>A group loaded from the API server: its snapshot, and problems with objects that were left out.</summary>
 /// <param name="Snapshot">The input of the builder, as <see cref="ManifestSet.ToSnapshot"/> makes it.</param>
@@ -53,7 +53,7 @@ public sealed class KubernetesGroupLoader
     }
 
     /// <summary>Loads <paramref name="group"/>; <paramref name="awsFacts"/> (default: none) is asked on every round with the snapshot so far.</summary>
-    public async Task<LoadedGroup> LoadAsync(StackId group, AwsFactsLoader? awsFacts = null, CancellationToken cancellationToken = default)
+    public async Task<LoadedGroup> LoadAsync(StackId group, AwsFactsSource? awsFacts = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
         var set = await LoadClassesAndIngressesAsync(cancellationToken).ConfigureAwait(false);

@@ -8,7 +8,7 @@ namespace Serverless.Kubernetes.Tests.Live;
 /// <summary>Loading a group from the fake API server: the calls it makes, and the snapshot it makes.</summary>
 public sealed class LoaderTests
 {
-    private static readonly AwsFactsLoader Facts = static (_, _) => Task.FromResult(FakeCluster.Aws);
+    private static readonly AwsFactsSource Facts = static (_, _) => Task.FromResult(FakeCluster.Aws);
 
     private static string[] MixedGroup() =>
     [
