@@ -80,16 +80,15 @@ public sealed class LambdaRuntime(RuntimeApiClient api, LambdaContext context)
 
         while (!stopping.IsCancellationRequested)
         {
-            LambdaInvocation invocation;
             try
             {
-                invocation = await api.NextAsync(stopping).ConfigureAwait(false);
+                var invocation = await api.NextAsync(stopping).ConfigureAwait(false);
+                await InvokeOnceAsync(function, invocation, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 break;
             }
-            await InvokeOnceAsync(function, invocation, stopping).ConfigureAwait(false);
         }
         return 0;
     }
