@@ -24,6 +24,9 @@ dotnet build Serverless.sln -c Release -nologo -v:q 2>&1 | tee artifacts/build.l
 # Native AOT programs: project path -> output folder under artifacts/aot/. Each publish must show zero warnings.
 aot_projects=(
   "tests/Serverless.AotSmoke/Serverless.AotSmoke.csproj smoke"
+  "functions/Serverless.Functions.Reconcile/Serverless.Functions.Reconcile.csproj reconcile"
+  "functions/Serverless.Functions.Replay/Serverless.Functions.Replay.csproj replay"
+  "functions/Serverless.Functions.InstanceEvents/Serverless.Functions.InstanceEvents.csproj instance-events"
 )
 for entry in "${aot_projects[@]}"; do
   set -- $entry
@@ -36,7 +39,9 @@ for entry in "${aot_projects[@]}"; do
     grep -E ": (warning|error)" "$log" | sort -u | head -30
     fail_setup "AOT publish of $1 failed or warned ($warnings warnings): see $log"
   fi
-  echo "   $(du -h "artifacts/aot/$2/$(basename "$1" .csproj)" | cut -f1) binary, 0 trim/AOT warnings"
+  binary="artifacts/aot/$2/$(basename "$1" .csproj)"
+  [ -f "$binary" ] || binary="artifacts/aot/$2/bootstrap"
+  echo "   $(du -h "$binary" | cut -f1) binary, 0 trim/AOT warnings"
 done
 
 echo "== tests"

@@ -1,0 +1,78 @@
+using Serverless.Messages;
+
+namespace Serverless.Functions;
+
+/// <summary>How thoroughly a key is reconciled.</summary>
+public enum ReconcileMode
+{
+    /// <summary>A change was seen (forwarder, requeue, manual): the reconciler may trust its checkpoints and skip unchanged parts.</summary>
+    Event,
+
+    /// <summary>The scheduled replay: describe everything the stack owns and repair drift (no checkpoint shortcuts).</summary>
+    FullDriftCheck,
+}
+
+/// <summary>What a reconcile asks the queue boundary to do with its message.</summary>
+public abstract record ReconcileResult
+{
+    private ReconcileResult()
+    {
+    }
+
+    /// <summary>The key is in its desired state: the message is deleted.</summary>
+    public static ReconcileResult Done { get; } = new DoneResult();
+
+    /// <summary>Come back after <paramref name="delay"/> (e.g. load balancer still provisioning). Not an error.</summary>
+    public static ReconcileResult RequeueAfter(TimeSpan delay, string reason) => new RequeueResult(delay, reason);
+
+    /// <summary>Failed; retry with the queue's backoff (visibility timeout, then the DLQ after the redrive count).</summary>
+    public static ReconcileResult Retry(string error) => new RetryResult(error);
+
+    /// <summary>Done.</summary>
+    public sealed record DoneResult : ReconcileResult;
+
+    /// <summary>Requeue after a delay.</summary>
+    public sealed record RequeueResult(TimeSpan Delay, string Reason) : ReconcileResult;
+
+    /// <summary>Retry after a failure.</summary>
+    public sealed record RetryResult(string Error) : ReconcileResult;
+}
+
+/// <summary>
+/// Reconciles one key (an Ingress group, a Service's groups, a Node's groups): re-reads the cluster and AWS and
+/// converges. Implemented by the Kubernetes/deployer side (GroupReconciler); the reconcile function only calls it.
+/// Expected conditions are results, not exceptions; an exception counts as <see cref="ReconcileResult.Retry"/>.
+/// </summary>
+public interface IKeyReconciler
+{
+    Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken);
+}
+
+/// <summary>The outcome of marking a node for drain.</summary>
+/// <param name="NodeName">The node whose <c>spec.providerID</c> names the instance, or null when no node does.</param>
+/// <param name="Changed">True when the mark was added now (false: already marked, or no node).</param>
+public sealed record NodeMarkResult(string? NodeName, bool Changed);
+
+/// <summary>
+/// Marks the node running an instance as leaving (the Kubernetes side: e.g. the label
+/// <c>node.kubernetes.io/exclude-from-external-load-balancers</c>, so no reconcile registers it again). The node is
+/// found by <c>spec.providerID</c> (<c>aws:///&lt;zone&gt;/&lt;instance-id&gt;</c>). Idempotent.
+/// </summary>
+public interface INodeDrainMarker
+{
+    Task<NodeMarkResult> MarkAsync(string instanceId, string reason, CancellationToken cancellationToken);
+}
+
+/// <summary>The keys that exist in the cluster now (Kubernetes side: every Ingress group of our IngressClass).</summary>
+public interface IClusterKeySource
+{
+    /// <summary>Every Ingress group key (group ID = upstream's stack ID) with at least one member of our class.</summary>
+    Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The stacks that exist on AWS (deployer side: <c>ClusterInventory</c>, resources tagged for this cluster).</summary>
+public interface IClusterStacks
+{
+    /// <summary>The distinct <c>ingress.k8s.aws/stack</c> tag values of resources tagged <c>elbv2.k8s.aws/cluster=&lt;cluster&gt;</c>.</summary>
+    Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken);
+}

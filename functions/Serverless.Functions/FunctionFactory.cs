@@ -1,0 +1,107 @@
+using System.Globalization;
+using Serverless.Aws.AutoScaling;
+using Serverless.Aws.Core;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Sqs;
+using Serverless.Lambda;
+using Serverless.Messages;
+
+namespace Serverless.Functions;
+
+/// <summary>
+/// The seams the lead wires to the Kubernetes and deployer implementations. Until then <see cref="Unwired"/> stands in:
+/// the reconciler retries every key (so nothing is lost: messages wait in the queue, then the DLQ), the key and stack
+/// sources are empty, and the drain marker finds no node — deregistration and lifecycle completion still work.
+/// </summary>
+public sealed record FunctionSeams(IKeyReconciler Reconciler, IClusterKeySource Keys, IClusterStacks Stacks, INodeDrainMarker Marker)
+{
+    /// <summary>Placeholders for a build in which nothing is wired yet.</summary>
+    public static FunctionSeams Unwired { get; } = new(new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams());
+
+    private sealed class UnwiredSeams : IKeyReconciler, IClusterKeySource, IClusterStacks, INodeDrainMarker
+    {
+        public Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken) =>
+            Task.FromResult(ReconcileResult.Retry("no key reconciler is wired into this build"));
+
+        public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<QueueKey>>([]);
+
+        public Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+
+        public Task<NodeMarkResult> MarkAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(new NodeMarkResult(null, false));
+    }
+}
+
+/// <summary>
+/// Builds each function from its environment, once per container: AWS clients (default credential chain, Region and
+/// endpoint from the environment), options, seams. Shared by the bootstrap executables and the local host.
+/// </summary>
+public static class FunctionFactory
+{
+    /// <summary>Client options for a Lambda container: the SDK's own resolution of Region, endpoint and credentials.</summary>
+    public static AwsClientOptions ClientOptions(LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new AwsClientOptions { Region = context.Environment("AWS_REGION") };
+    }
+
+    /// <summary>The reconcile function (<c>QUEUE_URL</c>, <c>DEADLINE_MARGIN_SECONDS</c>).</summary>
+    public static ReconcileFunction Reconcile(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(seams);
+        aws ??= ClientOptions(context);
+        var options = new ReconcileOptions
+        {
+            QueueUrl = context.Environment("QUEUE_URL"),
+            DeadlineMargin = context.Seconds("DEADLINE_MARGIN_SECONDS", new ReconcileOptions().DeadlineMargin),
+        };
+        return new ReconcileFunction(seams.Reconciler, SqsGateway.Create(aws), options, context, aws.CallRecorder);
+    }
+
+    /// <summary>The replay function (<c>QUEUE_URL</c>, <c>DLQ_URL</c>, <c>RELAY_QUEUE_URL</c>, <c>REPLAY_*</c>).</summary>
+    public static ReplayFunction Replay(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(seams);
+        aws ??= ClientOptions(context);
+        var defaults = new ReplayBudget();
+        var options = new ReplayOptions
+        {
+            QueueUrl = context.Required("QUEUE_URL"),
+            DeadLetterQueueUrl = context.Environment("DLQ_URL") is { Length: > 0 } dlq ? dlq : null,
+            RelayQueueUrl = context.Environment("RELAY_QUEUE_URL") is { Length: > 0 } relay ? relay : null,
+            Interval = context.Seconds("REPLAY_INTERVAL_SECONDS", TimeSpan.FromMinutes(10)),
+            Budget = new ReplayBudget
+            {
+                DescribeRatePerSecond = Number(context, "REPLAY_DESCRIBE_RATE", defaults.DescribeRatePerSecond),
+                Share = Number(context, "REPLAY_BUDGET_SHARE", defaults.Share),
+                DescribesPerKey = Number(context, "REPLAY_DESCRIBES_PER_KEY", defaults.DescribesPerKey),
+            },
+        };
+        return new ReplayFunction(seams.Keys, seams.Stacks, SqsGateway.Create(aws), options, context);
+    }
+
+    /// <summary>The instance-events function (<c>CLUSTER_NAME</c>, <c>DRAIN_CHECK_QUEUE_URL</c>, <c>DRAIN_CHECK_INTERVAL_SECONDS</c>).</summary>
+    public static InstanceEventsFunction InstanceEvents(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(seams);
+        aws ??= ClientOptions(context);
+        var options = new InstanceEventsOptions
+        {
+            ClusterName = context.Required("CLUSTER_NAME"),
+            DrainCheckQueueUrl = context.Required("DRAIN_CHECK_QUEUE_URL"),
+            CheckInterval = context.Seconds("DRAIN_CHECK_INTERVAL_SECONDS", TimeSpan.FromSeconds(20)),
+        };
+        return new InstanceEventsFunction(
+            new ClusterTargetGroups(new ElasticLoadBalancingV2Client(aws), options.ClusterName),
+            new AutoScalingClient(aws),
+            SqsGateway.Create(aws),
+            seams.Marker,
+            options,
+            context);
+    }
+
+    private static double Number(LambdaContext context, string name, double fallback) =>
+        double.TryParse(context.Environment(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : fallback;
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using Amazon.EC2;
+using Amazon.Runtime;
+using Serverless.Lambda;
+using Serverless.Testing;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>One moto_server for every test of this assembly that talks to AWS; such tests run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class MotoCollection : ICollectionFixture<MotoFixture>
+{
+    public const string Name = "moto";
+}
+
+/// <summary>Starts moto once per test run.</summary>
+public sealed class MotoFixture : IDisposable
+{
+    public MotoServer Server { get; } = MotoServer.Start();
+
+    public void Dispose() => Server.Dispose();
+}
+
+/// <summary>Base of moto tests: an empty account per test.</summary>
+public abstract class MotoTest
+{
+    protected MotoTest(MotoFixture fixture)
+    {
+        ArgumentNullException.ThrowIfNull(fixture);
+        Moto = fixture.Server;
+        Moto.Reset();
+    }
+
+    protected MotoServer Moto { get; }
+
+    protected AmazonEC2Client Ec2Sdk() => new(
+        new BasicAWSCredentials("testing", "testing"),
+        new AmazonEC2Config { ServiceURL = Moto.Endpoint, AuthenticationRegion = "us-east-1" });
+}
+
+/// <summary>A thread-safe in-memory TextWriter whose lines tests read back.</summary>
+public sealed class CapturedOutput : TextWriter
+{
+    private readonly StringBuilder _text = new();
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        lock (_text)
+            _text.Append(value);
+    }
+
+    public override void Write(string? value)
+    {
+        lock (_text)
+            _text.Append(value);
+    }
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_text)
+                return _text.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        }
+    }
+}
+
+/// <summary>A controllable clock.</summary>
+public sealed class ManualTime(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+/// <summary>Builds LambdaContexts over captured output.</summary>
+public static class TestContext
+{
+    public static LambdaContext Create(CapturedOutput output, TimeProvider? time = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var logger = new LambdaLogger(output, LogLevel.Debug, time);
+        return new LambdaContext(logger, new EmfMetrics(logger, "test", time: time), time ?? TimeProvider.System,
+            name => environment is not null && environment.TryGetValue(name, out var v) ? v : null);
+    }
+
+    /// <summary>An invocation whose payload is <paramref name="json"/>, with <paramref name="timeLeft"/> before its deadline.</summary>
+    public static LambdaInvocation Invocation(string json, TimeProvider? time = null, TimeSpan? timeLeft = null) =>
+        new("req-" + Guid.NewGuid().ToString("N")[..8], (time ?? TimeProvider.System).GetUtcNow() + (timeLeft ?? TimeSpan.FromMinutes(5)),
+            "arn:aws:lambda:us-east-1:123456789012:function:test", "Root=1-test", Encoding.UTF8.GetBytes(json));
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Serverless.Aws.Sqs;
+using Serverless.Lambda;
+using Serverless.LocalHost;
+using Serverless.Messages;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>The reconcile function against a real FIFO queue with a redrive policy (moto SQS).</summary>
+[Collection(MotoCollection.Name)]
+public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
+{
+    private async Task<(SqsGateway Sqs, string Queue, string Dlq)> QueuesAsync(int maxReceiveCount)
+    {
+        var sqs = SqsGateway.Create(Moto.ClientOptions());
+        var dlq = await sqs.CreateQueueAsync(new SqsQueueSpec("controller-dlq.fifo"));
+        var dlqArn = (await sqs.GetQueueAttributesAsync(dlq)).QueueArn;
+        var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("controller.fifo")
+        {
+            VisibilityTimeout = TimeSpan.FromSeconds(30),
+            RedrivePolicy = new SqsRedrivePolicy(dlqArn, maxReceiveCount),
+        });
+        return (sqs, queue, dlq);
+    }
+
+    private static SqsOutgoingMessage Message(string id, string body, string group) =>
+        new(id, body) { MessageGroupId = group, MessageDeduplicationId = id };
+
+    [Fact]
+    public async Task RequeueAfter_sets_the_message_visibility_to_the_delay_and_reports_it_failed_so_it_returns_after_the_delay()
+    {
+        var (sqs, queue, _) = await QueuesAsync(5);
+        using var _ = sqs;
+        var key = QueueKey.IngressGroup("default/echo");
+        await sqs.SendAsync(queue, Message("m1", new QueueMessage(key, QueueMessageOrigin.Forwarder).ToJson(), key.MessageGroupId));
+        var received = await sqs.ReceiveAsync(queue, new SqsReceiveOptions { VisibilityTimeout = TimeSpan.FromSeconds(60) });
+        var arn = (await sqs.GetQueueAttributesAsync(queue)).QueueArn;
+        var output = new CapturedOutput();
+        var function = new ReconcileFunction(
+            new ScriptedReconciler(_ => ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(2), "load balancer provisioning")),
+            sqs, new ReconcileOptions { QueueUrl = queue }, TestContext.Create(output));
+        var json = JsonSerializer.Serialize(SqsEventBuilder.FromMessages(received, arn), LambdaJsonContext.Default.SqsEvent);
+
+        var answer = JsonSerializer.Deserialize(await function.InvokeAsync(TestContext.Invocation(json), CancellationToken.None), LambdaJsonContext.Default.SqsBatchResponse)!;
+
+        Assert.Equal([received[0].MessageId], answer.BatchItemFailures.Select(f => f.ItemIdentifier));
+        Assert.Empty(await sqs.ReceiveAsync(queue, new SqsReceiveOptions()));
+        // Without the change the message would stay hidden for 60 s; with it, it is back after about 2 s.
+        var again = await sqs.ReceiveAsync(queue, new SqsReceiveOptions { WaitTime = TimeSpan.FromSeconds(6) });
+        Assert.Equal(received[0].MessageId, Assert.Single(again).MessageId);
+        Assert.Contains(output.Lines, l => l.Contains("\"requeued\"", StringComparison.Ordinal) && l.Contains("\"delaySeconds\":2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_poison_message_lands_in_the_DLQ_after_the_redrive_count_while_the_other_messages_succeed_at_once()
+    {
+        var (sqs, queue, dlq) = await QueuesAsync(maxReceiveCount: 2);
+        using var _ = sqs;
+        var good = QueueKey.IngressGroup("default/echo");
+        await sqs.SendBatchAsync(queue,
+        [
+            Message("poison", "{\"version\":2,\"key\":{\"kind\":\"ingress-group\",\"name\":\"x\"},\"origin\":\"forwarder\"}", "ingress-group:x"),
+            Message("good", new QueueMessage(good, QueueMessageOrigin.Forwarder).ToJson(), good.MessageGroupId),
+        ]);
+        var output = new CapturedOutput();
+        var context = TestContext.Create(output);
+        var reconciler = new ScriptedReconciler();
+        var function = new ReconcileFunction(reconciler, sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
+        var host = new LocalFunctionHost(function, function, function, sqs, queue, context) { FunctionTimeout = TimeSpan.FromSeconds(1) };
+
+        var first = await host.PollOnceAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+        Assert.Equal(new PollResult(2, 1, 1), first);
+        Assert.Equal([good], reconciler.Calls.Select(c => c.Key));
+        var polls = 1;
+        while ((await sqs.GetQueueAttributesAsync(dlq)).ApproximateNumberOfMessages == 0 && polls++ < 10)
+            await host.PollOnceAsync(TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        var dead = Assert.Single(await sqs.ReceiveAsync(dlq, new SqsReceiveOptions()));
+        Assert.Contains("\"version\":2", dead.Body, StringComparison.Ordinal);
+        Assert.Equal(0, (await sqs.GetQueueAttributesAsync(queue)).ApproximateNumberOfMessages);
+        Assert.Single(reconciler.Calls);
+        Assert.Contains(output.Lines, l => l.Contains("\"field\":\"version\"", StringComparison.Ordinal) && l.Contains("\"value\":\"2\"", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using Serverless.Testing;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>template.yaml: cfn-lint clean, and what the SAM translator makes of it (the CloudFormation that deploys).</summary>
+public sealed class TemplateTests
+{
+    private static readonly Lazy<JsonObject> Translated = new(() =>
+    {
+        var (exit, stdout, stderr) = RepoPaths.Run("python3", [RepoPaths.Combine("tests", "Serverless.Functions.Tests", "sam_translate.py"), RepoPaths.Combine("template.yaml")]);
+        Assert.True(exit == 0, stderr);
+        return JsonNode.Parse(stdout)!.AsObject();
+    });
+
+    private static IEnumerable<(string Name, JsonObject Resource)> Resources(string type) =>
+        Translated.Value["Resources"]!.AsObject()
+            .Where(r => (string?)r.Value!["Type"] == type)
+            .Select(r => (r.Key, r.Value!.AsObject()));
+
+    private static JsonObject Resource(string name) => Translated.Value["Resources"]![name]!.AsObject();
+
+    /// <summary>A policy document, also when written as a substituted JSON string (Fn::Sub).</summary>
+    private static JsonObject Document(JsonNode node) =>
+        node is JsonObject o && o.TryGetPropertyValue("Fn::Sub", out var sub) ? JsonNode.Parse((string)sub!)!.AsObject() : node.AsObject();
+
+    private static List<string> Strings(JsonNode? node) => node switch
+    {
+        null => [],
+        JsonArray array => [.. array.SelectMany(Strings)],
+        JsonValue value when value.TryGetValue<string>(out var s) => [s],
+        _ => [node.ToJsonString()],
+    };
+
+    /// <summary>Every statement of every policy attached to <paramref name="role"/> (inline and AWS::IAM::Policy).</summary>
+    private static List<JsonObject> Statements(string role)
+    {
+        var documents = (Resource(role)["Properties"]!["Policies"]?.AsArray() ?? []).Select(p => Document(p!["PolicyDocument"]!)).ToList();
+        documents.AddRange(Resources("AWS::IAM::Policy")
+            .Where(p => p.Resource["Properties"]!["Roles"]!.AsArray().Any(r => r!["Ref"]?.GetValue<string>() == role))
+            .Select(p => Document(p.Resource["Properties"]!["PolicyDocument"]!)));
+        return [.. documents.SelectMany(d => d["Statement"]!.AsArray().Select(s => s!.AsObject()))];
+    }
+
+    [Fact]
+    public void Cfn_lint_reports_nothing_on_the_template_and_the_EKS_access_entry()
+    {
+        var (exit, stdout, stderr) = RepoPaths.Run("cfn-lint", [RepoPaths.Combine("template.yaml"), RepoPaths.Combine("infra", "eks-access", "access-entry.yaml")]);
+
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("", stdout.Trim());
+    }
+
+    [Fact]
+    public void Every_SQS_event_source_mapping_reports_batch_item_failures_and_the_reconcile_one_is_bounded()
+    {
+        var mappings = Resources("AWS::Lambda::EventSourceMapping").ToList();
+
+        Assert.Equal(["InstanceEventsFunctionDrainChecks", "ReconcileFunctionKeys", "ReplayFunctionRelay"], mappings.Select(m => m.Name).Order(StringComparer.Ordinal));
+        Assert.All(mappings, m => Assert.Equal(["ReportBatchItemFailures"], Strings(m.Resource["Properties"]!["FunctionResponseTypes"])));
+        var reconcile = Resource("ReconcileFunctionKeys")["Properties"]!;
+        Assert.Equal(10, (int)reconcile["BatchSize"]!);
+        Assert.Equal("ReconcileConcurrency", (string?)reconcile["ScalingConfig"]!["MaximumConcurrency"]!["Ref"]);
+        Assert.Equal("ReconcileQueue", (string?)reconcile["EventSourceArn"]!["Fn::GetAtt"]![0]);
+    }
+
+    [Fact]
+    public void The_FIFO_queue_redrives_to_a_FIFO_dead_letter_queue_after_MaxReceiveCount_and_both_are_encrypted()
+    {
+        var queue = Resource("ReconcileQueue")["Properties"]!;
+        var dlq = Resource("DeadLetterQueue")["Properties"]!;
+
+        Assert.True((bool)queue["FifoQueue"]!);
+        Assert.True((bool)dlq["FifoQueue"]!);
+        Assert.Equal("DeadLetterQueue", (string?)queue["RedrivePolicy"]!["deadLetterTargetArn"]!["Fn::GetAtt"]![0]);
+        Assert.Equal("MaxReceiveCount", (string?)queue["RedrivePolicy"]!["maxReceiveCount"]!["Ref"]);
+        Assert.All(Resources("AWS::SQS::Queue"), q => Assert.True((bool)q.Resource["Properties"]!["SqsManagedSseEnabled"]!));
+        Assert.Contains(Resources("AWS::CloudWatch::Alarm"), a => (string?)a.Resource["Properties"]!["Dimensions"]![0]!["Value"]!["Fn::GetAtt"]![0] == "DeadLetterQueue");
+    }
+
+    [Fact]
+    public void Every_mutating_ELBv2_and_EC2_statement_carries_a_cluster_tag_condition_creates_on_the_request_and_changes_on_the_resource()
+    {
+        var statements = Statements("LambdaRole");
+        var mutating = statements.Where(s => Strings(s["Action"]).Any(IsMutatingElbOrEc2)).ToList();
+
+        Assert.NotEmpty(mutating);
+        foreach (var statement in mutating)
+        {
+            var condition = statement["Condition"]?.ToJsonString() ?? "";
+            Assert.True(condition.Contains("elbv2.k8s.aws/cluster", StringComparison.Ordinal) || condition.Contains("kubernetes.io/cluster/", StringComparison.Ordinal),
+                $"statement {statement["Sid"]} has no cluster-tag condition: {statement.ToJsonString()}");
+            var actions = Strings(statement["Action"]);
+            if (actions.Any(a => a.Contains(":Create", StringComparison.Ordinal) && a != "ec2:CreateTags" && a != "elasticloadbalancing:AddTags"))
+                Assert.Contains("aws:RequestTag/elbv2.k8s.aws/cluster", condition, StringComparison.Ordinal);
+            if (actions.Any(a => a.Contains(":Delete", StringComparison.Ordinal) || a.Contains(":Modify", StringComparison.Ordinal)))
+                Assert.Contains("aws:ResourceTag/", condition, StringComparison.Ordinal);
+        }
+        // Describes are the only unconditioned ELBv2/EC2 actions.
+        var unconditioned = statements.Where(s => s["Condition"] is null).SelectMany(s => Strings(s["Action"]))
+            .Where(a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a.StartsWith("ec2:", StringComparison.Ordinal));
+        Assert.All(unconditioned, a => Assert.Contains(":Describe", a, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_forwarder_role_may_only_send_messages_to_the_queue_and_only_its_ServiceAccount_may_assume_it()
+    {
+        var statement = Assert.Single(Statements("ForwarderRole"));
+        var trust = Document(Resource("ForwarderRole")["Properties"]!["AssumeRolePolicyDocument"]!);
+        var assume = Assert.Single(trust["Statement"]!.AsArray())!;
+
+        Assert.Equal("Allow", (string?)statement["Effect"]);
+        Assert.Equal(["sqs:SendMessage"], Strings(statement["Action"]));
+        Assert.Equal("ReconcileQueue", (string?)statement["Resource"]!["Fn::GetAtt"]![0]);
+        Assert.Equal("sts:AssumeRoleWithWebIdentity", (string?)assume["Action"]);
+        Assert.Equal("${ForwarderOidcProviderArn}", (string?)assume["Principal"]!["Federated"]);
+        Assert.Equal("system:serviceaccount:${ForwarderNamespace}:${ForwarderServiceAccount}", (string?)assume["Condition"]!["StringEquals"]!["${ForwarderOidcProviderUrl}:sub"]);
+    }
+
+    [Fact]
+    public void The_functions_are_AOT_custom_runtimes_with_their_own_log_groups_and_the_outputs_the_lead_needs()
+    {
+        var functions = Resources("AWS::Lambda::Function").ToList();
+
+        Assert.Equal(3, functions.Count);
+        Assert.All(functions, f =>
+        {
+            Assert.Equal("provided.al2023", (string?)f.Resource["Properties"]!["Runtime"]);
+            Assert.Equal("bootstrap", (string?)f.Resource["Properties"]!["Handler"]);
+            Assert.NotNull(f.Resource["Properties"]!["LoggingConfig"]!["LogGroup"]);
+        });
+        Assert.All(Resources("AWS::Logs::LogGroup"), g => Assert.Equal(30, (int)g.Resource["Properties"]!["RetentionInDays"]!));
+        Assert.Equal(["DeadLetterQueueUrl", "ForwarderRoleArn", "LambdaRoleArn", "QueueArn", "QueueUrl"], Translated.Value["Outputs"]!.AsObject().Select(o => o.Key).Order(StringComparer.Ordinal));
+        var rules = Resources("AWS::Events::Rule").Select(r => r.Resource["Properties"]!["EventPattern"]?["detail-type"]?[0]?.GetValue<string>()).Where(d => d is not null);
+        Assert.Equal(
+            ["AWS Health Event", "EC2 Instance Rebalance Recommendation", "EC2 Instance State-change Notification", "EC2 Instance-terminate Lifecycle Action", "EC2 Spot Instance Interruption Warning"],
+            rules.Order(StringComparer.Ordinal));
+    }
+
+    private static bool IsMutatingElbOrEc2(string action) =>
+        (action.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || action.StartsWith("ec2:", StringComparison.Ordinal))
+        && !action.Contains(":Describe", StringComparison.Ordinal) && !action.Contains(":Get", StringComparison.Ordinal);
+}
