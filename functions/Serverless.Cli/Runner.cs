@@ -114,7 +114,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 if (run.Deploy.Reconcile.Kind == ReconcileKind.Retry)
                     exit = ExitCodes.Failure;
 
-                results.Add(groupJson);
+                results.Add((JsonNode)groupJson);
             }
             if (options.Command != CliCommand.Plan && options.Target == AwsTarget.Embedded && exit != ExitCodes.Failure)
             {
@@ -212,7 +212,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             var before = node.Spec?.ProviderID;
             node.Spec ??= new V1NodeSpec();
             node.Spec.ProviderID = instance.ProviderId;
-            nodeMap.Add(new JsonObject { ["node"] = node.Metadata.Name, ["instanceId"] = instance.InstanceId, ["providerID"] = instance.ProviderId, ["manifestProviderID"] = before });
+            nodeMap.Add((JsonNode)new JsonObject { ["node"] = node.Metadata.Name, ["instanceId"] = instance.InstanceId, ["providerID"] = instance.ProviderId, ["manifestProviderID"] = before });
             Text($"  node {node.Metadata.Name} → {instance.InstanceId} ({instance.Zone}){(before is null ? "" : $" instead of {before}")}");
         }
 
@@ -226,7 +226,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         var certMap = new JsonArray();
         foreach (var (manifestArn, sandboxArn) in certificates.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
-            certMap.Add(new JsonObject { ["manifest"] = manifestArn, ["sandbox"] = sandboxArn });
+            certMap.Add((JsonNode)new JsonObject { ["manifest"] = manifestArn, ["sandbox"] = sandboxArn });
             Text($"  certificate {manifestArn} → {sandboxArn}");
         }
         foreach (var ingress in set.Ingresses)
@@ -267,7 +267,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         foreach (var ingress in run.Stack.Ingresses)
         {
             var deployed = result.Ingresses.FirstOrDefault(i => i.Ingress == ingress.Key);
-            ingresses.Add(new JsonObject
+            ingresses.Add((JsonNode)new JsonObject
             {
                 ["ingress"] = ingress.Key,
                 ["state"] = ingress.State.ToString().ToLowerInvariant(),

@@ -1,6 +1,11 @@
 using Serverless.Functions;
+using Serverless.Functions.Wiring;
 using Serverless.Lambda;
 
 // The reconcile function: SQS FIFO batches of keys → IKeyReconciler → partial-batch response.
-// The lead replaces FunctionSeams.Unwired with the real GroupReconciler once the kube and deployer branches land.
-return await LambdaRuntime.RunProcessAsync(context => FunctionFactory.Reconcile(context, FunctionSeams.Unwired));
+// Seams wired to the Kubernetes API (EKS token) and the deployer, built once per container.
+return await LambdaRuntime.RunProcessAsync(context =>
+{
+    var aws = FunctionFactory.ClientOptions(context);
+    return FunctionFactory.Reconcile(context, LiveSeams.Create(context, aws), aws);
+});

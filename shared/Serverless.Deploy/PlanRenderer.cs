@@ -89,8 +89,8 @@ public static class PlanRenderer
         {
             var fields = new JsonArray();
             foreach (var field in change.Fields)
-                fields.Add(new JsonObject { ["field"] = field.Field, ["before"] = field.Before, ["after"] = field.After });
-            changes.Add(new JsonObject
+                fields.Add((JsonNode)new JsonObject { ["field"] = field.Field, ["before"] = field.Before, ["after"] = field.After });
+            changes.Add((JsonNode)new JsonObject
             {
                 ["action"] = Word(change.Action),
                 ["resourceType"] = change.ResourceType,
@@ -105,7 +105,7 @@ public static class PlanRenderer
             calls[operation] = count;
         var ingresses = new JsonArray();
         foreach (var ingress in result.Ingresses)
-            ingresses.Add(new JsonObject { ["ingress"] = ingress.Ingress, ["status"] = ingress.Status.ToString().ToLowerInvariant(), ["reason"] = ingress.Reason });
+            ingresses.Add((JsonNode)new JsonObject { ["ingress"] = ingress.Ingress, ["status"] = ingress.Status.ToString().ToLowerInvariant(), ["reason"] = ingress.Reason });
         var root = new JsonObject
         {
             ["stack"] = result.Stack,

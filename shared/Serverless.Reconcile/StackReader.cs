@@ -65,7 +65,7 @@ public static class StackReader
                 described.Add(listener);
             foreach (var listener in described.OrderBy(l => l.Port))
             {
-                listeners.Add(new JsonObject
+                listeners.Add((JsonNode)new JsonObject
                 {
                     ["port"] = listener.Port,
                     ["protocol"] = listener.Protocol,
@@ -81,7 +81,7 @@ public static class StackReader
                 }
                 foreach (var rule in listenerRules.OrderBy(r => int.Parse(r.Priority ?? "0", CultureInfo.InvariantCulture)))
                 {
-                    rules.Add(new JsonObject
+                    rules.Add((JsonNode)new JsonObject
                     {
                         ["listenerPort"] = listener.Port,
                         ["priority"] = int.Parse(rule.Priority ?? "0", CultureInfo.InvariantCulture),
@@ -101,14 +101,14 @@ public static class StackReader
             var targets = new JsonArray();
             foreach (var target in (health.TargetHealthDescriptions ?? []).OrderBy(t => t.Target?.Id, StringComparer.Ordinal).ThenBy(t => t.Target?.Port))
             {
-                targets.Add(new JsonObject
+                targets.Add((JsonNode)new JsonObject
                 {
                     ["id"] = target.Target?.Id,
                     ["port"] = target.Target?.Port,
                     ["state"] = target.TargetHealth?.State,
                 });
             }
-            groups.Add(new JsonObject
+            groups.Add((JsonNode)new JsonObject
             {
                 ["name"] = tg.TargetGroupName,
                 ["arn"] = tg.TargetGroupArn,
@@ -155,7 +155,7 @@ public static class StackReader
             var node = new JsonObject { ["field"] = c.Field, ["values"] = Strings(values) };
             if (regex is { Count: > 0 })
                 node["regexValues"] = Strings(regex);
-            result.Add(node);
+            result.Add((JsonNode)node);
         }
         return result;
     }
@@ -193,7 +193,7 @@ public static class StackReader
                     node["userPoolArn"] = a.AuthenticateCognitoConfig?.UserPoolArn;
                     break;
             }
-            result.Add(node);
+            result.Add((JsonNode)node);
         }
         return result;
     }

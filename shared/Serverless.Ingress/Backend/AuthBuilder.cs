@@ -219,7 +219,7 @@ internal static class AuthBuilder
                     if (name.Length == 0)
                         throw new JsonShapeException(at + ".name", "is required");
                     var values = GoJson.OptionalStringList(claim, "values", at) ?? [];
-                    claims.Add(new JsonObject
+                    claims.Add((JsonNode)new JsonObject
                     {
                         ["format"] = format,
                         ["name"] = name,
