@@ -13,14 +13,6 @@ public sealed class MotoCollection : ICollectionFixture<MotoFixture>
     public const string Name = "moto";
 }
 
-/// <summary>Starts moto once per test run.</summary>
-public sealed class MotoFixture : IDisposable
-{
-    public MotoServer Server { get; } = MotoServer.Start();
-
-    public void Dispose() => Server.Dispose();
-}
-
 /// <summary>Base of moto tests: an empty account per test.</summary>
 public abstract class MotoTest
 {

@@ -1,3 +1,4 @@
+using Serverless.Testing;
 using System.Globalization;
 using System.Text.Json;
 using Serverless.Aws.Sqs;
