@@ -1,12 +1,15 @@
 using Serverless.Aws.Core;
 using Serverless.Aws.Sqs;
 using Serverless.Functions;
+using Serverless.Functions.Wiring;
 using Serverless.Lambda;
 using Serverless.LocalHost;
 
 // Usage: Serverless.LocalHost --endpoint http://127.0.0.1:5000 --queue-url URL [--dlq-url URL] [--cluster NAME]
-//        [--drain-queue-url URL] [--events DIR] [--replay-seconds N] [--seconds N]
-// Runs the functions against an emulator (moto) with the unwired seams; the lead wires the real reconcilers here.
+//        [--vpc-id VPC] [--kubeconfig PATH [--context NAME]] [--drain-queue-url URL] [--events DIR]
+//        [--replay-seconds N] [--seconds N]
+// Runs the functions against an emulator (moto) the way Lambda would. With --kubeconfig and --vpc-id the seams are
+// the deployed ones (Kubernetes API + deployer); without, the unwired stand-ins (every key retried, nothing marked).
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -22,11 +25,14 @@ var environment = new Dictionary<string, string>(StringComparer.Ordinal)
     ["CLUSTER_NAME"] = options.GetValueOrDefault("cluster", "local"),
     ["DRAIN_CHECK_QUEUE_URL"] = options.GetValueOrDefault("drain-queue-url", queueUrl),
     ["REPLAY_INTERVAL_SECONDS"] = options.GetValueOrDefault("replay-seconds", "600"),
+    ["VPC_ID"] = options.GetValueOrDefault("vpc-id", ""),
+    ["KUBECONFIG"] = options.GetValueOrDefault("kubeconfig", ""),
+    ["KUBE_CONTEXT"] = options.GetValueOrDefault("context", ""),
 };
 var logger = LambdaLogger.FromEnvironment();
 var context = new LambdaContext(logger, new EmfMetrics(logger, "local"), TimeProvider.System, name => environment.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name));
 var aws = AwsClientOptions.ForEmulator(endpoint);
-var seams = FunctionSeams.Unwired;
+var seams = options.ContainsKey("kubeconfig") && options.ContainsKey("vpc-id") ? LiveSeams.Create(context, aws) : FunctionSeams.Unwired;
 using var sqs = SqsGateway.Create(aws);
 var host = new LocalFunctionHost(
     FunctionFactory.Reconcile(context, seams, aws),
