@@ -126,6 +126,10 @@ internal sealed record CliOptions
             throw new UsageException("--vpc-id is required with --aws and --aws-endpoint unless --seed");
         if (target == AwsTarget.Embedded && vpcId is not null)
             throw new UsageException("--vpc-id has no meaning for the embedded AWS (it seeds its own VPC)");
+        if (kubeconfig is not null && target == AwsTarget.Embedded)
+            throw new UsageException("--kubeconfig needs --aws-endpoint or --aws: the embedded sandbox's instances cannot stand in for a live cluster's nodes");
+        if (kubeconfig is not null && command == CliCommand.Destroy)
+            throw new UsageException("destroy works on manifests (-f); in a live cluster, delete the Ingresses and the reconcile deletes their resources");
         if (endpoint is not null && !Uri.TryCreate(endpoint, UriKind.Absolute, out _))
             throw new UsageException($"--aws-endpoint '{endpoint}' is not an absolute URL");
         if (output is not null and not ("text" or "json"))

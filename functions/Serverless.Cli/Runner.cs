@@ -7,6 +7,8 @@ using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Deploy;
 using Serverless.Ingress;
+using Serverless.Kubernetes.Auth;
+using Serverless.Kubernetes.Live;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Local;
 using Serverless.Model;
@@ -37,10 +39,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         if (options.Kubeconfig is not null)
-        {
-            errors.WriteLine("error: --kubeconfig (loading from a live cluster) is not wired into the runner yet; use -f <file|dir>");
-            return ExitCodes.InvalidInput;
-        }
+            return await RunLiveAsync(cancellationToken).ConfigureAwait(false);
 
         var set = ManifestLoader.Load(options.Files);
         foreach (var warning in set.Warnings)
@@ -164,6 +163,68 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         {
             embedded?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// <c>--kubeconfig</c>: every group of the live cluster through <see cref="LiveGroupRunner"/> — a plan writes
+    /// nothing anywhere; an apply writes finalizers, status and events to the cluster.
+    /// </summary>
+    private async Task<int> RunLiveAsync(CancellationToken cancellationToken)
+    {
+        var recorder = new AwsCallRecorder();
+        var clientOptions = (options.AwsEndpoint is { } endpoint ? AwsClientOptions.ForEmulator(endpoint, options.Region) : new AwsClientOptions { Region = options.Region })
+            with { CallRecorder = recorder };
+        using var api = KubernetesConnection.FromKubeconfig(options.Kubeconfig, options.Context);
+        using var ec2 = Ec2Gateway.Create(clientOptions);
+        using var elb = new ElasticLoadBalancingV2Client(clientOptions);
+        var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
+        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, recorder));
+        var index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
+        Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s); AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
+        var exit = ExitCodes.Ok;
+        var results = new JsonArray();
+        foreach (var group in index.Groups)
+        {
+            var mode = options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply;
+            var run = await runner.RunAsync(group, mode, fullDriftCheck: true, cancellationToken).ConfigureAwait(false);
+            if (run.Stack is null || run.Deploy is null)
+            {
+                Text($"\n== group {group}: {run.Kubernetes?.Error ?? "not reconciled"}");
+                exit = ExitCodes.Failure;
+                continue;
+            }
+            var groupJson = await ReportGroupAsync(new GroupRun(group, run.Stack, run.Deploy), elb, cancellationToken).ConfigureAwait(false);
+            if (run.Kubernetes is { } kube)
+            {
+                groupJson["kubernetes"] = new JsonObject
+                {
+                    ["finalizersAdded"] = new JsonArray([.. kube.FinalizersAdded.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["statusesUpdated"] = new JsonArray([.. kube.StatusesUpdated.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["finalizersRemoved"] = new JsonArray([.. kube.FinalizersRemoved.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["events"] = new JsonArray([.. kube.Events.Select(e => (JsonNode?)new JsonObject { ["ingress"] = e.Ingress, ["type"] = e.Type, ["reason"] = e.Reason, ["message"] = e.Message })]),
+                };
+                foreach (var e in kube.Events)
+                    Text($"event {e.Type} {e.Reason} on {e.Ingress}: {e.Message}");
+            }
+            if (run.Stack.Ingresses.Any(i => i.Errors.Count > 0))
+                exit = Math.Max(exit, ExitCodes.InvalidInput);
+            if (run.Result.Kind == ReconcileKind.Retry)
+                exit = ExitCodes.Failure;
+            results.Add((JsonNode)groupJson);
+        }
+        var report = new JsonObject
+        {
+            ["version"] = 1,
+            ["command"] = options.Command.ToString().ToLowerInvariant(),
+            ["aws"] = new JsonObject { ["target"] = options.Target.ToString().ToLowerInvariant(), ["endpoint"] = options.AwsEndpoint, ["region"] = options.Region, ["clusterName"] = options.ClusterName, ["vpcId"] = options.VpcId },
+            ["groups"] = results,
+            ["awsCalls"] = Calls(recorder.Calls),
+            ["exitCode"] = exit,
+        };
+        Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
+        if (options.Json)
+            output.WriteLine(StackJson.Canonical(report));
+        return exit;
     }
 
     /// <summary>Every group the manifests' Ingresses belong to or still hold by finalizer, sorted.</summary>

@@ -120,6 +120,8 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
     [InlineData(new[] { "plan", "-f", "x", "--aws" }, "--vpc-id is required")]
     [InlineData(new[] { "plan", "-f", "x", "--aws", "--seed", "--vpc-id", "vpc-1" }, "never seeded")]
     [InlineData(new[] { "plan", "-f", "x", "--output", "yaml" }, "expected text or json")]
+    [InlineData(new[] { "plan", "--kubeconfig", "k" }, "--kubeconfig needs --aws-endpoint or --aws")]
+    [InlineData(new[] { "destroy", "--kubeconfig", "k", "--aws", "--vpc-id", "vpc-1" }, "delete the Ingresses")]
     public void Bad_command_lines_say_why(string[] args, string reason)
     {
         var error = Assert.Throws<UsageException>(() => CliOptions.Parse(args, _ => null));

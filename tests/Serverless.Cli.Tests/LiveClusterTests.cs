@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using Serverless.Aws.Ec2;
+using Serverless.Local;
+using Serverless.Testing;
+using Serverless.Testing.FakeKubernetes;
+
+namespace Serverless.Cli.Tests;
+
+/// <summary>
+/// The runner with <c>--kubeconfig</c> against a fake API server and moto: plan writes nothing to the cluster; apply
+/// creates the ALB and writes the finalizer and status; a plan after the apply has nothing to do.
+/// </summary>
+[Collection(MotoCollection.Name)]
+public sealed class LiveClusterTests(MotoFixture fixture)
+{
+    private readonly MotoServer _moto = fixture.Server;
+
+    [Fact]
+    public async Task Plan_writes_nothing_apply_writes_finalizer_and_status_then_plan_is_empty()
+    {
+        const string cluster = "e2e-live";
+        using var sdk = Ec2Gateway.CreateSdkClient(_moto.ClientOptions());
+        var sandbox = await Sandbox.SeedAsync(sdk, cluster, "us-east-1", [new("node-a"), new("node-b")]);
+        await using var kube = await FakeKubernetesApiServer.StartAsync();
+        kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"alb"},"spec":{"controller":"ingress.k8s.aws/alb"}}""");
+        foreach (var instance in sandbox.Nodes)
+            kube.Create("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + instance.NodeName + "\"},\"spec\":{\"providerID\":\"" + instance.ProviderId + "\"},\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"shop"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30180,"protocol":"TCP"}]}}""");
+        kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"web","namespace":"shop","annotations":{"alb.ingress.kubernetes.io/scheme":"internet-facing"}},"spec":{"ingressClassName":"alb","rules":[{"http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}""");
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"kubeconfig-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(kubeconfig, string.Join('\n',
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- name: fake",
+            "  cluster:",
+            "    server: " + kube.Url,
+            "users:",
+            "- name: tester",
+            "  user:",
+            "    token: t0ken",
+            "contexts:",
+            "- name: fake",
+            "  context:",
+            "    cluster: fake",
+            "    user: tester",
+            "current-context: fake"));
+        try
+        {
+            string[] args = ["--kubeconfig", kubeconfig, "--aws-endpoint", _moto.Endpoint, "--vpc-id", sandbox.VpcId, "--cluster-name", cluster, "--output", "json"];
+
+            kube.ClearRequests();
+            var plan = await RunAsync(["plan", .. args]);
+            Assert.True(plan.Exit == ExitCodes.Ok, plan.Errors);
+            Assert.Contains(Changes(plan.Report), c => c.StartsWith("create ", StringComparison.Ordinal));
+            Assert.Equal(0, kube.CountRequests("PATCH") + kube.CountRequests("PUT") + kube.CountRequests("POST"));
+
+            var apply = await RunAsync(["apply", .. args]);
+            Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
+            var dns = apply.Report["groups"]![0]!["resources"]!["loadBalancer"]!["dnsName"]!.GetValue<string>();
+            var ingress = kube.Get("networking.k8s.io/v1", "Ingress", "shop", "web")!;
+            Assert.Equal("ingress.k8s.aws/resources", ingress["metadata"]!["finalizers"]![0]!.GetValue<string>());
+            Assert.Equal(dns, ingress["status"]!["loadBalancer"]!["ingress"]![0]!["hostname"]!.GetValue<string>());
+            Assert.Equal(["ingress.k8s.aws/resources"], kube.List("networking.k8s.io/v1", "Ingress").SelectMany(i => i["metadata"]!["finalizers"]!.AsArray()).Select(f => f!.GetValue<string>()));
+
+            var again = await RunAsync(["plan", .. args]);
+            Assert.True(again.Exit == ExitCodes.Ok, again.Errors);
+            Assert.DoesNotContain(Changes(again.Report), c => c.Split(' ')[0] is "create" or "modify" or "replace" or "delete");
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
+
+    private static List<string> Changes(JsonObject report) =>
+        [.. (report["groups"]![0]!["plan"]!["changes"]?.AsArray() ?? []).Select(c => $"{c!["action"]} {c["resourceType"]} {c["resourceId"]}")];
+
+    private static async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string[] args)
+    {
+        var options = CliOptions.Parse(args, _ => null);
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        var exit = await new Runner(options, output, errors).RunAsync(CancellationToken.None);
+        var text = output.ToString();
+        return (exit, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!.AsObject(), errors.ToString());
+    }
+}
