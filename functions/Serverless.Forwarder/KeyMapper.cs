@@ -196,10 +196,9 @@ public sealed class KeyMapper(string ingressClass)
             AddKey(keys, group, cause, rv);
     }
 
+    /// <summary>Whether the Ingress belongs to this controller by its class (its finalizers' groups are keys regardless).</summary>
     private bool IsOurs(IngressEntry ingress)
     {
-        if (ingress.FinalizerGroups.Length > 0)
-            return true;
         if (ingress.AnnotationClass is { } annotation)
             return annotation == ingressClass;
         if (ingress.ClassName is { } className)
