@@ -24,6 +24,7 @@ dotnet build Serverless.sln -c Release -nologo -v:q 2>&1 | tee artifacts/build.l
 # Native AOT programs: project path -> output folder under artifacts/aot/. Each publish must show zero warnings.
 aot_projects=(
   "tests/Serverless.AotSmoke/Serverless.AotSmoke.csproj smoke"
+  "functions/Serverless.Forwarder/Serverless.Forwarder.csproj forwarder"
 )
 for entry in "${aot_projects[@]}"; do
   set -- $entry
