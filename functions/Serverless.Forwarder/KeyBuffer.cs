@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Serverless.Messages;
 
 namespace Serverless.Forwarder;
@@ -91,7 +92,8 @@ public sealed class KeyBuffer
         }
     }
 
-    private static long Now => Environment.TickCount64;
+    // Stopwatch, not Environment.TickCount64: the latter is a coarse clock (several ms steps on Linux).
+    private static long Now => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
 
     /// <summary>From now on every key is due at once (shutdown: flush without waiting for debounce).</summary>
     public void Drain()
