@@ -15,7 +15,7 @@ public sealed class PendingKey
 
     public QueueKey Key { get; }
 
-    /// <summary>When the first change of this batch was seen (monotonic milliseconds).</summary>
+    /// <summary>When the first change of this batch was seen (monotonic microseconds).</summary>
     internal long FirstSeen { get; set; }
 
     /// <summary>When the first change was seen (wall clock; the message's observedAt).</summary>
@@ -62,7 +62,7 @@ public sealed class KeyBuffer
     public KeyBuffer(TimeSpan debounce, int capacity, ForwarderMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        _debounce = (long)debounce.TotalMilliseconds;
+        _debounce = (long)(debounce.TotalMilliseconds * 1000);
         _capacity = capacity;
         _metrics = metrics;
         metrics.PendingKeys = () => Count;
@@ -92,8 +92,9 @@ public sealed class KeyBuffer
         }
     }
 
-    // Stopwatch, not Environment.TickCount64: the latter is a coarse clock (several ms steps on Linux).
-    private static long Now => Stopwatch.GetTimestamp() * 1000 / Stopwatch.Frequency;
+    // Microseconds from Stopwatch, not Environment.TickCount64 (a coarse clock, several ms steps on Linux): whole
+    // milliseconds would let a key go out 299.x ms after its previous send with a 300 ms debounce.
+    private static long Now => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
 
     /// <summary>From now on every key is due at once (shutdown: flush without waiting for debounce).</summary>
     public void Drain()
@@ -193,7 +194,7 @@ public sealed class KeyBuffer
             {
                 _inFlight.Remove(retry.Key);
                 retry.Attempts++;
-                retry.RetryAt = now + (long)Math.Min(5_000, 50 * Math.Pow(2, Math.Min(retry.Attempts, 10)));
+                retry.RetryAt = now + (long)(1000 * Math.Min(5_000, 50 * Math.Pow(2, Math.Min(retry.Attempts, 10))));
                 if (_pending.TryGetValue(retry.Key, out var newer))
                 {
                     foreach (var cause in retry.Causes)
@@ -210,7 +211,7 @@ public sealed class KeyBuffer
                     Schedule(retry.Key, retry);
                 }
             }
-            if (now - _lastPrune > Math.Max(1_000, _debounce))
+            if (now - _lastPrune > Math.Max(1_000_000, _debounce))
             {
                 _lastPrune = now;
                 foreach (var old in _lastSent.Where(p => now - p.Value >= _debounce).Select(static p => p.Key).ToList())
@@ -225,15 +226,16 @@ public sealed class KeyBuffer
     {
         long wait;
         lock (_lock)
-            wait = _due.TryPeek(out _, out var due) ? Math.Clamp(due - Now, 1, 1_000) : 1_000;
+            wait = _due.TryPeek(out _, out var due) ? Math.Clamp((due - Now + 999) / 1000, 1, 1_000) : 1_000;
         await _signal.WaitAsync(TimeSpan.FromMilliseconds(wait), cancellationToken).ConfigureAwait(false);
     }
 
     private void Merge(PendingKey pending, KeyCause cause)
     {
         pending.Causes.Add(cause.Cause);
-        if (cause.ResourceVersion is not null)
-            pending.ResourceVersion = cause.ResourceVersion;
+        // provenance: the newest version (resourceVersions are opaque, but the API server's are integers)
+        if (cause.ResourceVersion is { } rv && (pending.ResourceVersion is not { } old || !long.TryParse(old, out var a) || !long.TryParse(rv, out var b) || b > a))
+            pending.ResourceVersion = rv;
     }
 
     private long DueOf(QueueKey key, PendingKey pending)
@@ -253,7 +255,7 @@ public sealed class KeyBuffer
     private double OldestSeconds()
     {
         lock (_lock)
-            return _pending.Count == 0 ? 0 : (Now - _pending.Values.Min(static p => p.FirstSeen)) / 1000.0;
+            return _pending.Count == 0 ? 0 : (Now - _pending.Values.Min(static p => p.FirstSeen)) / 1_000_000.0;
     }
 
     private void Signal()

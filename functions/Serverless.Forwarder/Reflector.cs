@@ -107,8 +107,6 @@ public sealed class Reflector
                 }
                 else if (outcome != WatchOutcome.Ended)
                     _log.Warn("watch restarted", ("kind", kind), ("namespace", _target.Namespace), ("reason", outcome.ToString()), ("resourceVersion", _resourceVersion));
-                if (failures > 0)
-                    await Task.Delay(Backoff(failures), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -119,8 +117,23 @@ public sealed class Reflector
                 failures++;
                 _metrics.WatchRestarted(kind, "error");
                 _log.Warn("list or watch failed", ("kind", kind), ("namespace", _target.Namespace), ("error", e), ("attempt", failures));
-                await Task.Delay(Backoff(failures), cancellationToken).ConfigureAwait(false);
             }
+            if (failures > 0 && !await DelayAsync(Backoff(failures), cancellationToken).ConfigureAwait(false))
+                break;
+        }
+    }
+
+    /// <summary>Waits; false when cancelled (shutdown) instead of throwing.</summary>
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
