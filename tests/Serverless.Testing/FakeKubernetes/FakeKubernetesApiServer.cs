@@ -243,6 +243,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             _failures.Add(new InjectedFailure(count, statusCode, match ?? (static _ => true)));
     }
 
+    /// <summary>Cancels every injected failure not yet used.</summary>
+    public void ClearFailures()
+    {
+        lock (_lock)
+            _failures.Clear();
+    }
+
     /// <summary>Forgets the recorded requests.</summary>
     public void ClearRequests()
     {

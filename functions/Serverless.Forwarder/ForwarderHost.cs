@@ -1,0 +1,76 @@
+using Serverless.Aws.Sqs;
+
+namespace Serverless.Forwarder;
+
+/// <summary>
+/// The whole forwarder: one <see cref="Reflector"/> per watched kind and namespace, the <see cref="KeyBuffer"/>,
+/// the <see cref="QueueSender"/> and the <see cref="StatusEndpoint"/>. <see cref="RunAsync"/> returns after
+/// its stop token fires and pending keys were flushed (or the flush time ran out).
+/// </summary>
+public sealed class ForwarderHost : IDisposable
+{
+    private readonly ForwarderConfig _config;
+    private readonly ISqsGateway _sqs;
+    private readonly JsonLog _log;
+    private readonly KubernetesConnection _api;
+    private readonly StatusEndpoint _status;
+
+    public ForwarderHost(ForwarderConfig config, ISqsGateway sqs, JsonLog? log = null, HttpMessageHandler? kubernetesHandler = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _config = config;
+        _sqs = sqs;
+        _log = log ?? new JsonLog(config.LogLevel);
+        Metrics = new ForwarderMetrics();
+        Mapper = new KeyMapper(config.IngressClass);
+        Buffer = new KeyBuffer(config.Debounce, config.MaxPendingKeys, Metrics);
+        _api = new KubernetesConnection(config, kubernetesHandler);
+        Reflectors = [.. WatchTarget.All(config.Namespaces).Select(t => new Reflector(t, _api, Mapper, Buffer, config, Metrics, _log))];
+        _status = new StatusEndpoint(config.HttpPort, Metrics);
+        Metrics.Ready = () => Reflectors.All(static r => r.Synced.IsCompletedSuccessfully);
+    }
+
+    public ForwarderMetrics Metrics { get; }
+
+    public KeyMapper Mapper { get; }
+
+    public KeyBuffer Buffer { get; }
+
+    public IReadOnlyList<Reflector> Reflectors { get; }
+
+    /// <summary>The /healthz, /readyz, /metrics port.</summary>
+    public int StatusPort => _status.Port;
+
+    /// <summary>Completes after the first full sync of every kind.</summary>
+    public Task Synced => Task.WhenAll(Reflectors.Select(static r => r.Synced));
+
+    /// <summary>Runs until <paramref name="stop"/>, then flushes pending keys for at most <see cref="ForwarderConfig.ShutdownFlush"/>.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        _log.Info("forwarder starting", ("cluster", _config.ClusterName), ("apiServer", _config.ApiServer.ToString()), ("queue", _config.QueueUrl),
+            ("namespaces", _config.Namespaces.Count == 0 ? "*" : string.Join(',', _config.Namespaces)), ("debounceMs", _config.Debounce.TotalMilliseconds), ("statusPort", StatusPort));
+        using var senderStop = new CancellationTokenSource();
+        using var statusStop = new CancellationTokenSource();
+        var status = _status.RunAsync(statusStop.Token);
+        var sender = new QueueSender(_sqs, _config.QueueUrl, Buffer, Metrics, _log, _config.SendConcurrency).RunAsync(senderStop.Token);
+        var watches = Reflectors.Select(r => Task.Run(() => r.RunAsync(stop), CancellationToken.None)).ToArray();
+        _ = Synced.ContinueWith(_ => _log.Info("initial sync finished", ("objects", Mapper.Count)), TaskScheduler.Default);
+
+        await Task.WhenAll(watches).ConfigureAwait(false);
+        _log.Info("stopping: flushing pending keys", ("pending", Buffer.Count));
+        Buffer.Drain();
+        senderStop.CancelAfter(_config.ShutdownFlush);
+        await sender.ConfigureAwait(false);
+        if (!Buffer.IsIdle)
+            _log.Error("shutdown flush timed out: keys not sent", ("pending", Buffer.Count));
+        await statusStop.CancelAsync().ConfigureAwait(false);
+        await status.ConfigureAwait(false);
+        _log.Info("forwarder stopped", ("keysSent", Metrics.KeysSent));
+    }
+
+    public void Dispose()
+    {
+        _status.Dispose();
+        _api.Dispose();
+    }
+}
