@@ -48,7 +48,7 @@ public sealed record ForwarderConfig
     public int WatchTimeoutSeconds { get; init; } = 600;
 
     /// <summary><c>LIST_PAGE_SIZE</c>: objects per list page.</summary>
-    public int ListPageSize { get; init; } = 500;
+    public int ListPageSize { get; init; } = 250;
 
     /// <summary><c>HTTP_PORT</c>: /healthz, /readyz, /metrics (0: a free port, for tests).</summary>
     public int HttpPort { get; init; } = 8080;
@@ -94,7 +94,7 @@ public sealed record ForwarderConfig
             SendConcurrency = Int("SEND_CONCURRENCY", 4, 1),
             WatchIdleTimeout = TimeSpan.FromSeconds(Int("WATCH_IDLE_TIMEOUT_SECONDS", 150, 1)),
             WatchTimeoutSeconds = Int("WATCH_TIMEOUT_SECONDS", 600, 1),
-            ListPageSize = Int("LIST_PAGE_SIZE", 500, 1),
+            ListPageSize = Int("LIST_PAGE_SIZE", 250, 1),
             HttpPort = Int("HTTP_PORT", 8080, 0),
             ShutdownFlush = TimeSpan.FromSeconds(Int("SHUTDOWN_FLUSH_SECONDS", 20, 0)),
             LogLevel = Get("LOG_LEVEL") ?? "info",

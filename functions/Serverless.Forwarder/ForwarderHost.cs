@@ -54,7 +54,13 @@ public sealed class ForwarderHost : IDisposable
         var status = _status.RunAsync(statusStop.Token);
         var sender = new QueueSender(_sqs, _config.QueueUrl, Buffer, Metrics, _log, _config.SendConcurrency).RunAsync(senderStop.Token);
         var watches = Reflectors.Select(r => Task.Run(() => r.RunAsync(stop), CancellationToken.None)).ToArray();
-        _ = Synced.ContinueWith(_ => _log.Info("initial sync finished", ("objects", Mapper.Count)), TaskScheduler.Default);
+        _ = Synced.ContinueWith(_ =>
+        {
+            _log.Info("initial sync finished", ("objects", Mapper.Count));
+            // The list pages of the initial sync are garbage now; return their memory to the OS once, so the pod's
+            // resident set is what the watch needs (the GC would otherwise keep the peak committed).
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }, TaskScheduler.Default);
 
         await Task.WhenAll(watches).ConfigureAwait(false);
         _log.Info("stopping: flushing pending keys", ("pending", Buffer.Count));
