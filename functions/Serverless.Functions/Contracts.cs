@@ -75,4 +75,15 @@ public interface IClusterStacks
 {
     /// <summary>The distinct <c>ingress.k8s.aws/stack</c> tag values of resources tagged <c>elbv2.k8s.aws/cluster=&lt;cluster&gt;</c>.</summary>
     Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Garbage of the resources all stacks share, which no single reconcile may delete: node security group rules no
+    /// target group of the cluster needs any more, and the backend security group once no load balancer is left.
+    /// </summary>
+    Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>What <see cref="IClusterStacks.SweepSharedAsync"/> removed.</summary>
+/// <param name="RevokedNodeRules">Node security group rules revoked.</param>
+/// <param name="BackendSecurityGroup">What became of the backend SG (absent, in use, deleted, retry later).</param>
+public sealed record SharedSweep(int RevokedNodeRules, string BackendSecurityGroup);

@@ -27,6 +27,8 @@ public sealed record FunctionSeams(IKeyReconciler Reconciler, IClusterKeySource 
 
         public Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
 
+        public Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken) => Task.FromResult(new SharedSweep(0, "unwired"));
+
         public Task<NodeMarkResult> MarkAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(new NodeMarkResult(null, false));
     }
 }

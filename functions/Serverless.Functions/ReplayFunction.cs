@@ -142,6 +142,16 @@ public sealed class ReplayFunction(
         context.Metrics.Emit(new Metric(EmfMetrics.Names.ReplayKeys, report.Enqueued, MetricUnit.Count));
         log.Info("replay enqueued", ("window", report.Window), ("groups", report.GroupKeys), ("orphanStacks", report.OrphanStacks),
             ("enqueued", report.Enqueued), ("deferredToLaterWindows", deferred), ("spreadSeconds", report.SpreadSeconds), ("failed", report.Failed));
+        try
+        {
+            // Shared resources no single group reconcile may remove (node SG rules, the backend SG).
+            var swept = await stacks.SweepSharedAsync(cancellationToken).ConfigureAwait(false);
+            log.Info("shared resources swept", ("revokedNodeRules", swept.RevokedNodeRules), ("backendSecurityGroup", swept.BackendSecurityGroup));
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
+        {
+            log.Warn("sweeping shared resources failed; the next replay tries again", ("error", ex.Message));
+        }
         if (report.Failed > 0)
             throw new InvalidOperationException($"{report.Failed} replay messages could not be sent (the schedule retries; deduplication ids keep the sent ones from doubling)");
         return report;

@@ -39,4 +39,10 @@ public static class TrackingTags
             [Stack] = (stack ?? throw new ArgumentNullException(nameof(stack))).ToString(),
             [Resource] = resourceId,
         };
+
+    /// <summary>
+    /// The description of the node security group rules from the shared backend SG (upstream's value): shared by every
+    /// stack of the cluster, so a stack only adds them, and the replay's cluster-wide sweep revokes the unneeded.
+    /// </summary>
+    public const string SharedNodeRuleDescription = "elbv2.k8s.aws/targetGroupBinding=shared";
 }

@@ -74,6 +74,14 @@ public sealed class ReplayFunctionTests(MotoFixture fixture) : MotoTest(fixture)
 {
     private sealed class FixedKeys(params string[] groups) : IClusterKeySource, IClusterStacks
     {
+        public int Sweeps { get; private set; }
+
+        public Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken)
+        {
+            Sweeps++;
+            return Task.FromResult(new SharedSweep(0, "absent"));
+        }
+
         public string[] Stacks { get; init; } = [];
 
         public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) =>
@@ -134,6 +142,8 @@ public sealed class ReplayFunctionTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Equal(["ingress-group:default/echo", "ingress-group:gone/app", "ingress-group:shop", "ingress-group:team-a"], messages.Select(m => m.Key.ToString()).Order(StringComparer.Ordinal));
         Assert.All(messages, m => Assert.Equal(QueueMessageOrigin.Replay, m.Origin));
         Assert.Contains(output.Lines, l => l.Contains("not garbage-collected", StringComparison.Ordinal) && l.Contains("bad name", StringComparison.Ordinal));
+        Assert.Equal(2, source.Sweeps); // each scheduled run sweeps the shared resources; relay batches do not
+        Assert.Contains(output.Lines, l => l.Contains("shared resources swept", StringComparison.Ordinal));
     }
 
     [Fact]

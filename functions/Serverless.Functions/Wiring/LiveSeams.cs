@@ -36,7 +36,9 @@ public static class LiveSeams
         var ec2 = Ec2Gateway.Create(aws);
         var elb = new ElasticLoadBalancingV2Client(aws);
         var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, aws.CallRecorder));
-        return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), new InventoryStacks(new ClusterInventory(elb, ec2), cluster), new NodeMarker(api));
+        var inventory = new ClusterInventory(elb, ec2);
+        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, elb, inventory), cluster);
+        return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
     private static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)
@@ -69,11 +71,19 @@ public sealed class ClusterKeys(IKubernetesApi api, ClusterSettings cluster) : I
 }
 
 /// <summary>Stacks with resources tagged for the cluster (the garbage-collection scan).</summary>
-public sealed class InventoryStacks(ClusterInventory inventory, ClusterSettings cluster) : IClusterStacks
+public sealed class InventoryStacks(ClusterInventory inventory, BackendSecurityGroupCollector collector, ClusterSettings cluster) : IClusterStacks
 {
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) =>
         [.. (await inventory.FindStacksAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false)).Select(s => s.Stack)];
+
+    /// <inheritdoc />
+    public async Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken)
+    {
+        var revoked = await collector.SweepNodeRulesAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        var backend = await collector.CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        return new SharedSweep(revoked.Count, backend.ToString().ToLowerInvariant());
+    }
 }
 
 /// <summary>Marks the node of an EC2 instance as excluded from load balancers (found by its providerID).</summary>

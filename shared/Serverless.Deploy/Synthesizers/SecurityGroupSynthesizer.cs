@@ -12,7 +12,7 @@ namespace Serverless.Deploy.Synthesizers;
 /// </summary>
 internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
 {
-    public const string NodeRuleDescription = "elbv2.k8s.aws/targetGroupBinding=shared";
+    public const string NodeRuleDescription = TrackingTags.SharedNodeRuleDescription;
     private readonly List<SecurityGroupInfo> _obsolete = [];
 
     private DeployContext Ctx => run.Ctx;
