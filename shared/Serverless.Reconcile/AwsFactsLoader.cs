@@ -14,24 +14,67 @@ namespace Serverless.Reconcile;
 /// instances' security groups (by instance id), the group's existing load balancer (by its deterministic names,
 /// confirmed by the stack tag), and target groups named in <c>actions.*</c>.
 /// </summary>
-public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb)
+/// <remarks>
+/// With <c>cacheFor</c> set (a Lambda container), the facts of a group are kept that long and reused by event-driven
+/// reconciles of the same group with the same candidate names and nodes, so a no-op reconcile does not re-read the
+/// VPC; a full drift check (<c>fresh</c>) always reads AWS. Facts change rarely (subnets, security groups, the LB's
+/// subnets); a change is seen at the latest after the window or at the next replay.
+/// </remarks>
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, TimeSpan cacheFor = default, TimeProvider? time = null)
 {
     private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
     private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>.</summary>
+    /// <summary>
+    /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
+    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached.
+    /// </summary>
     public async Task<AwsFacts> LoadAsync(
         ClusterSettings cluster,
         StackId group,
         IReadOnlyList<V1Ingress> ingresses,
         IReadOnlyList<V1Node> nodes,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        bool fresh = false)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(ingresses);
         ArgumentNullException.ThrowIfNull(nodes);
+        if (cacheFor <= TimeSpan.Zero)
+            return await ReadAsync(cluster, group, ingresses, nodes, cancellationToken).ConfigureAwait(false);
 
+        var key = string.Join('\n', [
+            cluster.ClusterName, cluster.VpcId, group.ToString(),
+            .. CandidateLoadBalancerNames(cluster, group, ingresses),
+            .. nodes.Select(ProviderIds.InstanceId).OfType<string>().Order(StringComparer.Ordinal),
+            .. ingresses.SelectMany(i => i.Metadata?.Annotations ?? new Dictionary<string, string>())
+                .Where(a => a.Key.StartsWith(ActionsPrefix, StringComparison.Ordinal)).Select(a => a.Value).Order(StringComparer.Ordinal)]);
+        var now = _time.GetUtcNow();
+        lock (_cache)
+        {
+            if (!fresh && _cache.TryGetValue(key, out var hit) && hit.Until > now)
+                return hit.Facts;
+        }
+        var facts = await ReadAsync(cluster, group, ingresses, nodes, cancellationToken).ConfigureAwait(false);
+        lock (_cache)
+        {
+            foreach (var expired in _cache.Where(e => e.Value.Until <= now).Select(e => e.Key).ToList())
+                _cache.Remove(expired);
+            _cache[key] = (facts, now + cacheFor);
+        }
+        return facts;
+    }
+
+    private async Task<AwsFacts> ReadAsync(
+        ClusterSettings cluster,
+        StackId group,
+        IReadOnlyList<V1Ingress> ingresses,
+        IReadOnlyList<V1Node> nodes,
+        CancellationToken cancellationToken)
+    {
         var vpc = await ec2.DescribeVpcAsync(cluster.VpcId, cancellationToken).ConfigureAwait(false);
         var vpcFilter = new[] { Ec2Filter.VpcId(cluster.VpcId) };
         var subnets = await ec2.FindSubnetsAsync(vpcFilter, cancellationToken).ConfigureAwait(false);

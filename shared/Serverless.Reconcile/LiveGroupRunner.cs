@@ -33,7 +33,7 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
         ArgumentNullException.ThrowIfNull(group);
         var options = new DeployOptions { Mode = mode, FullDriftCheck = fullDriftCheck, ClusterName = cluster.ClusterName, VpcId = cluster.VpcId };
         async Task<AwsFacts> Facts(GroupSnapshot snapshot, CancellationToken token) =>
-            await facts.LoadAsync(cluster, group, snapshot.Ingresses, snapshot.Nodes, token).ConfigureAwait(false);
+            await facts.LoadAsync(cluster, group, snapshot.Ingresses, snapshot.Nodes, token, fresh: fullDriftCheck).ConfigureAwait(false);
         Stack WithNames(Stack stack, IReadOnlyList<k8s.Models.V1Ingress> ingresses) =>
             stack with { KnownLoadBalancerNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, ingresses) };
 

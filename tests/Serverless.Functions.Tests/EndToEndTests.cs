@@ -46,7 +46,7 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, options.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, options.CallRecorder));
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();
@@ -70,6 +70,18 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Equal(lb.DNSName, ingress["status"]!["loadBalancer"]!["ingress"]![0]!["hostname"]!.GetValue<string>());
         var tg = Assert.Single((await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = lb.LoadBalancerArn })).TargetGroups!);
         Assert.Equal(2, (await elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = tg.TargetGroupArn })).TargetHealthDescriptions!.Count);
+
+        // The same key again with nothing changed: the facts come from the container's cache and the deployer's
+        // checkpoint matches, so the whole reconcile costs two AWS calls (DescribeLoadBalancers, DescribeTags).
+        long AwsCalls() => options.CallRecorder.Calls.Where(c => !c.Key.StartsWith("SQS:", StringComparison.Ordinal)).Sum(c => c.Value);
+        var before = AwsCalls();
+        await sqs.SendAsync(queue, new SqsOutgoingMessage("m1b", new QueueMessage(key, QueueMessageOrigin.Forwarder, "1b").ToJson())
+        {
+            MessageGroupId = key.MessageGroupId,
+            MessageDeduplicationId = key.DeduplicationId("1b"),
+        });
+        Assert.Equal(new PollResult(1, 1, 0), await host.PollOnceAsync(TimeSpan.FromSeconds(2), CancellationToken.None));
+        Assert.Equal(2, AwsCalls() - before);
 
         // A spot interruption for node-a's instance: out of the target group in one invocation, node marked.
         var victim = sandbox.Nodes.Single(n => n.NodeName == "node-a");

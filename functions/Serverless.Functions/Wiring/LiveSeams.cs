@@ -21,6 +21,9 @@ namespace Serverless.Functions.Wiring;
 /// </summary>
 public static class LiveSeams
 {
+    /// <summary>How long a container reuses a group's AWS facts for event-driven reconciles (replays always re-read).</summary>
+    public static readonly TimeSpan FactsCacheWindow = TimeSpan.FromMinutes(5);
+
     /// <summary>Seams from the environment; clients are created once per container.</summary>
     public static FunctionSeams Create(LambdaContext context, AwsClientOptions aws)
     {
@@ -35,7 +38,7 @@ public static class LiveSeams
         var api = Connect(context, cluster.ClusterName, aws.Region);
         var ec2 = Ec2Gateway.Create(aws);
         var elb = new ElasticLoadBalancingV2Client(aws);
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, aws.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, FactsCacheWindow), new StackDeployer(elb, ec2, aws.CallRecorder));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, elb, inventory), cluster);
         return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
