@@ -144,7 +144,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             if (options.Command == CliCommand.Destroy && exit == ExitCodes.Ok)
             {
                 // No stack deletes the cluster's shared backend SG; once no load balancer of the cluster is left, do.
-                var collected = await new BackendSecurityGroupCollector(ec2, elb, new ClusterInventory(elb, ec2))
+                var collected = await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2))
                     .CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
                 report["backendSecurityGroup"] = collected.ToString().ToLowerInvariant();
                 Text($"Shared backend security group: {collected}.");

@@ -11,7 +11,11 @@ public sealed record ClusterStack(
     IReadOnlyList<string> LoadBalancerNames,
     IReadOnlyList<string> LoadBalancerArns,
     IReadOnlyList<string> TargetGroupArns,
-    IReadOnlyList<string> SecurityGroupIds);
+    IReadOnlyList<string> SecurityGroupIds)
+{
+    /// <summary>The ports the stack's target groups receive traffic and health checks on (numeric health-check ports only).</summary>
+    public IReadOnlyList<int> TargetGroupPorts { get; init; } = [];
+}
 
 /// <summary>
 /// The explicit "everything tagged for this cluster" scan, for the replay and garbage-collection path only: it reads
@@ -54,16 +58,28 @@ public sealed class ClusterInventory(IElasticLoadBalancingV2Client elb, IEc2Gate
                 Get(stack).Lbs.Add(lb.LoadBalancerArn!);
             }
         }
+        var ports = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
         foreach (var tg in tgs)
         {
             if (StackOf(tags[tg.TargetGroupArn!]) is { } stack)
+            {
                 Get(stack).Tgs.Add(tg.TargetGroupArn!);
+                if (!ports.TryGetValue(stack, out var stackPorts))
+                    ports[stack] = stackPorts = [];
+                if (tg.Port is { } port)
+                    stackPorts.Add(port);
+                if (int.TryParse(tg.HealthCheckPort, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var healthPort))
+                    stackPorts.Add(healthPort);
+            }
         }
         foreach (var group in groups)
         {
             if (StackOf(group.Tags) is { } stack)
                 Get(stack).Sgs.Add(group.GroupId);
         }
-        return [.. stacks.Select(static kv => new ClusterStack(kv.Key, kv.Value.Names, kv.Value.Lbs, kv.Value.Tgs, kv.Value.Sgs))];
+        return [.. stacks.Select(kv => new ClusterStack(kv.Key, kv.Value.Names, kv.Value.Lbs, kv.Value.Tgs, kv.Value.Sgs)
+        {
+            TargetGroupPorts = ports.TryGetValue(kv.Key, out var stackPorts) ? [.. stackPorts] : [],
+        })];
     }
 }

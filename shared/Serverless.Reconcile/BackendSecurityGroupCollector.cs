@@ -1,6 +1,4 @@
 using Serverless.Aws.Ec2;
-using Serverless.Aws.ElasticLoadBalancingV2;
-using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Model;
@@ -29,29 +27,13 @@ public enum BackendCollection
 /// deletes it once the cluster has no load balancer left: first the node-SG rules whose source it is, then the group.
 /// It reads with the cluster-wide inventory scan, which is why reconciles never call it.
 /// </summary>
-public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, ClusterInventory inventory)
+public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInventory inventory)
 {
     /// <summary>Deletes the backend SG of <paramref name="cluster"/> in <paramref name="vpcId"/> when nothing uses it.</summary>
-    public async Task<BackendCollection> CollectAsync(string cluster, string vpcId, CancellationToken cancellationToken = default)
-    {
-        var backend = await FindBackendAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false);
-        if (backend is null)
-            return BackendCollection.Absent;
-        var stacks = await inventory.FindStacksAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false);
-        if (stacks.Any(s => s.LoadBalancerArns.Count > 0))
-            return BackendCollection.InUse;
-
-        var referencing = await ec2.FindSecurityGroupsAsync(
-            [Ec2Filter.VpcId(vpcId), new Ec2Filter("ip-permission.group-id", [backend.GroupId])], cancellationToken).ConfigureAwait(false);
-        foreach (var group in referencing)
-        {
-            var rules = group.Ingress.Where(r => r.SourceSecurityGroupId == backend.GroupId).ToList();
-            if (rules.Count > 0)
-                await ec2.RevokeIngressAsync(group.GroupId, rules, cancellationToken).ConfigureAwait(false);
-        }
-        var deletion = await ec2.DeleteSecurityGroupAsync(backend.GroupId, cancellationToken).ConfigureAwait(false);
-        return deletion.Outcome == SecurityGroupDeletionOutcome.InUse ? BackendCollection.RetryLater : BackendCollection.Deleted;
-    }
+    public async Task<BackendCollection> CollectAsync(string cluster, string vpcId, CancellationToken cancellationToken = default) =>
+        await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is { } scan
+            ? await CollectAsync(scan, vpcId, cancellationToken).ConfigureAwait(false)
+            : BackendCollection.Absent;
 
     /// <summary>
     /// Revokes the shared node rules (source: the backend SG, description <see cref="TrackingTags.SharedNodeRuleDescription"/>)
@@ -59,45 +41,66 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, IElasticLoadB
     /// health-check port lies in its range. Stacks only ever add these rules (they are shared), so this sweep is
     /// what removes a deleted group's ports. Returns the rules revoked.
     /// </summary>
-    public async Task<IReadOnlyList<IngressRule>> SweepNodeRulesAsync(string cluster, string vpcId, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<IngressRule>> SweepNodeRulesAsync(string cluster, string vpcId, CancellationToken cancellationToken = default) =>
+        await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is { } scan
+            ? await SweepNodeRulesAsync(scan, vpcId, cancellationToken).ConfigureAwait(false)
+            : [];
+
+    /// <summary>
+    /// Both, on one cluster-wide scan (the replay's garbage collection): the unneeded node rules are revoked, then the
+    /// backend SG is deleted when no load balancer of the cluster is left.
+    /// </summary>
+    public async Task<(IReadOnlyList<IngressRule> Revoked, BackendCollection Backend)> SweepAsync(string cluster, string vpcId, CancellationToken cancellationToken = default)
     {
-        var backend = await FindBackendAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false);
-        if (backend is null)
-            return [];
-        var stacks = await inventory.FindStacksAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false);
-        var ports = new HashSet<int>();
-        foreach (var batch in stacks.SelectMany(s => s.TargetGroupArns).Distinct(StringComparer.Ordinal).Chunk(20))
+        if (await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is not { } scan)
+            return ([], BackendCollection.Absent);
+        var revoked = await SweepNodeRulesAsync(scan, vpcId, cancellationToken).ConfigureAwait(false);
+        return (revoked, await CollectAsync(scan, vpcId, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<BackendCollection> CollectAsync(Scan scan, string vpcId, CancellationToken ct)
+    {
+        if (scan.Stacks.Any(s => s.LoadBalancerArns.Count > 0))
+            return BackendCollection.InUse;
+        foreach (var group in await ReferencingGroupsAsync(scan, vpcId, ct).ConfigureAwait(false))
         {
-            var described = await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { TargetGroupArns = [.. batch] }, cancellationToken).ConfigureAwait(false);
-            foreach (var tg in described.TargetGroups ?? [])
-            {
-                if (tg.Port is { } port)
-                    ports.Add(port);
-                if (int.TryParse(tg.HealthCheckPort, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var healthPort))
-                    ports.Add(healthPort);
-            }
+            var rules = group.Ingress.Where(r => r.SourceSecurityGroupId == scan.Backend.GroupId).ToList();
+            if (rules.Count > 0)
+                await ec2.RevokeIngressAsync(group.GroupId, rules, ct).ConfigureAwait(false);
         }
+        var deletion = await ec2.DeleteSecurityGroupAsync(scan.Backend.GroupId, ct).ConfigureAwait(false);
+        return deletion.Outcome == SecurityGroupDeletionOutcome.InUse ? BackendCollection.RetryLater : BackendCollection.Deleted;
+    }
+
+    private async Task<IReadOnlyList<IngressRule>> SweepNodeRulesAsync(Scan scan, string vpcId, CancellationToken ct)
+    {
+        var ports = scan.Stacks.SelectMany(s => s.TargetGroupPorts).ToHashSet();
         var revoked = new List<IngressRule>();
-        var referencing = await ec2.FindSecurityGroupsAsync(
-            [Ec2Filter.VpcId(vpcId), new Ec2Filter("ip-permission.group-id", [backend.GroupId])], cancellationToken).ConfigureAwait(false);
-        foreach (var group in referencing)
+        foreach (var group in await ReferencingGroupsAsync(scan, vpcId, ct).ConfigureAwait(false))
         {
             var unneeded = group.Ingress
-                .Where(r => r.SourceSecurityGroupId == backend.GroupId && r.Description == TrackingTags.SharedNodeRuleDescription)
+                .Where(r => r.SourceSecurityGroupId == scan.Backend.GroupId && r.Description == TrackingTags.SharedNodeRuleDescription)
                 .Where(r => r.FromPort is { } from && r.ToPort is { } to && !ports.Any(p => p >= from && p <= to))
                 .ToList();
             if (unneeded.Count == 0)
                 continue;
-            await ec2.RevokeIngressAsync(group.GroupId, unneeded, cancellationToken).ConfigureAwait(false);
+            await ec2.RevokeIngressAsync(group.GroupId, unneeded, ct).ConfigureAwait(false);
             revoked.AddRange(unneeded);
         }
         return revoked;
     }
 
-    private async Task<SecurityGroupInfo?> FindBackendAsync(string cluster, string vpcId, CancellationToken ct)
+    /// <summary>The backend SG and one cluster-wide inventory scan; null when there is no backend SG.</summary>
+    private async Task<Scan?> ScanAsync(string cluster, string vpcId, CancellationToken ct)
     {
         var candidates = await ec2.FindSecurityGroupsAsync(
             [Ec2Filter.VpcId(vpcId), Ec2Filter.GroupName(Naming.BackendSecurityGroupName(cluster)), Ec2Filter.Tag(TrackingTags.Cluster, cluster)], ct).ConfigureAwait(false);
-        return candidates.FirstOrDefault(g => g.Tags.GetValueOrDefault(TrackingTags.BackendResource) == ResourceIds.BackendSecurityGroup);
+        var backend = candidates.FirstOrDefault(g => g.Tags.GetValueOrDefault(TrackingTags.BackendResource) == ResourceIds.BackendSecurityGroup);
+        return backend is null ? null : new Scan(backend, await inventory.FindStacksAsync(cluster, vpcId, ct).ConfigureAwait(false));
     }
+
+    private Task<IReadOnlyList<SecurityGroupInfo>> ReferencingGroupsAsync(Scan scan, string vpcId, CancellationToken ct) =>
+        ec2.FindSecurityGroupsAsync([Ec2Filter.VpcId(vpcId), new Ec2Filter("ip-permission.group-id", [scan.Backend.GroupId])], ct);
+
+    private sealed record Scan(SecurityGroupInfo Backend, IReadOnlyList<ClusterStack> Stacks);
 }

@@ -23,10 +23,10 @@ public static class StackReader
         var lb = (await elb.LoadBalancersByNameAsync(names, cancellationToken).ConfigureAwait(false))
             .OrderBy(l => l.LoadBalancerName == stack.LoadBalancer?.Name ? 0 : 1).FirstOrDefault();
 
-        var tgNames = new Dictionary<string, string>(StringComparer.Ordinal);
-        var tgArns = new SortedSet<string>(StringComparer.Ordinal);
+        // The stack's target groups by their names, and (below) the load balancer's: each described once.
+        var byArn = new SortedDictionary<string, TargetGroup>(StringComparer.Ordinal);
         foreach (var tg in await elb.TargetGroupsByNameAsync([.. stack.TargetGroups.Select(t => t.Name)], cancellationToken).ConfigureAwait(false))
-            tgArns.Add(tg.TargetGroupArn!);
+            byArn[tg.TargetGroupArn!] = tg;
 
         if (lb is not null)
         {
@@ -41,20 +41,11 @@ public static class StackReader
                 ["securityGroups"] = Strings((lb.SecurityGroups ?? []).Order(StringComparer.Ordinal)),
             };
             await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = lb.LoadBalancerArn }, cancellationToken).ConfigureAwait(false))
-                tgArns.Add(tg.TargetGroupArn!);
+                byArn[tg.TargetGroupArn!] = tg;
         }
 
-        var targetGroups = new List<TargetGroup>();
-        if (tgArns.Count > 0)
-        {
-            foreach (var batch in tgArns.Chunk(20))
-            {
-                var page = await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { TargetGroupArns = [.. batch] }, cancellationToken).ConfigureAwait(false);
-                targetGroups.AddRange(page.TargetGroups ?? []);
-            }
-        }
-        foreach (var tg in targetGroups)
-            tgNames[tg.TargetGroupArn!] = tg.TargetGroupName!;
+        var targetGroups = byArn.Values.ToList();
+        var tgNames = byArn.ToDictionary(static kv => kv.Key, static kv => kv.Value.TargetGroupName!, StringComparer.Ordinal);
 
         if (lb is not null)
         {

@@ -41,7 +41,7 @@ public sealed class SharedResourceSweepTests(MotoFixture fixture)
 
         // ...until the sweep, which finds no target group on 30080 and keeps the canary's range.
         var inventory = new ClusterInventory(elb, ec2);
-        var collector = new BackendSecurityGroupCollector(ec2, elb, inventory);
+        var collector = new BackendSecurityGroupCollector(ec2, inventory);
         var revoked = await collector.SweepNodeRulesAsync(cluster, vpc);
         Assert.Equal([(30080, 30080)], revoked.Select(r => (r.FromPort!.Value, r.ToPort!.Value)));
         Assert.Equal(["30410-30420"], await NodeRulesAsync());
@@ -52,6 +52,9 @@ public sealed class SharedResourceSweepTests(MotoFixture fixture)
         Assert.Equal(ExitCodes.Ok, await RunAsync(["destroy", "-f", clusterYaml, "-f", Example("weighted"), .. common]));
         Assert.Empty(await NodeRulesAsync());
         Assert.Equal(BackendCollection.Absent, await collector.CollectAsync(cluster, vpc));
+        var (revokedAtEnd, backendAtEnd) = await collector.SweepAsync(cluster, vpc);
+        Assert.Empty(revokedAtEnd);
+        Assert.Equal(BackendCollection.Absent, backendAtEnd);
     }
 
     private static async Task<int> RunAsync(string[] args)

@@ -40,7 +40,7 @@ public static class LiveSeams
         var elb = new ElasticLoadBalancingV2Client(aws);
         var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, FactsCacheWindow), new StackDeployer(elb, ec2, aws.CallRecorder));
         var inventory = new ClusterInventory(elb, ec2);
-        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, elb, inventory), cluster);
+        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
         return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
@@ -83,8 +83,7 @@ public sealed class InventoryStacks(ClusterInventory inventory, BackendSecurityG
     /// <inheritdoc />
     public async Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken)
     {
-        var revoked = await collector.SweepNodeRulesAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
-        var backend = await collector.CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        var (revoked, backend) = await collector.SweepAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
         return new SharedSweep(revoked.Count, backend.ToString().ToLowerInvariant());
     }
 }
