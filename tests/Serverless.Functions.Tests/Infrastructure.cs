@@ -1,6 +1,4 @@
 using System.Text;
-using Amazon.EC2;
-using Amazon.Runtime;
 using Serverless.Lambda;
 using Serverless.Testing;
 
@@ -11,23 +9,6 @@ namespace Serverless.Functions.Tests;
 public sealed class MotoCollection : ICollectionFixture<MotoFixture>
 {
     public const string Name = "moto";
-}
-
-/// <summary>Base of moto tests: an empty account per test.</summary>
-public abstract class MotoTest
-{
-    protected MotoTest(MotoFixture fixture)
-    {
-        ArgumentNullException.ThrowIfNull(fixture);
-        Moto = fixture.Server;
-        Moto.Reset();
-    }
-
-    protected MotoServer Moto { get; }
-
-    protected AmazonEC2Client Ec2Sdk() => new(
-        new BasicAWSCredentials("testing", "testing"),
-        new AmazonEC2Config { ServiceURL = Moto.Endpoint, AuthenticationRegion = "us-east-1" });
 }
 
 /// <summary>A thread-safe in-memory TextWriter whose lines tests read back.</summary>
