@@ -9,13 +9,14 @@ using Serverless.Messages;
 namespace Serverless.Functions;
 
 /// <summary>
-/// The seams the lead wires to the Kubernetes and deployer implementations. Until then <see cref="Unwired"/> stands in:
-/// the reconciler retries every key (so nothing is lost: messages wait in the queue, then the DLQ), the key and stack
-/// sources are empty, and the drain marker finds no node — deregistration and lifecycle completion still work.
+/// The handlers' seams to Kubernetes and the deployer. The deployed functions use <c>Wiring.LiveSeams</c>;
+/// <see cref="Unwired"/> serves handler tests and the local host without a cluster: the reconciler retries every key
+/// (so nothing is lost: messages wait in the queue, then the DLQ), the key and stack sources are empty, and the drain
+/// marker finds no node — deregistration and lifecycle completion still work.
 /// </summary>
 public sealed record FunctionSeams(IKeyReconciler Reconciler, IClusterKeySource Keys, IClusterStacks Stacks, INodeDrainMarker Marker)
 {
-    /// <summary>Placeholders for a build in which nothing is wired yet.</summary>
+    /// <summary>Stand-ins for running the handlers without a cluster (tests, the local host without --kubeconfig).</summary>
     public static FunctionSeams Unwired { get; } = new(new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams());
 
     private sealed class UnwiredSeams : IKeyReconciler, IClusterKeySource, IClusterStacks, INodeDrainMarker
