@@ -1,166 +1,125 @@
 using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Autorest;
+using System.Text.Json.Serialization.Metadata;
 using k8s.Models;
 
 namespace Serverless.Kubernetes.Api;
 
 /// <summary>
-/// <see cref="IKubernetesApi"/> over KubernetesClient.Aot (source-generated JSON, no reflection). Lists are read
-/// in pages of <see cref="PageSize"/>.
+/// <see cref="IKubernetesApi"/> as plain REST calls over <see cref="KubernetesHttp"/>, (de)serialised with
+/// <see cref="KubernetesWireJson"/> (the KubernetesClient models, source-generated metadata for just these types).
+/// Lists are read in pages of <see cref="PageSize"/>.
 /// </summary>
 public sealed class KubernetesApi : IKubernetesApi, IDisposable
 {
     /// <summary>Objects per list page (<c>limit</c>).</summary>
     public const int PageSize = 500;
 
-    private const string Elbv2Group = "elbv2.k8s.aws";
-    private const string Elbv2Version = "v1beta1";
-    private const string IngressClassParamsPlural = "ingressclassparams";
+    private const string IngressClassParamsPath = "/apis/elbv2.k8s.aws/v1beta1/ingressclassparams";
+    private const string IngressClassParamsApiVersion = "elbv2.k8s.aws/v1beta1";
+    private static readonly MediaTypeHeaderValue MergePatch = new("application/merge-patch+json") { CharSet = "utf-8" };
+    private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
-    private readonly IKubernetes _client;
+    private readonly KubernetesHttp _http;
 
-    /// <summary>Wraps <paramref name="client"/>; disposing this disposes it.</summary>
-    public KubernetesApi(IKubernetes client)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        _client = client;
-    }
-
-    /// <summary>The client underneath (for the calls this interface does not cover, e.g. watches).</summary>
-    public IKubernetes Client => _client;
+    internal KubernetesApi(KubernetesHttp http) => _http = http;
 
     public Task<IReadOnlyList<V1Ingress>> ListIngressesAsync(CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.NetworkingV1.ListIngressForAllNamespacesAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            "list ingresses",
-            cancellationToken);
+        ListAllAsync("/apis/networking.k8s.io/v1/ingresses", null, KubernetesWireJson.Default.V1IngressList, static l => (l.Items, l.Metadata?.ContinueProperty), "list ingresses", cancellationToken);
 
     public Task<IReadOnlyList<V1IngressClass>> ListIngressClassesAsync(CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.NetworkingV1.ListIngressClassAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            "list ingressclasses",
-            cancellationToken);
+        ListAllAsync("/apis/networking.k8s.io/v1/ingressclasses", null, KubernetesWireJson.Default.V1IngressClassList, static l => (l.Items, l.Metadata?.ContinueProperty), "list ingressclasses", cancellationToken);
 
     public async Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default)
     {
+        const string what = "list ingressclassparams";
         var items = new List<string>();
         string? next = null;
         do
         {
-            object page;
+            using var response = await SendAsync(HttpMethod.Get, IngressClassParamsPath + Query(null, next), null, what, cancellationToken).ConfigureAwait(false);
+            // The CRD is not installed: there are no IngressClassParams.
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return [];
+            await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+            JsonNode? page;
             try
             {
-                page = await _client.CustomObjects.ListClusterCustomObjectAsync(
-                    Elbv2Group, Elbv2Version, IngressClassParamsPlural, continueParameter: next, limit: PageSize, cancellationToken: cancellationToken).ConfigureAwait(false);
+                page = await JsonNode.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+            catch (JsonException ex)
             {
-                // The CRD is not installed: there are no IngressClassParams.
-                return [];
+                throw new KubernetesApiException(response.StatusCode, $"{what}: the response is not JSON: {ex.Message}", ex);
             }
-            catch (HttpOperationException ex)
+            if (page?["items"] is JsonArray list)
             {
-                throw Wrap(ex, "list ingressclassparams");
-            }
-            var root = page switch
-            {
-                JsonElement element => element,
-                string text => JsonDocument.Parse(text).RootElement,
-                _ => throw new KubernetesApiException($"list ingressclassparams: unexpected response type {page?.GetType().Name ?? "null"}"),
-            };
-            if (root.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var item in list.EnumerateArray())
+                foreach (var item in list.OfType<JsonObject>())
                 {
                     // List items come without kind and apiVersion (as from the real API server): put them back, so
                     // each item is a whole object.
-                    var node = JsonNode.Parse(item.GetRawText())!.AsObject();
-                    node["apiVersion"] ??= Elbv2Group + "/" + Elbv2Version;
-                    node["kind"] ??= "IngressClassParams";
-                    items.Add(node.ToJsonString());
+                    item["apiVersion"] ??= IngressClassParamsApiVersion;
+                    item["kind"] ??= "IngressClassParams";
+                    items.Add(item.ToJsonString());
                 }
             }
-            next = root.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("continue", out var c) && c.ValueKind == JsonValueKind.String
-                ? c.GetString()
-                : null;
+            next = page?["metadata"]?["continue"] is JsonValue c && c.TryGetValue<string>(out var token) ? token : null;
         }
         while (!string.IsNullOrEmpty(next));
         return items;
     }
 
     public Task<IReadOnlyList<V1Namespace>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.CoreV1.ListNamespaceAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            "list namespaces",
-            cancellationToken);
+        ListAllAsync("/api/v1/namespaces", null, KubernetesWireJson.Default.V1NamespaceList, static l => (l.Items, l.Metadata?.ContinueProperty), "list namespaces", cancellationToken);
 
     public Task<IReadOnlyList<V1Service>> ListServicesAsync(CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            "list services",
-            cancellationToken);
+        ListAllAsync("/api/v1/services", null, KubernetesWireJson.Default.V1ServiceList, static l => (l.Items, l.Metadata?.ContinueProperty), "list services", cancellationToken);
 
     public Task<V1Service?> GetServiceAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        GetAsync(ct => _client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct), $"get service {ns}/{name}", cancellationToken);
+        GetAsync($"/api/v1/namespaces/{Segment(ns)}/services/{Segment(name)}", KubernetesWireJson.Default.V1Service, $"get service {ns}/{name}", cancellationToken);
 
     public Task<IReadOnlyList<V1EndpointSlice>> ListEndpointSlicesAsync(string ns, string labelSelector, CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.DiscoveryV1.ListNamespacedEndpointSliceAsync(ns, continueParameter: next, labelSelector: labelSelector, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            $"list endpointslices in {ns}",
-            cancellationToken);
+        ListAllAsync($"/apis/discovery.k8s.io/v1/namespaces/{Segment(ns)}/endpointslices", labelSelector, KubernetesWireJson.Default.V1EndpointSliceList,
+            static l => (l.Items, l.Metadata?.ContinueProperty), $"list endpointslices in {ns}", cancellationToken);
 
     public Task<V1Secret?> GetSecretAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        GetAsync(ct => _client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct), $"get secret {ns}/{name}", cancellationToken);
+        GetAsync($"/api/v1/namespaces/{Segment(ns)}/secrets/{Segment(name)}", KubernetesWireJson.Default.V1Secret, $"get secret {ns}/{name}", cancellationToken);
 
     public Task<IReadOnlyList<V1Node>> ListNodesAsync(CancellationToken cancellationToken = default) =>
-        ListAllAsync(
-            (next, ct) => _client.CoreV1.ListNodeAsync(continueParameter: next, limit: PageSize, cancellationToken: ct),
-            static l => (l.Items, l.Metadata?.ContinueProperty),
-            "list nodes",
-            cancellationToken);
+        ListAllAsync("/api/v1/nodes", null, KubernetesWireJson.Default.V1NodeList, static l => (l.Items, l.Metadata?.ContinueProperty), "list nodes", cancellationToken);
 
     public Task<V1Node?> GetNodeAsync(string name, CancellationToken cancellationToken = default) =>
-        GetAsync(ct => _client.CoreV1.ReadNodeAsync(name, cancellationToken: ct), $"get node {name}", cancellationToken);
+        GetAsync($"/api/v1/nodes/{Segment(name)}", KubernetesWireJson.Default.V1Node, $"get node {name}", cancellationToken);
 
     public Task<V1Ingress?> GetIngressAsync(string ns, string name, CancellationToken cancellationToken = default) =>
-        GetAsync(ct => _client.NetworkingV1.ReadNamespacedIngressAsync(name, ns, cancellationToken: ct), $"get ingress {ns}/{name}", cancellationToken);
+        GetAsync($"/apis/networking.k8s.io/v1/namespaces/{Segment(ns)}/ingresses/{Segment(name)}", KubernetesWireJson.Default.V1Ingress, $"get ingress {ns}/{name}", cancellationToken);
 
     public Task<V1Ingress> PatchIngressAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
-        CallAsync(
-            ct => _client.NetworkingV1.PatchNamespacedIngressAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), name, ns, cancellationToken: ct),
-            $"patch ingress {ns}/{name}",
-            cancellationToken);
+        PatchAsync($"/apis/networking.k8s.io/v1/namespaces/{Segment(ns)}/ingresses/{Segment(name)}", mergePatch, KubernetesWireJson.Default.V1Ingress, $"patch ingress {ns}/{name}", cancellationToken);
 
     public Task<V1Ingress> PatchIngressStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
-        CallAsync(
-            ct => _client.NetworkingV1.PatchNamespacedIngressStatusAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), name, ns, cancellationToken: ct),
-            $"patch ingress status {ns}/{name}",
-            cancellationToken);
+        PatchAsync($"/apis/networking.k8s.io/v1/namespaces/{Segment(ns)}/ingresses/{Segment(name)}/status", mergePatch, KubernetesWireJson.Default.V1Ingress, $"patch ingress status {ns}/{name}", cancellationToken);
 
     public Task<V1Node> PatchNodeAsync(string name, string mergePatch, CancellationToken cancellationToken = default) =>
-        CallAsync(
-            ct => _client.CoreV1.PatchNodeAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), name, cancellationToken: ct),
-            $"patch node {name}",
-            cancellationToken);
+        PatchAsync($"/api/v1/nodes/{Segment(name)}", mergePatch, KubernetesWireJson.Default.V1Node, $"patch node {name}", cancellationToken);
 
-    public Task CreateEventAsync(string ns, Corev1Event kubernetesEvent, CancellationToken cancellationToken = default) =>
-        CallAsync(
-            ct => _client.CoreV1.CreateNamespacedEventAsync(kubernetesEvent, ns, cancellationToken: ct),
-            $"create event in {ns}",
-            cancellationToken);
+    public async Task CreateEventAsync(string ns, Corev1Event kubernetesEvent, CancellationToken cancellationToken = default)
+    {
+        var what = $"create event in {ns}";
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(kubernetesEvent, KubernetesWireJson.Default.Corev1Event));
+        content.Headers.ContentType = Json;
+        using var response = await SendAsync(HttpMethod.Post, $"/api/v1/namespaces/{Segment(ns)}/events", content, what, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+    }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose() => _http.Dispose();
 
-    private static async Task<IReadOnlyList<TItem>> ListAllAsync<TList, TItem>(
-        Func<string?, CancellationToken, Task<TList>> page,
+    private async Task<IReadOnlyList<TItem>> ListAllAsync<TList, TItem>(
+        string path,
+        string? labelSelector,
+        JsonTypeInfo<TList> type,
         Func<TList, (IList<TItem>? Items, string? Continue)> read,
         string what,
         CancellationToken cancellationToken)
@@ -169,8 +128,9 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         string? next = null;
         do
         {
-            var list = await CallAsync(ct => page(next, ct), what, cancellationToken).ConfigureAwait(false);
-            var (items, token) = read(list);
+            using var response = await SendAsync(HttpMethod.Get, path + Query(labelSelector, next), null, what, cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+            var (items, token) = read(await ReadAsync(response, type, what, cancellationToken).ConfigureAwait(false));
             all.AddRange(items ?? []);
             next = token;
         }
@@ -178,32 +138,30 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         return all;
     }
 
-    private static async Task<T?> GetAsync<T>(Func<CancellationToken, Task<T>> call, string what, CancellationToken cancellationToken)
+    private async Task<T?> GetAsync<T>(string path, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
         where T : class
     {
-        try
-        {
-            return await call(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
+        using var response = await SendAsync(HttpMethod.Get, path, null, what, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
             return null;
-        }
-        catch (HttpOperationException ex)
-        {
-            throw Wrap(ex, what);
-        }
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, type, what, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<T> CallAsync<T>(Func<CancellationToken, Task<T>> call, string what, CancellationToken cancellationToken)
+    private async Task<T> PatchAsync<T>(string path, string mergePatch, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
+    {
+        var content = new StringContent(mergePatch, Encoding.UTF8);
+        content.Headers.ContentType = MergePatch;
+        using var response = await SendAsync(HttpMethod.Patch, path, content, what, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(response, type, what, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return await call(cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpOperationException ex)
-        {
-            throw Wrap(ex, what);
+            return await _http.SendAsync(method, pathAndQuery, content, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -211,12 +169,45 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         }
     }
 
-    private static KubernetesApiException Wrap(HttpOperationException ex, string what)
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
     {
-        var detail = ex.Response?.Content;
-        var message = string.IsNullOrWhiteSpace(detail) ? ex.Message : StatusMessage(detail) ?? ex.Message;
-        return new KubernetesApiException(ex.Response?.StatusCode ?? 0, $"{what}: {(int)(ex.Response?.StatusCode ?? 0)} {message}", ex);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return await JsonSerializer.DeserializeAsync(stream, type, cancellationToken).ConfigureAwait(false)
+                ?? throw new KubernetesApiException(response.StatusCode, $"{what}: the response body is null");
+        }
+        catch (JsonException ex)
+        {
+            throw new KubernetesApiException(response.StatusCode, $"{what}: the response cannot be read: {ex.Message}", ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new KubernetesApiException(response.StatusCode, $"{what}: {ex.Message}", ex);
+        }
     }
+
+    // A non-2xx response becomes a KubernetesApiException with the status and the message of its metav1.Status body.
+    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        var message = StatusMessage(body) ?? (string.IsNullOrWhiteSpace(body) ? response.ReasonPhrase ?? response.StatusCode.ToString() : body.Trim());
+        throw new KubernetesApiException(response.StatusCode, $"{what}: {(int)response.StatusCode} {message}");
+    }
+
+    private static string Query(string? labelSelector, string? continueToken)
+    {
+        var query = new StringBuilder("?limit=").Append(PageSize);
+        if (!string.IsNullOrEmpty(labelSelector))
+            query.Append("&labelSelector=").Append(Uri.EscapeDataString(labelSelector));
+        if (!string.IsNullOrEmpty(continueToken))
+            query.Append("&continue=").Append(Uri.EscapeDataString(continueToken));
+        return query.ToString();
+    }
+
+    private static string Segment(string value) => Uri.EscapeDataString(value);
 
     // The "message" of a metav1.Status body, when the body is one.
     private static string? StatusMessage(string body)

@@ -101,7 +101,7 @@ public static class KubernetesConnection
     public static KubernetesApi Create(KubernetesClientConfiguration config, params DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new KubernetesApi(new k8s.Kubernetes(config, handlers));
+        return new KubernetesApi(KubernetesHttp.Create(config, handlers));
     }
 
     /// <summary>Every certificate of a PEM text.</summary>

@@ -110,7 +110,7 @@ public sealed class KubernetesGroupLoader
         var parameters = _api.ListIngressClassParamsJsonAsync(cancellationToken);
         set.IngressList.AddRange(await ingresses.ConfigureAwait(false));
         set.IngressClassList.AddRange(await classes.ConfigureAwait(false));
-        ManifestLoader.LoadJsonObjects(set, await parameters.ConfigureAwait(false), "IngressClassParams from the API server");
+        ManifestLoader.LoadIngressClassParamsJson(set, await parameters.ConfigureAwait(false), "IngressClassParams from the API server");
         if (set.IngressClassParamsList.Any(static p => p.NamespaceSelector is not null))
             set.NamespaceList.AddRange(await _api.ListNamespacesAsync(cancellationToken).ConfigureAwait(false));
         return set;

@@ -56,7 +56,7 @@ public static partial class ManifestLoader
                     set.ErrorList.Add(new ManifestError(file, null, null, null, null, null, "cannot be read: " + ex.Message));
                     continue;
                 }
-                LoadInto(set, seen, text, file);
+                LoadInto(set, seen, text, file, AddTyped);
             }
         }
         return set;
@@ -68,20 +68,20 @@ public static partial class ManifestLoader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(source);
         var set = new ManifestSet();
-        LoadInto(set, new Dictionary<string, ManifestDocument>(StringComparer.Ordinal), text, source);
+        LoadInto(set, new Dictionary<string, ManifestDocument>(StringComparer.Ordinal), text, source, AddTyped);
         return set;
     }
 
     /// <summary>
-    /// Adds objects read from the API server as JSON (JSON is YAML) into <paramref name="set"/>, through the same
-    /// parsing and checks as files; <paramref name="source"/> names them in errors. Used for the kinds without a typed
-    /// model in the client (IngressClassParams).
+    /// Adds IngressClassParams read from the API server as JSON (JSON is YAML) into <paramref name="set"/>, through
+    /// the same parsing and checks as files; <paramref name="source"/> names them in errors. Any other kind is an
+    /// error: the built-in kinds come typed from the API (<see cref="Api.IKubernetesApi"/>).
     /// </summary>
-    internal static void LoadJsonObjects(ManifestSet set, IEnumerable<string> objects, string source)
+    internal static void LoadIngressClassParamsJson(ManifestSet set, IEnumerable<string> objects, string source)
     {
         var seen = new Dictionary<string, ManifestDocument>(StringComparer.Ordinal);
         foreach (var json in objects)
-            LoadInto(set, seen, json, source);
+            LoadInto(set, seen, json, source, AddIngressClassParams);
     }
 
     private static IEnumerable<string> Files(string path, ManifestSet set)
@@ -103,7 +103,7 @@ public static partial class ManifestLoader
         return files;
     }
 
-    private static void LoadInto(ManifestSet set, Dictionary<string, ManifestDocument> seen, string text, string source)
+    private static void LoadInto(ManifestSet set, Dictionary<string, ManifestDocument> seen, string text, string source, TypedHandler typed)
     {
         var index = 0;
         foreach (var (firstLine, chunk) in SplitDocuments(text))
@@ -141,11 +141,11 @@ public static partial class ManifestLoader
                     "a Kubernetes object must be a mapping with apiVersion, kind and metadata"));
                 continue;
             }
-            LoadObject(set, seen, root, source, index, firstLine, string.Empty);
+            LoadObject(set, seen, root, source, index, firstLine, string.Empty, typed);
         }
     }
 
-    private static void LoadObject(ManifestSet set, Dictionary<string, ManifestDocument> seen, YamlMappingNode root, string source, int index, int firstLine, string itemPath)
+    private static void LoadObject(ManifestSet set, Dictionary<string, ManifestDocument> seen, YamlMappingNode root, string source, int index, int firstLine, string itemPath, TypedHandler typed)
     {
         var metadata = YamlObjectReader.Get(root, "metadata") as YamlMappingNode;
         var apiVersion = Text(YamlObjectReader.Get(root, "apiVersion"));
@@ -172,7 +172,7 @@ public static partial class ManifestLoader
             {
                 var path = YamlObjectReader.Item(prefix + "items", i++);
                 if (item is YamlMappingNode itemRoot)
-                    LoadObject(set, seen, itemRoot, source, index, firstLine, path);
+                    LoadObject(set, seen, itemRoot, source, index, firstLine, path, typed);
                 else
                     reader.Report(item, path, "expected a Kubernetes object");
             }
@@ -208,6 +208,16 @@ public static partial class ManifestLoader
         }
         seen[key] = document;
 
+        typed(set, reader, document, kind);
+    }
+
+    // Reads one checked object of a known kind into its typed model and adds it to the set.
+    private delegate void TypedHandler(ManifestSet set, YamlObjectReader reader, ManifestDocument document, string kind);
+
+    // Every kind, through the KubernetesClient models (manifest files). This is the only path that needs the
+    // client's whole JSON metadata; the Lambda functions' live loads never take it (see AddIngressClassParams).
+    private static void AddTyped(ManifestSet set, YamlObjectReader reader, ManifestDocument document, string kind)
+    {
         var before = set.ErrorList.Count;
         switch (kind)
         {
@@ -259,6 +269,19 @@ public static partial class ManifestLoader
                     set.NodeList.Add(node);
                 break;
         }
+    }
+
+    // IngressClassParams only (the API server's custom objects): parsed from the YAML node tree, without the
+    // KubernetesClient models, so the functions' binaries do not link their JSON metadata.
+    private static void AddIngressClassParams(ManifestSet set, YamlObjectReader reader, ManifestDocument document, string kind)
+    {
+        if (kind != "IngressClassParams")
+        {
+            reader.Report(reader.Document.Root, "kind", $"expected IngressClassParams, not {kind}");
+            return;
+        }
+        if (IngressClassParamsParser.Parse(reader, set.WarningList) is { } parameters)
+            set.IngressClassParamsList.Add(parameters);
     }
 
     private static T? Typed<T>(YamlObjectReader reader)
