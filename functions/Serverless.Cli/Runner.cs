@@ -7,6 +7,7 @@ using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Deploy;
 using Serverless.Ingress;
+using Serverless.Kubernetes.Api;
 using Serverless.Kubernetes.Auth;
 using Serverless.Kubernetes.Live;
 using Serverless.Kubernetes.Manifests;
@@ -174,12 +175,31 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         var recorder = new AwsCallRecorder();
         var clientOptions = (options.AwsEndpoint is { } endpoint ? AwsClientOptions.ForEmulator(endpoint, options.Region) : new AwsClientOptions { Region = options.Region })
             with { CallRecorder = recorder };
-        using var api = KubernetesConnection.FromKubeconfig(options.Kubeconfig, options.Context);
+        KubernetesApi api;
+        try
+        {
+            api = KubernetesConnection.FromKubeconfig(options.Kubeconfig, options.Context);
+        }
+        catch (KubeconfigException e)
+        {
+            errors.WriteLine("error: " + e.Message);
+            return ExitCodes.InvalidInput;
+        }
+        using var _ = api;
         using var ec2 = Ec2Gateway.Create(clientOptions);
         using var elb = new ElasticLoadBalancingV2Client(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
         var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, recorder));
-        var index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
+        GroupIndex index;
+        try
+        {
+            index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e)
+        {
+            errors.WriteLine($"error: the cluster in {options.Kubeconfig}: {e.Message}");
+            return ExitCodes.Failure;
+        }
         Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s); AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
         var exit = ExitCodes.Ok;
         var results = new JsonArray();

@@ -73,6 +73,48 @@ public sealed class LiveClusterTests(MotoFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task A_bad_kubeconfig_exits_1_naming_the_file_and_a_refusing_cluster_exits_2()
+    {
+        var folder = Directory.CreateTempSubdirectory("kubeconfig-").FullName;
+        try
+        {
+            string[] aws = ["--aws-endpoint", _moto.Endpoint, "--vpc-id", "vpc-0123456789abcdef0", "--output", "json"];
+            var missing = Path.Combine(folder, "missing");
+            var run = await RunAsync(["plan", "--kubeconfig", missing, .. aws]);
+            Assert.Equal(ExitCodes.InvalidInput, run.Exit);
+            Assert.Contains($"error: kubeconfig {missing}: ", run.Errors, StringComparison.Ordinal);
+
+            var broken = Path.Combine(folder, "broken");
+            await File.WriteAllTextAsync(broken, "clusters: [\n");
+            run = await RunAsync(["plan", "--kubeconfig", broken, .. aws]);
+            Assert.Equal(ExitCodes.InvalidInput, run.Exit);
+            Assert.Contains($"error: kubeconfig {broken}: line 2, column 1: ", run.Errors, StringComparison.Ordinal);
+
+            await using var kube = await FakeKubernetesApiServer.StartAsync(new FakeKubernetesOptions { RequiredBearerToken = "right" });
+            var refused = Path.Combine(folder, "refused");
+            await File.WriteAllTextAsync(refused, $$$"""
+                apiVersion: v1
+                kind: Config
+                current-context: fake
+                clusters: [{name: fake, cluster: {server: "{{{kube.Url}}}"}}]
+                users: [{name: wrong, user: {token: wrong}}]
+                contexts: [{name: fake, context: {cluster: fake, user: wrong}}]
+                """);
+            run = await RunAsync(["plan", "--kubeconfig", refused, "--context", "nope", .. aws]);
+            Assert.Equal(ExitCodes.InvalidInput, run.Exit);
+            Assert.Contains($"error: kubeconfig {refused} (context nope): ", run.Errors, StringComparison.Ordinal);
+
+            run = await RunAsync(["plan", "--kubeconfig", refused, .. aws]);
+            Assert.Equal(ExitCodes.Failure, run.Exit);
+            Assert.Contains($"error: the cluster in {refused}: list ingresses: 401", run.Errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static List<string> Changes(JsonObject report) =>
         [.. (report["groups"]![0]!["plan"]!["changes"]?.AsArray() ?? []).Select(c => $"{c!["action"]} {c["resourceType"]} {c["resourceId"]}")];
 

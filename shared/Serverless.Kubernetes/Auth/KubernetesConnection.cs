@@ -40,8 +40,17 @@ public static class KubernetesConnection
     {
         path ??= Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
             ?? KubernetesClientConfiguration.KubeConfigDefaultLocation;
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
-        return Create(config, handlers);
+        try
+        {
+            return Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context), handlers);
+        }
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException
+            or FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            var where = context is null ? path : $"{path} (context {context})";
+            var what = ex is YamlDotNet.Core.YamlException yaml ? $"line {yaml.Start.Line}, column {yaml.Start.Column}: {yaml.Message}" : ex.Message;
+            throw new KubeconfigException($"kubeconfig {where}: {what}", ex);
+        }
     }
 
     /// <summary>True when running in a pod with a service account (<c>KUBERNETES_SERVICE_HOST</c> set and a token mounted).</summary>
@@ -112,5 +121,23 @@ public static class KubernetesConnection
         if (certificates.Count == 0)
             throw new InvalidOperationException("the certificate authority data holds no PEM certificate");
         return certificates;
+    }
+}
+
+/// <summary>A kubeconfig that cannot be used (missing, not YAML, no such context, bad certificate data), naming the file.</summary>
+public sealed class KubeconfigException : Exception
+{
+    public KubeconfigException()
+    {
+    }
+
+    public KubeconfigException(string message)
+        : base(message)
+    {
+    }
+
+    public KubeconfigException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }
