@@ -158,8 +158,32 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         {
             if (ingress.Metadata?.Annotations?.TryGetValue(LoadBalancerNameAnnotation, out var name) == true && name.Length is > 0 and <= 32)
                 names.Add(name);
+            foreach (var status in ingress.Status?.LoadBalancer?.Ingress ?? [])
+                names.UnionWith(NamesFromHostname(status.Hostname));
         }
         return [.. names];
+    }
+
+    /// <summary>
+    /// The load balancer names an ALB DNS name in an Ingress status can stand for (<c>[internal-]&lt;name&gt;-&lt;id&gt;.&lt;region&gt;.elb.amazonaws.com</c>).
+    /// They keep the load balancer the status points at discoverable after a <c>load-balancer-name</c> change or
+    /// removal, so it is replaced rather than left running; a name only counts when the load balancer carries this
+    /// cluster's and group's tags.
+    /// </summary>
+    internal static IEnumerable<string> NamesFromHostname(string? hostname)
+    {
+        if (string.IsNullOrEmpty(hostname) || !hostname.Contains(".elb.", StringComparison.OrdinalIgnoreCase))
+            yield break;
+        var label = hostname[..hostname.IndexOf('.', StringComparison.Ordinal)];
+        var dash = label.LastIndexOf('-');
+        if (dash <= 0)
+            yield break;
+        var name = label[..dash];
+        if (name.Length <= 32)
+            yield return name;
+        const string internalPrefix = "internal-";
+        if (name.StartsWith(internalPrefix, StringComparison.Ordinal) && name.Length > internalPrefix.Length)
+            yield return name[internalPrefix.Length..];
     }
 
     private async Task<ExistingLoadBalancerFact?> ExistingLoadBalancerAsync(

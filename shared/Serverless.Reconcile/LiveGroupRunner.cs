@@ -32,8 +32,14 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
     {
         ArgumentNullException.ThrowIfNull(group);
         var options = new DeployOptions { Mode = mode, FullDriftCheck = fullDriftCheck, ClusterName = cluster.ClusterName, VpcId = cluster.VpcId };
-        async Task<AwsFacts> Facts(GroupSnapshot snapshot, CancellationToken token) =>
-            await facts.LoadAsync(cluster, group, snapshot.Ingresses, snapshot.Nodes, token, fresh: fullDriftCheck).ConfigureAwait(false);
+        // The names the loaded members point at (annotations, status hostnames): an apply finds and replaces the
+        // load balancer they name even when the desired one is named differently now.
+        IReadOnlyList<string> memberNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, []);
+        async Task<AwsFacts> Facts(GroupSnapshot snapshot, CancellationToken token)
+        {
+            memberNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, snapshot.Ingresses);
+            return await facts.LoadAsync(cluster, group, snapshot.Ingresses, snapshot.Nodes, token, fresh: fullDriftCheck).ConfigureAwait(false);
+        }
         Stack WithNames(Stack stack, IReadOnlyList<k8s.Models.V1Ingress> ingresses) =>
             stack with { KnownLoadBalancerNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, ingresses) };
 
@@ -49,9 +55,8 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
         Stack? built = null;
         async Task<DeployOutcome> Deploy(Stack stack, CancellationToken token)
         {
-            // The current members' load-balancer-name is the desired LB's name; the generated names cover the rest.
             string[] desiredName = stack.LoadBalancer is { } lb ? [lb.Name] : [];
-            built = stack with { KnownLoadBalancerNames = [.. AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, []), .. desiredName] };
+            built = stack with { KnownLoadBalancerNames = [.. memberNames.Union(desiredName, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
             last = await deployer.DeployAsync(built, options, token).ConfigureAwait(false);
             if (last.Reconcile.Kind != ReconcileKind.Done)
             {

@@ -16,6 +16,38 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
     private readonly MotoServer _moto = fixture.Server;
 
     [Fact]
+    public void Candidate_names_include_the_generated_ones_the_annotations_and_the_names_behind_status_hostnames()
+    {
+        var cluster = new ClusterSettings { ClusterName = "demo", VpcId = "vpc-0123456789abcdef0" };
+        var group = StackId.Explicit("shop");
+        V1Ingress Member(string? name, params string[] hostnames) => new()
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "web",
+                NamespaceProperty = "shop",
+                Annotations = name is null ? null : new Dictionary<string, string> { ["alb.ingress.kubernetes.io/load-balancer-name"] = name },
+            },
+            Status = new V1IngressStatus { LoadBalancer = new V1IngressLoadBalancerStatus { Ingress = [.. hostnames.Select(h => new V1IngressLoadBalancerIngress { Hostname = h })] } },
+        };
+
+        var names = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, [
+            Member("shop-now", "shop-old-1234567890.us-west-2.elb.amazonaws.com"),
+            Member(null, "internal-shop-private-99.us-west-2.elb.amazonaws.com", "shop.example.com", "nodash.elb.amazonaws.com"),
+        ]);
+
+        Assert.Contains("shop-now", names);
+        Assert.Contains("shop-old", names);
+        // An internal ALB's DNS name starts with "internal-"; a name that itself starts so is kept as a candidate too.
+        Assert.Contains("shop-private", names);
+        Assert.Contains("internal-shop-private", names);
+        Assert.DoesNotContain(names, n => n.Contains("example", StringComparison.Ordinal) || n.StartsWith("nodash", StringComparison.Ordinal));
+        Assert.Contains(Naming.LoadBalancerName("demo", group, "internet-facing"), names);
+        Assert.Contains(Naming.LoadBalancerName("demo", group, "internal"), names);
+        Assert.Equal(6, names.Count);
+    }
+
+    [Fact]
     public async Task Reads_the_sandbox_VPC_with_a_bounded_number_of_calls()
     {
         var recorder = new AwsCallRecorder();
