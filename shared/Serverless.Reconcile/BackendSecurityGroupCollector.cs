@@ -31,7 +31,7 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInvent
 {
     /// <summary>Deletes the backend SG of <paramref name="cluster"/> in <paramref name="vpcId"/> when nothing uses it.</summary>
     public async Task<BackendCollection> CollectAsync(string cluster, string vpcId, CancellationToken cancellationToken = default) =>
-        await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is { } scan
+        await ScanAsync(cluster, vpcId, null, cancellationToken).ConfigureAwait(false) is { } scan
             ? await CollectAsync(scan, vpcId, cancellationToken).ConfigureAwait(false)
             : BackendCollection.Absent;
 
@@ -42,7 +42,7 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInvent
     /// what removes a deleted group's ports. Returns the rules revoked.
     /// </summary>
     public async Task<IReadOnlyList<IngressRule>> SweepNodeRulesAsync(string cluster, string vpcId, CancellationToken cancellationToken = default) =>
-        await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is { } scan
+        await ScanAsync(cluster, vpcId, null, cancellationToken).ConfigureAwait(false) is { } scan
             ? await SweepNodeRulesAsync(scan, vpcId, cancellationToken).ConfigureAwait(false)
             : [];
 
@@ -50,9 +50,17 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInvent
     /// Both, on one cluster-wide scan (the replay's garbage collection): the unneeded node rules are revoked, then the
     /// backend SG is deleted when no load balancer of the cluster is left.
     /// </summary>
-    public async Task<(IReadOnlyList<IngressRule> Revoked, BackendCollection Backend)> SweepAsync(string cluster, string vpcId, CancellationToken cancellationToken = default)
+    public Task<(IReadOnlyList<IngressRule> Revoked, BackendCollection Backend)> SweepAsync(string cluster, string vpcId, CancellationToken cancellationToken = default) =>
+        SweepAsync(cluster, vpcId, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SweepAsync(string, string, CancellationToken)"/> with the cluster's stacks from an inventory scan the
+    /// caller has just made (the replay lists orphans first), so the region is scanned once; null scans.
+    /// </summary>
+    public async Task<(IReadOnlyList<IngressRule> Revoked, BackendCollection Backend)> SweepAsync(
+        string cluster, string vpcId, IReadOnlyList<ClusterStack>? stacks, CancellationToken cancellationToken = default)
     {
-        if (await ScanAsync(cluster, vpcId, cancellationToken).ConfigureAwait(false) is not { } scan)
+        if (await ScanAsync(cluster, vpcId, stacks, cancellationToken).ConfigureAwait(false) is not { } scan)
             return ([], BackendCollection.Absent);
         var revoked = await SweepNodeRulesAsync(scan, vpcId, cancellationToken).ConfigureAwait(false);
         return (revoked, await CollectAsync(scan, vpcId, cancellationToken).ConfigureAwait(false));
@@ -91,12 +99,12 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInvent
     }
 
     /// <summary>The backend SG and one cluster-wide inventory scan; null when there is no backend SG.</summary>
-    private async Task<Scan?> ScanAsync(string cluster, string vpcId, CancellationToken ct)
+    private async Task<Scan?> ScanAsync(string cluster, string vpcId, IReadOnlyList<ClusterStack>? stacks, CancellationToken ct)
     {
         var candidates = await ec2.FindSecurityGroupsAsync(
             [Ec2Filter.VpcId(vpcId), Ec2Filter.GroupName(Naming.BackendSecurityGroupName(cluster)), Ec2Filter.Tag(TrackingTags.Cluster, cluster)], ct).ConfigureAwait(false);
         var backend = candidates.FirstOrDefault(g => g.Tags.GetValueOrDefault(TrackingTags.BackendResource) == ResourceIds.BackendSecurityGroup);
-        return backend is null ? null : new Scan(backend, await inventory.FindStacksAsync(cluster, vpcId, ct).ConfigureAwait(false));
+        return backend is null ? null : new Scan(backend, stacks ?? await inventory.FindStacksAsync(cluster, vpcId, ct).ConfigureAwait(false));
     }
 
     private Task<IReadOnlyList<SecurityGroupInfo>> ReferencingGroupsAsync(Scan scan, string vpcId, CancellationToken ct) =>

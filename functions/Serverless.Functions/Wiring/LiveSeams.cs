@@ -74,16 +74,32 @@ public sealed class ClusterKeys(IKubernetesApi api, ClusterSettings cluster) : I
 }
 
 /// <summary>Stacks with resources tagged for the cluster (the garbage-collection scan).</summary>
-public sealed class InventoryStacks(ClusterInventory inventory, BackendSecurityGroupCollector collector, ClusterSettings cluster) : IClusterStacks
+public sealed class InventoryStacks(ClusterInventory inventory, BackendSecurityGroupCollector collector, ClusterSettings cluster, TimeProvider? time = null) : IClusterStacks
 {
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) =>
-        [.. (await inventory.FindStacksAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false)).Select(s => s.Stack)];
+    /// <summary>How long the scan of <see cref="ListStackIdsAsync"/> may stand in for the sweep's own (one replay).</summary>
+    public static readonly TimeSpan ScanReuseWindow = TimeSpan.FromMinutes(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private (IReadOnlyList<ClusterStack> Stacks, DateTimeOffset At)? _lastScan;
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken)
+    {
+        var stacks = await inventory.FindStacksAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        _lastScan = (stacks, _time.GetUtcNow());
+        return [.. stacks.Select(s => s.Stack)];
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The replay sweeps right after listing: that scan (at most <see cref="ScanReuseWindow"/> old, used once) serves
+    /// the sweep too, so a replay reads the region's load balancers, target groups and tags once, not twice.
+    /// </remarks>
     public async Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken)
     {
-        var (revoked, backend) = await collector.SweepAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
+        var recent = _lastScan is { } last && _time.GetUtcNow() - last.At < ScanReuseWindow ? last.Stacks : null;
+        _lastScan = null;
+        var (revoked, backend) = await collector.SweepAsync(cluster.ClusterName, cluster.VpcId, recent, cancellationToken).ConfigureAwait(false);
         return new SharedSweep(revoked.Count, backend.ToString().ToLowerInvariant());
     }
 }
