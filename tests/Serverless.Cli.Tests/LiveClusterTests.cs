@@ -144,7 +144,7 @@ public sealed class LiveClusterTests(MotoFixture fixture)
             var kube = await FakeKubernetesApiServer.StartAsync();
             kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"alb"},"spec":{"controller":"ingress.k8s.aws/alb"}}""");
             foreach (var instance in sandbox.Nodes)
-                kube.Create("{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"" + instance.NodeName + "\"},\"spec\":{\"providerID\":\"" + instance.ProviderId + "\"},\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+                kube.CreateReadyNode(instance.NodeName, instance.ProviderId);
             kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"shop"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30180,"protocol":"TCP"}]}}""");
             var ingress = JsonNode.Parse("""{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"web","namespace":"shop","annotations":{"alb.ingress.kubernetes.io/scheme":"internet-facing"}},"spec":{"ingressClassName":"alb","rules":[{"http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}""")!.AsObject();
             if (loadBalancerName is not null)

@@ -160,6 +160,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>Creates an object from JSON text.</summary>
     public JsonObject Create(string json) => Create(JsonNode.Parse(json)!.AsObject());
 
+    /// <summary>Creates a Ready Node with <paramref name="providerId"/> (e.g. <c>aws:///us-east-1a/i-0abc</c>).</summary>
+    public JsonObject CreateReadyNode(string name, string providerId) => Create(new JsonObject
+    {
+        ["apiVersion"] = "v1",
+        ["kind"] = "Node",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject { ["providerID"] = providerId },
+        ["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) },
+    });
+
     /// <summary>Replaces an object (a PUT; conflicts only when it carries a stale resourceVersion).</summary>
     public JsonObject Update(JsonObject obj, bool status = false)
     {
