@@ -235,19 +235,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
     private static string HealthCheck(TargetGroup tg) =>
         string.Create(CultureInfo.InvariantCulture, $"{tg.HealthCheckProtocol} {tg.HealthCheckPort} {tg.HealthCheckPath} every {tg.HealthCheckIntervalSeconds}s timeout {tg.HealthCheckTimeoutSeconds}s healthy {tg.HealthyThresholdCount} unhealthy {tg.UnhealthyThresholdCount} codes {tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode ?? "200"}");
 
-    private static void ApplyHealthCheck(HealthCheckSpec hc, CreateTargetGroupRequest r)
-    {
-        r.HealthCheckProtocol = hc.Protocol;
-        r.HealthCheckPort = hc.Port;
-        r.HealthCheckPath = hc.Path;
-        r.HealthCheckIntervalSeconds = hc.IntervalSeconds;
-        r.HealthCheckTimeoutSeconds = hc.TimeoutSeconds;
-        r.HealthyThresholdCount = hc.HealthyThresholdCount;
-        r.UnhealthyThresholdCount = hc.UnhealthyThresholdCount;
-        r.Matcher = new Matcher { HttpCode = hc.GrpcCode is null ? hc.HttpCode ?? "200" : null, GrpcCode = hc.GrpcCode };
-    }
-
-    private static void ApplyHealthCheck(HealthCheckSpec hc, ModifyTargetGroupRequest r)
+    private static void ApplyHealthCheck(HealthCheckSpec hc, IHealthCheckSettings r)
     {
         r.HealthCheckProtocol = hc.Protocol;
         r.HealthCheckPort = hc.Port;
