@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Serverless.Aws.Sqs;
 
 namespace Serverless.Forwarder;
@@ -54,13 +55,7 @@ public sealed class ForwarderHost : IDisposable
         var status = _status.RunAsync(statusStop.Token);
         var sender = new QueueSender(_sqs, _config.QueueUrl, Buffer, Metrics, _log, _config.SendConcurrency).RunAsync(senderStop.Token);
         var watches = Reflectors.Select(r => Task.Run(() => r.RunAsync(stop), CancellationToken.None)).ToArray();
-        _ = Synced.ContinueWith(_ =>
-        {
-            _log.Info("initial sync finished", ("objects", Mapper.Count));
-            // The list pages of the initial sync are garbage now; return their memory to the OS once, so the pod's
-            // resident set is what the watch needs (the GC would otherwise keep the peak committed).
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }, TaskScheduler.Default);
+        _ = CompactAfterInitialSyncAsync(stop);
 
         await Task.WhenAll(watches).ConfigureAwait(false);
         _log.Info("stopping: flushing pending keys", ("pending", Buffer.Count));
@@ -73,6 +68,32 @@ public sealed class ForwarderHost : IDisposable
         await status.ConfigureAwait(false);
         _log.Info("forwarder stopped", ("keysSent", Metrics.KeysSent));
     }
+
+    /// <summary>
+    /// After the first full sync and once its keys were sent: everything the sync allocated besides the index is garbage
+    /// now, much of it promoted to gen2 while keys waited; one compacting collection returns it to the OS, so the
+    /// pod's resident set is what the watch needs. A buffer that never empties (a busy cluster) waits at most
+    /// <see cref="InitialSendWait"/>.
+    /// </summary>
+    private async Task CompactAfterInitialSyncAsync(CancellationToken stop)
+    {
+        try
+        {
+            await Synced.WaitAsync(stop).ConfigureAwait(false);
+            _log.Info("initial sync finished", ("objects", Mapper.Count));
+            var waited = Stopwatch.StartNew();
+            while (!Buffer.IsIdle && waited.Elapsed < InitialSendWait)
+                await Task.Delay(100, stop).ConfigureAwait(false);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped before the sync finished or its keys were sent
+        }
+    }
+
+    /// <summary>How long the collection after the initial sync waits for the sync's keys to be sent.</summary>
+    private static TimeSpan InitialSendWait { get; } = TimeSpan.FromSeconds(30);
 
     public void Dispose()
     {

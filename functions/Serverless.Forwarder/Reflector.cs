@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 
 namespace Serverless.Forwarder;
@@ -74,6 +75,9 @@ public sealed class Reflector
 
     /// <summary>How often a missing optional kind (CRD) is looked for again.</summary>
     public TimeSpan MissingRecheck { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a list waits for the API server: for the response, then for each part of its body.</summary>
+    internal static TimeSpan ListReadTimeout { get; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -154,8 +158,8 @@ public sealed class Reflector
         {
             var query = $"?limit={_config.ListPageSize.ToString(CultureInfo.InvariantCulture)}" + (continueToken is null ? "" : "&continue=" + Uri.EscapeDataString(continueToken));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            using var response = await _api.GetAsync(_target.Path + query, stream: false, timeout.Token).ConfigureAwait(false);
+            timeout.CancelAfter(ListReadTimeout);
+            using var response = await _api.GetAsync(_target.Path + query, stream: true, timeout.Token).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound && _target.Optional)
             {
                 _log.Info("optional kind not served (CRD not installed), skipping", ("kind", kind));
@@ -168,21 +172,27 @@ public sealed class Reflector
                 continue;
             }
             if (!response.IsSuccessStatusCode)
-                throw new KubernetesApiException((int)response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var page = await JsonDocument.ParseAsync(body, default, cancellationToken).ConfigureAwait(false);
-            var metadata = page.RootElement.GetProperty("metadata");
-            var listVersion = KeyMapper.Str(metadata, "resourceVersion") ?? "";
-            continueToken = KeyMapper.Str(metadata, "continue") is { Length: > 0 } next ? next : null;
-            if (page.RootElement.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+                throw new KubernetesApiException((int)response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+            // The page is read one item at a time (never held whole); the timeout bounds each wait for the server,
+            // not the time the buffer's backpressure holds this loop.
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+            var reader = new JsonBodyReader(body);
+            while (true)
             {
-                foreach (var item in items.EnumerateArray())
+                timeout.CancelAfter(ListReadTimeout);
+                if (await reader.ReadListItemAsync(timeout.Token).ConfigureAwait(false) is not { } json)
+                    break;
+                List<KeyCause> keys;
+                using (var item = JsonDocument.Parse(json))
                 {
-                    seen.Add(KeyMapper.Identity(item));
+                    seen.Add(KeyMapper.Identity(item.RootElement));
                     _metrics.EventSeen(kind, "LISTED");
-                    await _buffer.AddAsync(_mapper.Apply(_target.Kind, ChangeType.Listed, item), cancellationToken).ConfigureAwait(false);
+                    keys = _mapper.Apply(_target.Kind, ChangeType.Listed, item.RootElement);
                 }
+                await _buffer.AddAsync(keys, cancellationToken).ConfigureAwait(false);
             }
+            var listVersion = reader.ListResourceVersion ?? "";
+            continueToken = reader.ListContinue is { Length: > 0 } next ? next : null;
             _resourceVersion = listVersion;
             if (continueToken is null)
                 break;
@@ -217,10 +227,10 @@ public sealed class Reflector
                 return WatchOutcome.Failed;
             }
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream);
+            var reader = new JsonBodyReader(stream);
             while (true)
             {
-                string? line;
+                ReadOnlyMemory<byte>? line;
                 try
                 {
                     idle.CancelAfter(_config.WatchIdleTimeout);
@@ -234,11 +244,11 @@ public sealed class Reflector
                 {
                     return WatchOutcome.Broken;
                 }
-                if (line is null)
+                if (line is not { } json)
                     return WatchOutcome.Ended;
-                if (line.Length == 0)
+                if (json.Span.Trim(" \t\r"u8).IsEmpty)
                     continue;
-                using var document = JsonDocument.Parse(line);
+                using var document = JsonDocument.Parse(json);
                 var type = KeyMapper.Str(document.RootElement, "type");
                 var obj = document.RootElement.GetProperty("object");
                 var version = obj.TryGetProperty("metadata", out var metadata) ? KeyMapper.Str(metadata, "resourceVersion") : null;
@@ -252,7 +262,7 @@ public sealed class Reflector
                         _metrics.EventSeen(kind, type);
                         if (obj.TryGetProperty("code", out var code) && code.TryGetInt32(out var status) && status == 410)
                             return WatchOutcome.Gone;
-                        _log.Warn("watch error event", ("kind", kind), ("status", line));
+                        _log.Warn("watch error event", ("kind", kind), ("status", Encoding.UTF8.GetString(json.Span)));
                         return WatchOutcome.Failed;
                     case "ADDED" or "MODIFIED" or "DELETED":
                         _metrics.EventSeen(kind, type);
