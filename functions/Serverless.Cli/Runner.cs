@@ -5,6 +5,7 @@ using k8s.Models;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
@@ -86,7 +87,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
 
             using var ec2 = Ec2Gateway.Create(clientOptions);
             using var elb = new ElasticLoadBalancingV2Client(clientOptions);
-            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, recorder));
+            using var waf = new Wafv2Client(clientOptions);
+            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, waf, recorder));
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
             var groups = GroupsOf(set, cluster);
             if (options.Command == CliCommand.Destroy)
@@ -188,8 +190,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var _ = api;
         using var ec2 = Ec2Gateway.Create(clientOptions);
         using var elb = new ElasticLoadBalancingV2Client(clientOptions);
+        using var waf = new Wafv2Client(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, recorder));
+        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, waf, recorder));
         GroupIndex index;
         try
         {

@@ -2,6 +2,7 @@ using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Model;
 
 namespace Serverless.Deploy;
@@ -12,12 +13,13 @@ namespace Serverless.Deploy;
 /// </summary>
 internal sealed class DeployContext
 {
-    public DeployContext(Stack desired, DeployOptions options, IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, ILogger logger)
+    public DeployContext(Stack desired, DeployOptions options, IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, ILogger logger)
     {
         Desired = desired;
         Options = options;
         Elb = elb;
         Ec2 = ec2;
+        Waf = waf;
         Logger = logger;
         StackId = desired.Id.ToString();
         FrozenOwners = new HashSet<string>(desired.FrozenOwners, StringComparer.Ordinal);
@@ -30,6 +32,8 @@ internal sealed class DeployContext
     public IElasticLoadBalancingV2Client Elb { get; }
 
     public IEc2Gateway Ec2 { get; }
+
+    public IWafv2Client Waf { get; }
 
     public ILogger Logger { get; }
 

@@ -141,6 +141,7 @@ public static class PlanRenderer
         ResourceTypes.ListenerRule => "ListenerRule",
         ResourceTypes.TargetGroup => "TargetGroup",
         ResourceTypes.TargetSet => "Targets",
+        ResourceTypes.WebAclAssociation => "WebACLAssociation",
         _ => resourceType,
     };
 

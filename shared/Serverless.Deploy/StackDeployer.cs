@@ -7,6 +7,7 @@ using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Aws.Wafv2;
 using Serverless.Deploy.Synthesizers;
 using Serverless.Model;
 
@@ -30,14 +31,16 @@ public sealed class StackDeployer
 
     private readonly IElasticLoadBalancingV2Client _elb;
     private readonly IEc2Gateway _ec2;
+    private readonly IWafv2Client _waf;
     private readonly AwsCallRecorder _recorder;
     private readonly ILogger _logger;
 
     /// <summary>A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in.</summary>
-    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, AwsCallRecorder recorder, ILogger? logger = null)
+    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null)
     {
         _elb = elb ?? throw new ArgumentNullException(nameof(elb));
         _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
+        _waf = waf ?? throw new ArgumentNullException(nameof(waf));
         _recorder = recorder ?? throw new ArgumentNullException(nameof(recorder));
         _logger = logger ?? NullLogger.Instance;
     }
@@ -59,7 +62,7 @@ public sealed class StackDeployer
         if (!string.Equals(desired.ClusterName, options.ClusterName, StringComparison.Ordinal))
             throw new ArgumentException($"the stack is for cluster {desired.ClusterName}, the options for {options.ClusterName}", nameof(options));
         var before = _recorder.Calls;
-        var ctx = new DeployContext(desired, options, _elb, _ec2, _logger);
+        var ctx = new DeployContext(desired, options, _elb, _ec2, _waf, _logger);
         if (desired.AllMembersFrozen)
         {
             ctx.Note("every member of the group is frozen (invalid): nothing was read or changed");
@@ -126,10 +129,13 @@ public sealed class StackDeployer
         var listeners = new ListenerSynthesizer(run);
         var rules = new ListenerRuleSynthesizer(run, listeners);
         var targets = new TargetSynthesizer(run);
+        var webAcl = new WebAclSynthesizer(run);
         targetGroups.Plan();
         await run.WritePendingMarkerAsync(ct).ConfigureAwait(false);
 
-        ISynthesizer[] order = [securityGroups, targetGroups, loadBalancer, listeners, rules, targets];
+        // The web ACL last, as upstream (after the load balancer, listeners, rules and targets): a WAF refusal (unknown
+        // ACL, access denied) defers the reconcile but leaves everything else of the stack deployed.
+        ISynthesizer[] order = [securityGroups, targetGroups, loadBalancer, listeners, rules, targets, webAcl];
         foreach (var synthesizer in order)
             await synthesizer.SynthesizeAsync(ct).ConfigureAwait(false);
         // Deletions: targets, rules, listeners (nothing references the doomed target groups any more), target groups,

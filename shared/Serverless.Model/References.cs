@@ -26,6 +26,9 @@ public static class ResourceTypes
 
     /// <summary>Ingress rules the stack needs on security groups it does not own (node/ENI SGs).</summary>
     public const string SecurityGroupRules = "AWS::EC2::SecurityGroupIngress";
+
+    /// <summary>The load balancer's WAFv2 web ACL association (resource ID <c>LoadBalancer</c>, as upstream).</summary>
+    public const string WebAclAssociation = "AWS::WAFv2::WebACLAssociation";
 }
 
 /// <summary>The resource IDs upstream uses (the value of the <c>ingress.k8s.aws/resource</c> tag).</summary>

@@ -39,8 +39,14 @@ public sealed record LoadBalancerSpec
     /// <summary><c>minimum-load-balancer-capacity</c> <c>CapacityUnits</c>.</summary>
     public int? MinimumCapacityUnits { get; init; }
 
-    /// <summary><c>wafv2-acl-arn</c>: an ARN, <c>none</c> to disassociate, null to leave as is. Carried, not yet deployed.</summary>
+    /// <summary>
+    /// <c>wafv2-acl-arn</c>: an ARN to associate, <see cref="Wafv2AclNone"/> to disassociate, null to leave whatever is
+    /// associated (by Firewall Manager, another tool, a person) alone.
+    /// </summary>
     public string? Wafv2AclArn { get; init; }
+
+    /// <summary>The <see cref="Wafv2AclArn"/> value that asks for no web ACL.</summary>
+    public const string Wafv2AclNone = "none";
 
     /// <summary><c>shield-advanced-protection</c>. Carried, not yet deployed.</summary>
     public bool? ShieldAdvancedProtection { get; init; }

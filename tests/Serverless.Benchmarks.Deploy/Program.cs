@@ -2,6 +2,7 @@ using System.Globalization;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Deploy;
 using Serverless.Deploy.Tests.Infrastructure;
 using Serverless.Testing;
@@ -78,7 +79,8 @@ static async Task<DeployResult> DeployAsync(MotoServer moto, World world, GroupS
     var options = moto.ClientOptions(recorder);
     using var elb = new ElasticLoadBalancingV2Client(options);
     using var ec2 = Ec2Gateway.Create(options);
-    var deployer = new StackDeployer(elb, ec2, recorder);
+    using var waf = new Wafv2Client(options);
+    var deployer = new StackDeployer(elb, ec2, waf, recorder);
     return await deployer.DeployAsync(
         TestStacks.Build(world, shape),
         new DeployOptions { ClusterName = World.Cluster, VpcId = world.VpcId, Mode = mode, FullDriftCheck = full });

@@ -2,6 +2,7 @@ using k8s;
 using Serverless.Aws.AutoScaling;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Aws.Sqs;
 using Serverless.Deploy;
 using Serverless.Functions.Wiring;
@@ -45,8 +46,9 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
 
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
+        using var waf = new Wafv2Client(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, options.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();

@@ -137,6 +137,19 @@ public sealed class TemplateTests
             rules.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void The_lambda_role_may_manage_web_acl_associations_and_set_a_web_acl_only_on_the_clusters_load_balancers()
+    {
+        var statements = Statements("LambdaRole");
+        var waf = statements.Where(s => Strings(s["Action"]).Any(static a => a.StartsWith("wafv2:", StringComparison.Ordinal))).ToList();
+        var setWebAcl = Assert.Single(statements, s => Strings(s["Action"]).Contains("elasticloadbalancing:SetWebAcl"));
+
+        Assert.Equal(
+            ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource"],
+            waf.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
+        Assert.Contains("aws:ResourceTag/elbv2.k8s.aws/cluster", setWebAcl["Condition"]?.ToJsonString() ?? "", StringComparison.Ordinal);
+    }
+
     private static bool IsMutatingElbOrEc2(string action) =>
         (action.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || action.StartsWith("ec2:", StringComparison.Ordinal))
         && !action.Contains(":Describe", StringComparison.Ordinal) && !action.Contains(":Get", StringComparison.Ordinal);

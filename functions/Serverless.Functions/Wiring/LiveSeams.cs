@@ -1,6 +1,7 @@
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
@@ -38,7 +39,8 @@ public static class LiveSeams
         var api = Connect(context, cluster.ClusterName, aws.Region);
         var ec2 = Ec2Gateway.Create(aws);
         var elb = new ElasticLoadBalancingV2Client(aws);
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, FactsCacheWindow), new StackDeployer(elb, ec2, aws.CallRecorder));
+        var waf = new Wafv2Client(aws);
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
         return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));

@@ -3,7 +3,7 @@ namespace Serverless.Aws.Core;
 /// <summary>The classes of API operation that share one client-side token bucket.</summary>
 public enum OperationClass
 {
-    /// <summary>Non-mutating reads: <c>Describe*</c>, <c>Get*</c>.</summary>
+    /// <summary>Non-mutating reads: <c>Describe*</c>, <c>Get*</c>, <c>List*</c>.</summary>
     Describe,
 
     /// <summary>In-place changes: <c>Modify*</c>, <c>Set*</c>, <c>Add*</c>, <c>Remove*</c> (tags, certificates).</summary>
@@ -68,12 +68,12 @@ public sealed record ApiRateLimits
     };
 
     /// <summary>
-    /// Classifies an operation by its name: <c>Describe*</c>/<c>Get*</c> read; <c>Register*</c>/<c>Deregister*</c>
+    /// Classifies an operation by its name: <c>Describe*</c>/<c>Get*</c>/<c>List*</c> read; <c>Register*</c>/<c>Deregister*</c>
     /// move targets; <c>Create*</c>/<c>Delete*</c> create or delete; anything else modifies.
     /// </summary>
     public static OperationClass Classify(string operation)
     {
-        if (operation.StartsWith("Describe", StringComparison.Ordinal) || operation.StartsWith("Get", StringComparison.Ordinal))
+        if (operation.StartsWith("Describe", StringComparison.Ordinal) || operation.StartsWith("Get", StringComparison.Ordinal) || operation.StartsWith("List", StringComparison.Ordinal))
             return OperationClass.Describe;
         if (operation is "RegisterTargets" or "DeregisterTargets")
             return OperationClass.Registration;

@@ -36,8 +36,28 @@ public sealed record AwsErrorDetails(
     HttpStatusCode StatusCode,
     Exception? InnerException);
 
-/// <summary>One operation: its name, how its request is written and how its response is read.</summary>
-public sealed class QueryOperation<TRequest, TResponse>
+/// <summary>One operation of any wire protocol: its name, how its request is written and how its response is read.</summary>
+public abstract class ServiceOperation<TRequest, TResponse>
+    where TRequest : AmazonWebServiceRequest
+    where TResponse : AmazonWebServiceResponse, new()
+{
+    private protected ServiceOperation(string name, IMarshaller<IRequest, AmazonWebServiceRequest> marshaller, ResponseUnmarshaller unmarshaller)
+    {
+        Name = name;
+        Marshaller = marshaller;
+        Unmarshaller = unmarshaller;
+    }
+
+    /// <summary>The operation's name (the Query <c>Action</c>, the JSON <c>X-Amz-Target</c> suffix).</summary>
+    public string Name { get; }
+
+    internal IMarshaller<IRequest, AmazonWebServiceRequest> Marshaller { get; }
+
+    internal ResponseUnmarshaller Unmarshaller { get; }
+}
+
+/// <summary>One Query-protocol operation (form parameters in, XML out).</summary>
+public sealed class QueryOperation<TRequest, TResponse> : ServiceOperation<TRequest, TResponse>
     where TRequest : AmazonWebServiceRequest
     where TResponse : AmazonWebServiceResponse, new()
 {
@@ -47,18 +67,12 @@ public sealed class QueryOperation<TRequest, TResponse>
         string name,
         Action<QueryParameters, TRequest> writeRequest,
         Action<XElement, TResponse> readResult)
+        : base(
+            name,
+            new QueryRequestMarshaller<TRequest>(service, name, writeRequest),
+            new QueryResponseUnmarshaller<TResponse>(service, name, readResult))
     {
-        Name = name;
-        Marshaller = new QueryRequestMarshaller<TRequest>(service, name, writeRequest);
-        Unmarshaller = new QueryResponseUnmarshaller<TResponse>(service, name, readResult);
     }
-
-    /// <summary>The operation (the <c>Action</c> parameter).</summary>
-    public string Name { get; }
-
-    internal IMarshaller<IRequest, AmazonWebServiceRequest> Marshaller { get; }
-
-    internal ResponseUnmarshaller Unmarshaller { get; }
 }
 
 /// <summary>

@@ -116,8 +116,8 @@ internal sealed class SigV4AuthSchemeHandler : BaseAuthResolverHandler
 }
 
 /// <summary>
-/// Base of our Query-protocol clients (ELBv2, Auto Scaling): the SDK pipeline with SigV4 signing, endpoint
-/// resolution, our backoff, per-operation-class rate limiting and call counting.
+/// Base of our own clients — Query protocol (ELBv2, Auto Scaling) and AWS JSON 1.1 (WAFv2): the SDK pipeline with
+/// SigV4 signing, endpoint resolution, our backoff, per-operation-class rate limiting and call counting.
 /// </summary>
 public abstract class QueryServiceClient : AmazonServiceClient
 {
@@ -151,7 +151,7 @@ public abstract class QueryServiceClient : AmazonServiceClient
     /// </summary>
     protected async Task<TResponse> InvokeQueryAsync<TRequest, TResponse>(
         TRequest request,
-        QueryOperation<TRequest, TResponse> operation,
+        ServiceOperation<TRequest, TResponse> operation,
         CancellationToken cancellationToken)
         where TRequest : AmazonWebServiceRequest
         where TResponse : AmazonWebServiceResponse, new()

@@ -425,14 +425,11 @@ class Service:
         out.append("}\n\n")
         out.append(f"/// <summary>\n/// Every failed {self.cfg['short']} call surfaces as this one exception: the AWS error code\n")
         out.append(f"/// (<see cref=\"AmazonServiceException.ErrorCode\"/>), message, HTTP status and request id, with one helper per code.\n/// </summary>\n")
-        out.append(f"public sealed partial class {p}Exception : AmazonServiceException\n{{\n")
-        out.append(f"    /// <summary>An exception for a parsed AWS error response.</summary>\n")
-        out.append(f"    public {p}Exception(AwsErrorDetails error)\n        : base(\n            (error ?? throw new ArgumentNullException(nameof(error))).Message,\n            error.InnerException,\n            error.Type,\n            error.Code,\n            error.RequestId,\n            error.StatusCode)\n    {{\n    }}\n\n")
+        out.append(f"public sealed partial class {p}Exception : AwsServiceException\n{{\n")
+        out.append(f"    /// <summary>An exception for a parsed AWS error response.</summary>\n    public {p}Exception(AwsErrorDetails error)\n        : base(error)\n    {{\n    }}\n\n")
         out.append(f"    /// <summary>An exception with just a message (for fakes and tests).</summary>\n    public {p}Exception(string message)\n        : base(message)\n    {{\n    }}\n\n")
         out.append(f"    /// <summary>An exception with a message and cause.</summary>\n    public {p}Exception(string message, Exception innerException)\n        : base(message, innerException)\n    {{\n    }}\n\n")
         out.append(f"    /// <summary>An exception with no details.</summary>\n    public {p}Exception()\n    {{\n    }}\n\n")
-        out.append(f"    /// <summary>True when <see cref=\"AmazonServiceException.ErrorCode\"/> is <paramref name=\"code\"/>.</summary>\n")
-        out.append(f"    public bool Is(string code) => string.Equals(ErrorCode, code, StringComparison.Ordinal);\n\n")
         for c, _ in errors:
             out.append(f"    /// <summary>True for <c>{c}</c>.</summary>\n    public bool Is{pascal(c)} => Is({p}ErrorCode.{pascal(c)});\n\n")
         out[-1] = out[-1].rstrip("\n") + "\n"

@@ -5,6 +5,7 @@ using DescribeSecurityGroupsRequest = Amazon.EC2.Model.DescribeSecurityGroupsReq
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Model;
 using Serverless.Testing;
@@ -90,7 +91,7 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         Recorder = new AwsCallRecorder();
         var options = Moto.ClientOptions(Recorder, inner =>
         {
-            var canned = new CannedResponseHandler(AtomicRulePriorities ? new AtomicRulePrioritiesHandler(inner) : inner, request => Canned?.Invoke(request));
+            var canned = new CannedResponseHandler(new ReplacingAssociationHandler(AtomicRulePriorities ? new AtomicRulePrioritiesHandler(inner) : inner), request => Canned?.Invoke(request));
             var handler = new FaultInjectionHandler(canned, FaultSeed + _handlers.Count) { Crash = Crash };
             foreach (var rule in faults ? Faults : [])
                 handler.Add(rule with { });
@@ -99,9 +100,11 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         });
         var elb = new ElasticLoadBalancingV2Client(options);
         var ec2 = Ec2Gateway.Create(options);
+        var waf = new Wafv2Client(options);
         _disposables.Add(elb);
         _disposables.Add(ec2);
-        Deployer = new StackDeployer(elb, ec2, Recorder);
+        _disposables.Add(waf);
+        Deployer = new StackDeployer(elb, ec2, waf, Recorder);
     }
 
     public Task DisposeAsync()

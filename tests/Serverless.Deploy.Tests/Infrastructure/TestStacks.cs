@@ -28,6 +28,9 @@ public sealed record GroupShape
     public IReadOnlyDictionary<string, string> TargetGroupAttributes { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
     public bool Empty { get; init; }
 
+    /// <summary><c>wafv2-acl-arn</c>: an ARN, <c>none</c>, or null (annotation absent).</summary>
+    public string? Wafv2AclArn { get; init; }
+
     /// <summary>This shape with one more backend of default/web, "extra" on node port 30050, its path /extra/* in front.</summary>
     public GroupShape WithExtraPathInFront() => this with
     {
@@ -201,6 +204,7 @@ public static class TestStacks
                 SecurityGroups = [StringOrRef.To(ResourceRef.ManagedSecurityGroupId), StringOrRef.To(ResourceRef.BackendSecurityGroupId)],
                 Attributes = shape.LoadBalancerAttributes,
                 Tags = Tags(ResourceIds.LoadBalancer),
+                Wafv2AclArn = shape.Wafv2AclArn,
             },
             ManagedSecurityGroup = managedSg,
             BackendSecurityGroup = backendSg,

@@ -70,17 +70,11 @@ public static class AutoScalingErrorCode
 /// Every failed AutoScaling call surfaces as this one exception: the AWS error code
 /// (<see cref="AmazonServiceException.ErrorCode"/>), message, HTTP status and request id, with one helper per code.
 /// </summary>
-public sealed partial class AutoScalingException : AmazonServiceException
+public sealed partial class AutoScalingException : AwsServiceException
 {
     /// <summary>An exception for a parsed AWS error response.</summary>
     public AutoScalingException(AwsErrorDetails error)
-        : base(
-            (error ?? throw new ArgumentNullException(nameof(error))).Message,
-            error.InnerException,
-            error.Type,
-            error.Code,
-            error.RequestId,
-            error.StatusCode)
+        : base(error)
     {
     }
 
@@ -100,9 +94,6 @@ public sealed partial class AutoScalingException : AmazonServiceException
     public AutoScalingException()
     {
     }
-
-    /// <summary>True when <see cref="AmazonServiceException.ErrorCode"/> is <paramref name="code"/>.</summary>
-    public bool Is(string code) => string.Equals(ErrorCode, code, StringComparison.Ordinal);
 
     /// <summary>True for <c>AccessDenied</c>.</summary>
     public bool IsAccessDenied => Is(AutoScalingErrorCode.AccessDenied);

@@ -205,17 +205,11 @@ public static class ElasticLoadBalancingV2ErrorCode
 /// Every failed ELBv2 call surfaces as this one exception: the AWS error code
 /// (<see cref="AmazonServiceException.ErrorCode"/>), message, HTTP status and request id, with one helper per code.
 /// </summary>
-public sealed partial class ElasticLoadBalancingV2Exception : AmazonServiceException
+public sealed partial class ElasticLoadBalancingV2Exception : AwsServiceException
 {
     /// <summary>An exception for a parsed AWS error response.</summary>
     public ElasticLoadBalancingV2Exception(AwsErrorDetails error)
-        : base(
-            (error ?? throw new ArgumentNullException(nameof(error))).Message,
-            error.InnerException,
-            error.Type,
-            error.Code,
-            error.RequestId,
-            error.StatusCode)
+        : base(error)
     {
     }
 
@@ -235,9 +229,6 @@ public sealed partial class ElasticLoadBalancingV2Exception : AmazonServiceExcep
     public ElasticLoadBalancingV2Exception()
     {
     }
-
-    /// <summary>True when <see cref="AmazonServiceException.ErrorCode"/> is <paramref name="code"/>.</summary>
-    public bool Is(string code) => string.Equals(ErrorCode, code, StringComparison.Ordinal);
 
     /// <summary>True for <c>ALPNPolicyNotFound</c>.</summary>
     public bool IsALPNPolicyNotFound => Is(ElasticLoadBalancingV2ErrorCode.ALPNPolicyNotFound);
