@@ -23,6 +23,9 @@ public static class IngressEventReasons
     public const string FailedAddFinalizer = "FailedAddFinalizer";
     public const string FailedRemoveFinalizer = "FailedRemoveFinalizer";
     public const string FailedUpdateStatus = "FailedUpdateStatus";
+
+    /// <summary>Ours, not upstream's: an ALB annotation that is ignored or not applied (see <see cref="AnnotationWarnings"/>).</summary>
+    public const string IgnoredAnnotation = "IgnoredAnnotation";
 }
 
 /// <summary>One Event the reconcile emitted (or tried to: <see cref="Error"/> says why it was not written).</summary>
@@ -124,6 +127,19 @@ public sealed class GroupReconciler
         {
             var failure = await _writer.RecordEventAsync(ingress, type, reason, message, cancellationToken).ConfigureAwait(false);
             events.Add(new IngressEvent(Key(ingress), type, reason, message, failure?.Message));
+        }
+
+        // 0. Annotations that will not do what their author expects: one Warning per annotation and Ingress while the
+        //    Event lives (a stable Event name), not one per reconcile.
+        foreach (var member in CurrentMembers(snapshot))
+        {
+            foreach (var warning in AnnotationWarnings.Of(member))
+            {
+                var message = warning.ToString();
+                var (written, failure) = await _writer.RecordWarningOnceAsync(member, IngressEventReasons.IgnoredAnnotation, message, cancellationToken).ConfigureAwait(false);
+                if (written || failure is not null)
+                    events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
+            }
         }
 
         // 1. Build. The builder isolates invalid members; an exception here is a bug or an input it cannot place.

@@ -227,6 +227,11 @@ public static partial class ManifestLoader
                     return;
                 ingress.Metadata.NamespaceProperty = document.Namespace;
                 IngressValidator.Validate(ingress, reader, locate);
+                foreach (var warning in AnnotationWarnings.Of(ingress))
+                {
+                    var field = YamlObjectReader.Child("metadata.annotations", warning.Annotation);
+                    set.WarningList.Add(document.Error(locate(field), field, warning.Message).ToString());
+                }
                 if (set.ErrorList.Count == before)
                     set.IngressList.Add(ingress);
                 break;

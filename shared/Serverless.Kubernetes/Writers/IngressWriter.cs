@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Serverless.Kubernetes.Api;
@@ -72,7 +73,26 @@ public sealed class IngressWriter
     /// Creates a core/v1 Event about <paramref name="ingress"/> (source component <c>ingress</c>, as upstream's
     /// recorder). Events are best effort, as with client-go: a failure is returned, not thrown.
     /// </summary>
-    public async Task<Exception?> RecordEventAsync(V1Ingress ingress, string type, string reason, string message, CancellationToken cancellationToken = default)
+    public Task<Exception?> RecordEventAsync(V1Ingress ingress, string type, string reason, string message, CancellationToken cancellationToken = default) =>
+        RecordAsync(ingress, type, reason, message, once: false, cancellationToken);
+
+    /// <summary>
+    /// A Warning Event whose name is derived from the Ingress UID, reason and message, so the same warning is recorded
+    /// once while that Event lives (the API server's event TTL, an hour by default) instead of on every reconcile.
+    /// <c>Written</c> is false when it was recorded before (the create was a 409) or failed (<c>Failure</c>).
+    /// </summary>
+    public async Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Ingress ingress, string reason, string message, CancellationToken cancellationToken = default)
+    {
+        var failure = await RecordAsync(ingress, "Warning", reason, message, once: true, cancellationToken).ConfigureAwait(false);
+        return failure switch
+        {
+            null => (true, null),
+            KubernetesApiException { IsConflict: true } => (false, null),
+            _ => (false, failure),
+        };
+    }
+
+    private async Task<Exception?> RecordAsync(V1Ingress ingress, string type, string reason, string message, bool once, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(ingress);
         var now = _time.GetUtcNow();
@@ -89,7 +109,7 @@ public sealed class IngressWriter
             Kind = "Event",
             Metadata = new V1ObjectMeta
             {
-                Name = meta.Name + "." + nanos.ToString("x", CultureInfo.InvariantCulture),
+                Name = meta.Name + "." + (once ? StableSuffix(meta.Uid, reason, message) : nanos.ToString("x", CultureInfo.InvariantCulture)),
                 NamespaceProperty = meta.NamespaceProperty,
             },
             InvolvedObject = new V1ObjectReference
@@ -120,6 +140,10 @@ public sealed class IngressWriter
             return ex;
         }
     }
+
+    // 16 hex digits of SHA-256 over UID, reason and message.
+    private static string StableSuffix(string? uid, string reason, string message) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{uid}\n{reason}\n{message}")))[..16];
 
     private async Task<(V1Ingress? Ingress, bool Written)> ChangeFinalizersAsync(V1Ingress ingress, string finalizer, bool add, CancellationToken cancellationToken)
     {

@@ -75,6 +75,38 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task An_ignored_annotation_is_one_Warning_Event_per_Ingress_not_one_per_reconcile()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        var annotations = new Dictionary<string, string>
+        {
+            ["alb.ingress.kubernetes.io/healthcheck-pathh"] = "/healthz",
+            ["alb.ingress.kubernetes.io/waf-acl-id"] = "abc",
+        };
+        cluster.Seed(FakeCluster.AlbClass, FakeCluster.IngressJson("web", "web-svc", group: "shop", annotations: annotations), FakeCluster.NodePortService("web-svc"), FakeCluster.Node("n1", "i-0a"));
+        var deployer = new Deployer();
+        var reconciler = Reconciler(cluster, deployer);
+
+        var first = await reconciler.ReconcileAsync(StackId.Explicit("shop"));
+
+        Assert.True(first.Succeeded, first.Error);
+        var warnings = cluster.Events().Where(static e => e.Reason == IngressEventReasons.IgnoredAnnotation).Select(static e => e.Message).ToList();
+        Assert.Equal(
+            [
+                "annotation alb.ingress.kubernetes.io/healthcheck-pathh is not an AWS Load Balancer Controller annotation and is ignored (did you mean alb.ingress.kubernetes.io/healthcheck-path?)",
+                "annotation alb.ingress.kubernetes.io/waf-acl-id (WAF Classic) is not supported by this controller and is ignored: use wafv2-acl-arn",
+            ],
+            warnings.Order(StringComparer.Ordinal).ToList());
+        Assert.All(cluster.Events().Where(static e => e.Reason == IngressEventReasons.IgnoredAnnotation), static e => Assert.Equal("Warning", e.Type));
+
+        deployer.Changed = false;
+        var second = await reconciler.ReconcileAsync(StackId.Explicit("shop"));
+
+        Assert.True(second.Quiet);
+        Assert.Equal(2, cluster.Events().Count(static e => e.Reason == IngressEventReasons.IgnoredAnnotation));
+    }
+
+    [Fact]
     public async Task An_invalid_member_gets_its_own_error_and_the_valid_member_is_not_blamed()
     {
         await using var cluster = await FakeCluster.StartAsync();
