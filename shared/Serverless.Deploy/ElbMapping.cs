@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Model;
 using Action = Serverless.Aws.ElasticLoadBalancingV2.Model.Action;
@@ -73,12 +74,33 @@ internal static class ElbMapping
                         SessionTimeout = c.SessionTimeout,
                     };
                     break;
+                case "jwt-validation" when spec.JwtValidation is { } jwt:
+                    action.JwtValidationConfig = JwtValidation(jwt);
+                    break;
                 default:
                     throw new NotSupportedException($"action type {spec.Type} is not deployable (missing its configuration)");
             }
             result.Add(action);
         }
         return result;
+    }
+
+    // The builder's normalized jwt-validation JSON: {jwksEndpoint, issuer, additionalClaims: [{format, name, values}]}.
+    private static JwtValidationActionConfig JwtValidation(string json)
+    {
+        var node = JsonNode.Parse(json)!.AsObject();
+        var claims = (node["additionalClaims"] as JsonArray ?? []).OfType<JsonObject>().Select(static c => new JwtValidationActionAdditionalClaim
+        {
+            Format = c["format"]?.GetValue<string>(),
+            Name = c["name"]?.GetValue<string>(),
+            Values = [.. (c["values"] as JsonArray ?? []).Select(static v => v!.GetValue<string>())],
+        }).ToList();
+        return new JwtValidationActionConfig
+        {
+            JwksEndpoint = node["jwksEndpoint"]?.GetValue<string>(),
+            Issuer = node["issuer"]?.GetValue<string>(),
+            AdditionalClaims = claims.Count == 0 ? null : claims,
+        };
     }
 
     public static List<RuleCondition> Conditions(IReadOnlyList<ConditionSpec> conditions) =>
@@ -155,6 +177,12 @@ internal static class ElbMapping
                 var o = a.AuthenticateOidcConfig ?? new AuthenticateOidcActionConfig();
                 // The client secret is never read back from AWS: not compared.
                 sb.Append(CultureInfo.InvariantCulture, $" issuer={o.Issuer} authz={o.AuthorizationEndpoint} token={o.TokenEndpoint} userinfo={o.UserInfoEndpoint} client={o.ClientId} scope={o.Scope ?? "openid"} cookie={o.SessionCookieName ?? "AWSELBAuthSessionCookie"} timeout={o.SessionTimeout ?? 604800} unauth={o.OnUnauthenticatedRequest ?? "authenticate"}{Params(o.AuthenticationRequestExtraParams)}");
+                break;
+            case "jwt-validation":
+                var j = a.JwtValidationConfig ?? new JwtValidationActionConfig();
+                sb.Append(CultureInfo.InvariantCulture, $" jwks={j.JwksEndpoint} issuer={j.Issuer}");
+                foreach (var claim in (j.AdditionalClaims ?? []).OrderBy(static c => c.Name, StringComparer.Ordinal).ThenBy(static c => c.Format, StringComparer.Ordinal))
+                    sb.Append(CultureInfo.InvariantCulture, $" claim({claim.Format}) {claim.Name}=[{string.Join(",", claim.Values ?? [])}]");
                 break;
             case "authenticate-cognito":
                 var c = a.AuthenticateCognitoConfig ?? new AuthenticateCognitoActionConfig();

@@ -32,7 +32,7 @@ public static class AnnotationWarnings
         Annotations.HealthCheckIntervalSeconds, Annotations.HealthCheckTimeoutSeconds, Annotations.HealthyThresholdCount,
         Annotations.UnhealthyThresholdCount, Annotations.SuccessCodes, Annotations.AuthType, Annotations.AuthIdpCognito,
         Annotations.AuthIdpOidc, Annotations.AuthOnUnauthenticatedRequest, Annotations.AuthScope, Annotations.AuthSessionCookie,
-        Annotations.AuthSessionTimeout, Annotations.UseRegexPathMatch, Annotations.TargetNodeLabels,
+        Annotations.AuthSessionTimeout, Annotations.JwtValidation, Annotations.UseRegexPathMatch, Annotations.TargetNodeLabels,
     ];
 
     /// <summary>Annotation families by prefix (<c>actions.&lt;name&gt;</c>, …), all applied.</summary>
@@ -43,7 +43,6 @@ public static class AnnotationWarnings
     private static readonly Dictionary<string, string> NotAppliedYet = new(StringComparer.Ordinal)
     {
         [Annotations.ShieldAdvancedProtection] = "is not applied by this controller yet: no Shield Advanced protection is created or removed",
-        [Annotations.JwtValidation] = "is not applied by this controller yet: no JWT validation action is deployed",
         [Annotations.MinimumLoadBalancerCapacity] = "is not applied by this controller yet: no capacity is reserved",
         [Annotations.IpamIpv4PoolId] = "is not applied by this controller yet: the load balancer takes its addresses from Amazon's pool",
     };
