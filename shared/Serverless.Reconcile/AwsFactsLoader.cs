@@ -121,7 +121,8 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         return ingresses.Any(static i =>
             i.Metadata?.Annotations is { } a
             && a.TryGetValue(ListenPortsAnnotation, out var ports) && ports.Contains("HTTPS", StringComparison.Ordinal)
-            && (!a.TryGetValue(CertificateArnAnnotation, out var arns) || string.IsNullOrWhiteSpace(arns)));
+            && (!a.TryGetValue(CertificateArnAnnotation, out var arns)
+                || arns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0));
     }
 
     private async Task<IReadOnlyList<CertificateFact>> IssuedCertificatesAsync(CancellationToken ct) =>

@@ -85,6 +85,7 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
     [Theory]
     [InlineData("[{\"HTTPS\":443}]", null, true)]
     [InlineData("[{\"HTTP\":80},{\"HTTPS\":443}]", "", true)]
+    [InlineData("[{\"HTTPS\":443}]", " , ", true)]
     [InlineData("[{\"HTTPS\":443}]", "arn:aws:acm:us-east-1:1:certificate/x", false)]
     [InlineData("[{\"HTTP\":80}]", null, false)]
     [InlineData(null, null, false)]
