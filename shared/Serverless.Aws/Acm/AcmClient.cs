@@ -16,8 +16,6 @@ public interface IAcmClient
     /// <summary>One certificate with every SAN.</summary>
     Task<DescribeCertificateResponse> DescribeCertificateAsync(DescribeCertificateRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Every certificate with one of <paramref name="statuses"/>, of every key type, following <c>NextToken</c>.</summary>
-    IAsyncEnumerable<CertificateSummary> ListCertificatesPaginatedAsync(IReadOnlyList<string> statuses, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -70,24 +68,6 @@ public sealed class AcmClient : QueryServiceClient, IAcmClient
     public Task<DescribeCertificateResponse> DescribeCertificateAsync(DescribeCertificateRequest request, CancellationToken cancellationToken = default) =>
         InvokeQueryAsync(request, DescribeCertificate, cancellationToken);
 
-    /// <inheritdoc />
-    public async IAsyncEnumerable<CertificateSummary> ListCertificatesPaginatedAsync(
-        IReadOnlyList<string> statuses, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(statuses);
-        string? token = null;
-        do
-        {
-            var page = await ListCertificatesAsync(
-                new ListCertificatesRequest { CertificateStatuses = [.. statuses], KeyTypes = [.. AcmKeyAlgorithm.All], NextToken = token, MaxItems = 1000 },
-                cancellationToken).ConfigureAwait(false);
-            foreach (var certificate in page.CertificateSummaryList ?? [])
-                yield return certificate;
-            token = string.IsNullOrEmpty(page.NextToken) || page.NextToken == token ? null : page.NextToken;
-        }
-        while (token is not null);
-    }
-
     private static byte[] Write<T>(T body, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(body, type);
 
     private static T Read<T>(byte[] body, JsonTypeInfo<T> type) =>
@@ -106,7 +86,7 @@ public static class AcmCertificateDiscovery
     {
         ArgumentNullException.ThrowIfNull(acm);
         var result = new List<CertificateDomains>();
-        await foreach (var summary in acm.ListCertificatesPaginatedAsync(["ISSUED"], cancellationToken).ConfigureAwait(false))
+        await foreach (var summary in ListPaginatedAsync(acm, ["ISSUED"], cancellationToken).ConfigureAwait(false))
         {
             if (summary.CertificateArn is not { Length: > 0 } arn || summary.Status is { } status && status != "ISSUED")
                 continue;
@@ -136,6 +116,25 @@ public static class AcmCertificateDiscovery
         }
         result.Sort(static (a, b) => string.CompareOrdinal(a.CertificateArn, b.CertificateArn));
         return result;
+    }
+
+    /// <summary>Every certificate with one of <paramref name="statuses"/>, of every key type, following <c>NextToken</c>.</summary>
+    public static async IAsyncEnumerable<CertificateSummary> ListPaginatedAsync(
+        IAcmClient acm, IReadOnlyList<string> statuses, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(acm);
+        ArgumentNullException.ThrowIfNull(statuses);
+        string? token = null;
+        do
+        {
+            var page = await acm.ListCertificatesAsync(
+                new ListCertificatesRequest { CertificateStatuses = [.. statuses], KeyTypes = [.. AcmKeyAlgorithm.All], NextToken = token, MaxItems = 1000 },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var certificate in page.CertificateSummaryList ?? [])
+                yield return certificate;
+            token = string.IsNullOrEmpty(page.NextToken) || page.NextToken == token ? null : page.NextToken;
+        }
+        while (token is not null);
     }
 }
 
