@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -88,7 +89,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var ec2 = Ec2Gateway.Create(clientOptions);
             using var elb = new ElasticLoadBalancingV2Client(clientOptions);
             using var waf = new Wafv2Client(clientOptions);
-            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, waf, recorder));
+            using var acm = new AcmClient(clientOptions);
+            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb, acm), new StackDeployer(elb, ec2, waf, recorder));
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
             var groups = GroupsOf(set, cluster);
             if (options.Command == CliCommand.Destroy)
@@ -191,8 +193,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var ec2 = Ec2Gateway.Create(clientOptions);
         using var elb = new ElasticLoadBalancingV2Client(clientOptions);
         using var waf = new Wafv2Client(clientOptions);
+        using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb), new StackDeployer(elb, ec2, waf, recorder));
+        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb, acm), new StackDeployer(elb, ec2, waf, recorder));
         GroupIndex index;
         try
         {

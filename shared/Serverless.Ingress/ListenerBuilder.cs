@@ -12,9 +12,9 @@ internal static class ListenerBuilder
     /// (blamed on every member setting it).
     /// </summary>
     /// <remarks>
-    /// Deliberate difference: upstream discovers certificates in ACM by host when an HTTPS port has none; we have no
-    /// ACM client, so an HTTPS listener needs <c>certificate-arn</c> (or IngressClassParams <c>certificateArn</c>) on
-    /// at least one member listening on it.
+    /// A member without <c>certificate-arn</c> has its certificates discovered by host (<see cref="CertificateDiscovery"/>);
+    /// a port is left without any only when no member on it names a certificate and none has a host to discover one
+    /// for (upstream would create the listener and fail at AWS).
     /// </remarks>
     public static Dictionary<MemberConfig, List<BuildError>> Validate(MergedSettings settings)
     {
@@ -26,7 +26,7 @@ internal static class ListenerBuilder
             {
                 var listen = member.Ports[port.Port];
                 Add(errors, member, new BuildError(member.Member.Description, listen.Field, listen.Display, string.Create(CultureInfo.InvariantCulture,
-                    $"the HTTPS listener on port {port.Port} has no certificate: set alb.ingress.kubernetes.io/certificate-arn (certificate discovery from ACM is not supported)")));
+                    $"the HTTPS listener on port {port.Port} has no certificate: set alb.ingress.kubernetes.io/certificate-arn, or give the Ingress a host (spec.tls[].hosts or spec.rules[].host) to discover an ACM certificate for")));
             }
         }
         if (settings.SslRedirectPort is { } redirect)

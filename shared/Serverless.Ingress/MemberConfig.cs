@@ -199,6 +199,12 @@ internal static class MemberConfigParser
             foreach (var port in ParseListenPorts(member, config.Certificates is not null))
                 config.Ports[port.Port] = port;
         });
+        if (config.Certificates is null && config.Ports.Values.Any(static port => port.Protocol == Https))
+        {
+            var (discovered, unmatched) = CertificateDiscovery.Discover(member, facts.Certificates);
+            config.Certificates = discovered;
+            errors.AddRange(unmatched);
+        }
         return (config, errors);
     }
 

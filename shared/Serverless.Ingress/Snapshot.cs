@@ -120,6 +120,22 @@ public sealed record AwsFacts
 
     /// <summary>ARNs of target groups named in <c>actions.*</c> forward configs by <c>targetGroupName</c>.</summary>
     public IReadOnlyDictionary<string, string> TargetGroupArnsByName { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The account's <c>ISSUED</c> ACM certificates in the region, for certificate discovery (an HTTPS listener of a
+    /// member without <c>certificate-arn</c>); the loader reads them only when some candidate member may need them.
+    /// </summary>
+    public IReadOnlyList<CertificateFact> Certificates { get; init; } = [];
+}
+
+/// <summary>An issued ACM certificate and the names it covers.</summary>
+public sealed record CertificateFact
+{
+    /// <summary>The certificate ARN.</summary>
+    public required string Arn { get; init; }
+
+    /// <summary>Its domain name and subject alternative names (may hold wildcards such as <c>*.example.com</c>).</summary>
+    public required IReadOnlyList<string> Domains { get; init; }
 }
 
 /// <summary>One subnet.</summary>

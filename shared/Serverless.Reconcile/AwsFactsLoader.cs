@@ -1,5 +1,6 @@
 using System.Text.Json;
 using k8s.Models;
+using Serverless.Aws.Acm;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
@@ -12,7 +13,8 @@ namespace Serverless.Reconcile;
 /// Looks up the AWS facts the model builder needs for one group, scoped to the cluster's VPC and the group's own
 /// names — never a region-wide scan: the VPC (CIDRs), its subnets and security groups (one call each), the node
 /// instances' security groups (by instance id), the group's existing load balancer (by its deterministic names,
-/// confirmed by the stack tag), and target groups named in <c>actions.*</c>.
+/// confirmed by the stack tag), target groups named in <c>actions.*</c>, and — only when a candidate member may need
+/// certificate discovery (an HTTPS listen port and no <c>certificate-arn</c>) — the account's ISSUED ACM certificates.
 /// </summary>
 /// <remarks>
 /// With <c>cacheFor</c> set (a Lambda container), the facts of a group are kept that long and reused by event-driven
@@ -20,10 +22,12 @@ namespace Serverless.Reconcile;
 /// VPC; a full drift check (<c>fresh</c>) always reads AWS. Facts change rarely (subnets, security groups, the LB's
 /// subnets); a change is seen at the latest after the window or at the next replay.
 /// </remarks>
-public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, TimeSpan cacheFor = default, TimeProvider? time = null)
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, TimeSpan cacheFor = default, TimeProvider? time = null)
 {
     private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
     private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
+    private const string ListenPortsAnnotation = "alb.ingress.kubernetes.io/listen-ports";
+    private const string CertificateArnAnnotation = "alb.ingress.kubernetes.io/certificate-arn";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
@@ -47,7 +51,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             return await ReadAsync(cluster, group, ingresses, nodes, cancellationToken).ConfigureAwait(false);
 
         var key = string.Join('\n', [
-            cluster.ClusterName, cluster.VpcId, group.ToString(),
+            cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
             .. CandidateLoadBalancerNames(cluster, group, ingresses),
             .. nodes.Select(ProviderIds.InstanceId).OfType<string>().Order(StringComparer.Ordinal),
             .. ingresses.SelectMany(i => i.Metadata?.Annotations ?? new Dictionary<string, string>())
@@ -101,8 +105,28 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             NodeSecurityGroupIds = await NodeSecurityGroupsAsync(cluster, nodes, groups, cancellationToken).ConfigureAwait(false),
             ExistingLoadBalancer = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false),
             TargetGroupArnsByName = await NamedTargetGroupsAsync(ingresses, cancellationToken).ConfigureAwait(false),
+            Certificates = NeedsCertificateDiscovery(ingresses) ? await IssuedCertificatesAsync(cancellationToken).ConfigureAwait(false) : [],
         };
     }
+
+    /// <summary>
+    /// True when some Ingress may have its certificates discovered: it asks for an HTTPS listen port and names no
+    /// <c>certificate-arn</c>. A superset of the builder's rule (which also counts IngressClassParams
+    /// <c>certificateArn</c>), so the builder never lacks certificates it needs; an HTTPS port only comes from the
+    /// <c>listen-ports</c> annotation when no certificate is named.
+    /// </summary>
+    public static bool NeedsCertificateDiscovery(IReadOnlyList<V1Ingress> ingresses)
+    {
+        ArgumentNullException.ThrowIfNull(ingresses);
+        return ingresses.Any(static i =>
+            i.Metadata?.Annotations is { } a
+            && a.TryGetValue(ListenPortsAnnotation, out var ports) && ports.Contains("HTTPS", StringComparison.Ordinal)
+            && (!a.TryGetValue(CertificateArnAnnotation, out var arns)
+                || arns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0));
+    }
+
+    private async Task<IReadOnlyList<CertificateFact>> IssuedCertificatesAsync(CancellationToken ct) =>
+        [.. (await AcmCertificateDiscovery.IssuedAsync(acm, ct).ConfigureAwait(false)).Select(static c => new CertificateFact { Arn = c.CertificateArn, Domains = c.Domains })];
 
     /// <summary>
     /// Upstream's rule for the security group that node rules go to: of an instance's primary ENI groups, the one

@@ -1,3 +1,5 @@
+using Serverless.Aws.Acm;
+using Serverless.Aws.Acm.Model;
 using Serverless.Aws.AutoScaling;
 using Serverless.Aws.AutoScaling.Model;
 using Serverless.Aws.Core;
@@ -76,6 +78,20 @@ var received = await sqs.ReceiveAsync(queueUrl, new SqsReceiveOptions { MaxMessa
 var attributes = await sqs.GetQueueAttributesAsync(queueUrl);
 Check("SQS FIFO round trip", sent.AllSucceeded && sent.Succeeded.Count == 12 && received.Count == 10
     && received[0] is { Body: "body-0", MessageGroupId: "g", ApproximateReceiveCount: 1 } && attributes.Fifo);
+
+// ACM (AWS JSON 1.1, source-generated JSON): the test imports a certificate for aot-smoke.example before the run.
+using var acm = new AcmClient(options);
+var issued = await AcmCertificateDiscovery.IssuedAsync(acm);
+Check("ACM issued certificates", issued.Any(static c => c.CertificateArn.StartsWith("arn:aws:acm:", StringComparison.Ordinal) && c.Domains.Contains("aot-smoke.example")));
+try
+{
+    await acm.DescribeCertificateAsync(new DescribeCertificateRequest { CertificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000" });
+    Check("ACM typed error", false);
+}
+catch (AcmException error)
+{
+    Check("ACM typed error", error.IsResourceNotFound);
+}
 
 foreach (var (operation, count) in options.CallRecorder.Calls)
     Console.WriteLine($"calls {operation}={count}");

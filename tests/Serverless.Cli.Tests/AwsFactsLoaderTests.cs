@@ -1,4 +1,5 @@
 using k8s.Models;
+using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -56,6 +57,7 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         var sandbox = await Sandbox.SeedAsync(sdk, "facts", "us-east-1", [new("n1"), new("n2")]);
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
+        using var acm = new AcmClient(options);
         var nodes = sandbox.Nodes.Select(n => new V1Node
         {
             Metadata = new V1ObjectMeta { Name = n.NodeName },
@@ -63,7 +65,7 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         }).ToList();
         var cluster = new ClusterSettings { ClusterName = "facts", VpcId = sandbox.VpcId };
 
-        var facts = await new AwsFactsLoader(ec2, elb).LoadAsync(cluster, StackId.Implicit("default", "echoserver"), [], nodes);
+        var facts = await new AwsFactsLoader(ec2, elb, acm).LoadAsync(cluster, StackId.Implicit("default", "echoserver"), [], nodes);
 
         Assert.Equal(["10.0.0.0/16"], facts.VpcCidrs);
         Assert.Equal(sandbox.Subnets.Select(s => s.SubnetId).Order(), facts.Subnets.Select(s => s.Id).Order());
@@ -75,5 +77,58 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         // VPC, subnets, security groups, instances; one DescribeLoadBalancers for both candidate names (both missing:
         // a failed batch of two, then one call each).
         Assert.Equal(4, recorder.Calls.Where(c => c.Key.StartsWith("EC2:", StringComparison.Ordinal)).Sum(c => c.Value));
+        // No member asks for HTTPS without a certificate: ACM is not read.
+        Assert.Empty(facts.Certificates);
+        Assert.Equal(0, recorder.Calls.Where(c => c.Key.StartsWith("ACM:", StringComparison.Ordinal)).Sum(c => c.Value));
+    }
+
+    [Theory]
+    [InlineData("[{\"HTTPS\":443}]", null, true)]
+    [InlineData("[{\"HTTP\":80},{\"HTTPS\":443}]", "", true)]
+    [InlineData("[{\"HTTPS\":443}]", " , ", true)]
+    [InlineData("[{\"HTTPS\":443}]", "arn:aws:acm:us-east-1:1:certificate/x", false)]
+    [InlineData("[{\"HTTP\":80}]", null, false)]
+    [InlineData(null, null, false)]
+    public void Certificates_are_needed_only_for_an_https_port_without_certificate_arn(string? listenPorts, string? certificateArn, bool expected)
+    {
+        var annotations = new Dictionary<string, string>();
+        if (listenPorts is not null)
+            annotations["alb.ingress.kubernetes.io/listen-ports"] = listenPorts;
+        if (certificateArn is not null)
+            annotations["alb.ingress.kubernetes.io/certificate-arn"] = certificateArn;
+        V1Ingress[] ingresses = [new() { Metadata = new V1ObjectMeta { Name = "web", Annotations = annotations } }, new() { Metadata = new V1ObjectMeta { Name = "plain" } }];
+
+        Assert.Equal(expected, AwsFactsLoader.NeedsCertificateDiscovery(ingresses));
+    }
+
+    [Fact]
+    public async Task Reads_issued_certificates_with_their_names_when_a_member_needs_discovery()
+    {
+        var recorder = new AwsCallRecorder();
+        var options = _moto.ClientOptions(recorder);
+        using var sdk = Ec2Gateway.CreateSdkClient(_moto.ClientOptions());
+        var sandbox = await Sandbox.SeedAsync(sdk, "certs", "us-east-1", [new("n1")]);
+        var issued = await MotoAcm.ImportAsync(_moto, "shop.certs.example", ["*.shop.certs.example"]);
+        var pending = await MotoAcm.RequestAsync(_moto, "pending.certs.example");
+        using var ec2 = Ec2Gateway.Create(options);
+        using var elb = new ElasticLoadBalancingV2Client(options);
+        using var acm = new AcmClient(options);
+        var ingress = new V1Ingress
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = "shop",
+                NamespaceProperty = "default",
+                Annotations = new Dictionary<string, string> { ["alb.ingress.kubernetes.io/listen-ports"] = "[{\"HTTPS\":443}]" },
+            },
+        };
+        var cluster = new ClusterSettings { ClusterName = "certs", VpcId = sandbox.VpcId };
+
+        var facts = await new AwsFactsLoader(ec2, elb, acm).LoadAsync(cluster, StackId.Implicit("default", "shop"), [ingress], []);
+
+        var certificate = Assert.Single(facts.Certificates, c => c.Arn == issued);
+        Assert.Equal(["shop.certs.example", "*.shop.certs.example"], certificate.Domains);
+        Assert.DoesNotContain(facts.Certificates, c => c.Arn == pending);
+        Assert.Equal(1, recorder.CallsOf("ACM", "ListCertificates"));
     }
 }

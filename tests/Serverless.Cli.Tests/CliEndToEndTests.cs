@@ -97,6 +97,59 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
     }
 
     [Fact]
+    public async Task An_https_ingress_without_certificate_arn_gets_the_acm_certificate_of_its_tls_host()
+    {
+        const string cluster = "e2e-acm";
+        var folder = Directory.CreateTempSubdirectory("cli-acm-");
+        try
+        {
+            var wildcard = await MotoAcm.ImportAsync(_moto, "*.acm-discovery.example");
+            var exact = await MotoAcm.ImportAsync(_moto, "echo.acm-discovery.example");
+            await MotoAcm.ImportAsync(_moto, "unrelated.example.org");
+            File.Copy(Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), Path.Combine(folder.FullName, "cluster.yaml"));
+            var text = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "examples", "echoserver", "echoserver.yaml"));
+            text = text
+                .Replace("    alb.ingress.kubernetes.io/scheme: internet-facing\n",
+                    "    alb.ingress.kubernetes.io/scheme: internet-facing\n    alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\": 443}]'\n", StringComparison.Ordinal)
+                .Replace("  ingressClassName: alb\n", "  ingressClassName: alb\n  tls:\n    - hosts:\n        - echo.acm-discovery.example\n", StringComparison.Ordinal)
+                .Replace("echoserver.example.com", "echo.acm-discovery.example", StringComparison.Ordinal);
+            Assert.DoesNotContain("certificate-arn", text, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
+            string[] files = ["-f", folder.FullName];
+
+            var apply = await RunAsync("apply", cluster, files);
+
+            Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
+            var group = Assert.Single(apply.Report["groups"]!.AsArray())!;
+            Assert.All(group["ingresses"]!.AsArray(), i => Assert.Equal("active", i!["state"]!.GetValue<string>()));
+            // Read back from AWS: one HTTPS:443 listener whose default certificate is the exact match, the wildcard as SNI.
+            using var elb = new ElasticLoadBalancingV2Client(_moto.ClientOptions());
+            var dnsName = group["resources"]!["loadBalancer"]!["dnsName"]!.GetValue<string>();
+            string? lbArn = null;
+            await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
+            {
+                if (lb.DNSName == dnsName)
+                    lbArn = lb.LoadBalancerArn;
+            }
+            var listener = Assert.Single((await elb.DescribeListenersAsync(new DescribeListenersRequest { LoadBalancerArn = lbArn })).Listeners!);
+            Assert.Equal((443, "HTTPS"), (listener.Port, listener.Protocol));
+            // moto's DescribeListeners lists every certificate of the listener, the default (set by CreateListener) first.
+            Assert.Equal(exact, listener.Certificates![0].CertificateArn);
+            var all = await elb.DescribeListenerCertificatesAsync(new DescribeListenerCertificatesRequest { ListenerArn = listener.ListenerArn });
+            Assert.Equal(new[] { exact, wildcard }.Order(StringComparer.Ordinal), (all.Certificates ?? []).Select(c => c.CertificateArn).Distinct().Order(StringComparer.Ordinal));
+
+            var plan = await RunAsync("plan", cluster, files);
+            Assert.Empty(Mutations(Assert.Single(plan.Report["groups"]!.AsArray())!));
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("destroy", cluster, files)).Exit);
+            await AssertNothingTaggedForAsync(cluster);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_manifests_exit_1_naming_file_and_field_and_change_nothing()
     {
         var file = Path.Combine(Path.GetTempPath(), $"cli-bad-{Guid.NewGuid():N}.yaml");

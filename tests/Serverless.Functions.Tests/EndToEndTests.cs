@@ -1,4 +1,5 @@
 using k8s;
+using Serverless.Aws.Acm;
 using Serverless.Aws.AutoScaling;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -47,8 +48,9 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
         using var waf = new Wafv2Client(options);
+        using var acm = new AcmClient(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();

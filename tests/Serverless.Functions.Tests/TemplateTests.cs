@@ -150,6 +150,14 @@ public sealed class TemplateTests
         Assert.Contains("aws:ResourceTag/elbv2.k8s.aws/cluster", setWebAcl["Condition"]?.ToJsonString() ?? "", StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_lambda_role_may_only_read_acm_certificates_for_discovery()
+    {
+        var allowed = Statements("LambdaRole").Where(static s => s["Effect"]!.GetValue<string>() == "Allow").SelectMany(static s => Strings(s["Action"]));
+
+        Assert.Equal(["acm:DescribeCertificate", "acm:ListCertificates"], allowed.Where(static a => a.StartsWith("acm:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+    }
+
     private static bool IsMutatingElbOrEc2(string action) =>
         (action.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || action.StartsWith("ec2:", StringComparison.Ordinal))
         && !action.Contains(":Describe", StringComparison.Ordinal) && !action.Contains(":Get", StringComparison.Ordinal);

@@ -12,8 +12,6 @@ namespace Serverless.Testing;
 /// </summary>
 public static class MotoWafv2
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
-
     /// <summary>Creates a REGIONAL web ACL named <paramref name="name"/> (default action allow) and returns its ARN.</summary>
     public static async Task<string> CreateWebAclAsync(MotoServer moto, string name, string region = "us-east-1")
     {
@@ -56,20 +54,8 @@ public static class MotoWafv2
         return SendAsync(moto.Endpoint, region, "DisassociateWebACL", new JsonObject { ["ResourceArn"] = resourceArn }.ToJsonString());
     }
 
-    private static async Task<string> SendAsync(string endpoint, string region, string operation, string json)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.TrimEnd('/') + "/");
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", "AWSWAF_20190729." + operation);
-        // moto picks the service from the credential scope; it does not check the signature.
-        request.Headers.TryAddWithoutValidation("Authorization", $"AWS4-HMAC-SHA256 Credential=testing/20250101/{region}/wafv2/aws4_request, SignedHeaders=host, Signature=0");
-        request.Content = new StringContent(json, Encoding.UTF8);
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
-        using var response = await Http.SendAsync(request).ConfigureAwait(false);
-        var text = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-            throw new InvalidOperationException($"moto WAFv2 {operation}: HTTP {(int)response.StatusCode}: {text}");
-        return text;
-    }
+    private static Task<string> SendAsync(string endpoint, string region, string operation, string json) =>
+        MotoJsonCall.SendAsync(endpoint, region, "wafv2", "AWSWAF_20190729." + operation, json);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -40,7 +41,8 @@ public static class LiveSeams
         var ec2 = Ec2Gateway.Create(aws);
         var elb = new ElasticLoadBalancingV2Client(aws);
         var waf = new Wafv2Client(aws);
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder));
+        var acm = new AcmClient(aws);
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
         return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));

@@ -22,6 +22,7 @@ public sealed class AotSmokeTests(MotoFixture fixture) : MotoTest(fixture)
             Assert.True(publish.ExitCode == 0, publish.Stdout + publish.Stderr);
         }
         var sandbox = await AwsSandbox.CreateAsync(Moto);
+        await MotoAcm.ImportAsync(Moto, "aot-smoke.example", ["*.aot-smoke.example"]);
 
         var (exitCode, stdout, stderr) = RepoPaths.Run(
             binary,
@@ -41,6 +42,8 @@ public sealed class AotSmokeTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Contains("ok EC2 FindSubnets", stdout, StringComparison.Ordinal);
         Assert.Contains("ok EC2 typed error", stdout, StringComparison.Ordinal);
         Assert.Contains("ok SQS FIFO round trip", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok ACM issued certificates", stdout, StringComparison.Ordinal);
+        Assert.Contains("ok ACM typed error", stdout, StringComparison.Ordinal);
         Assert.Contains("calls EC2:DescribeSubnets=2", stdout, StringComparison.Ordinal);
         Assert.Contains("calls SQS:SendMessageBatch=2", stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("FAILED", stdout, StringComparison.Ordinal);

@@ -76,11 +76,11 @@ public class ListenerTests
     }
 
     [Fact]
-    public void HttpsWithoutAnyCertificateInTheGroup_FreezesTheMembersAskingForIt()
+    public void HttpsWithoutAnyCertificateOrHostInTheGroup_FreezesTheMembersAskingForIt()
     {
         var stack = Build(Snapshot(Group(), Ing("ns", "a", A(Shared, TwoPorts)), Ing("ns", "b", A(Shared))));
         var error = Assert.Single(stack.Outcome("ns/a").Errors);
-        Assert.Equal("the HTTPS listener on port 443 has no certificate: set alb.ingress.kubernetes.io/certificate-arn (certificate discovery from ACM is not supported)",
+        Assert.Equal("the HTTPS listener on port 443 has no certificate: set alb.ingress.kubernetes.io/certificate-arn, or give the Ingress a host (spec.tls[].hosts or spec.rules[].host) to discover an ACM certificate for",
             error.Message);
         Assert.Equal(IngressState.Active, stack.Outcome("ns/b").State);
         Assert.Equal([80], stack.Listeners.Select(static l => l.Port));

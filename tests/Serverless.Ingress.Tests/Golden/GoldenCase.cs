@@ -137,7 +137,7 @@ public sealed class GoldenCase
         if (node is null)
             return Sandbox(clusterName, new AwsFacts());
         const string p = "aws";
-        r.Known(node, p, "subnets", "securityGroups", "existingLoadBalancer", "vpcCidrs", "nodeSecurityGroupIds", "backendSecurityGroupId", "targetGroupArnsByName");
+        r.Known(node, p, "subnets", "securityGroups", "existingLoadBalancer", "vpcCidrs", "nodeSecurityGroupIds", "backendSecurityGroupId", "targetGroupArnsByName", "certificates");
 
         var subnets = new List<SubnetFact>();
         var index = 0;
@@ -192,8 +192,27 @@ public sealed class GoldenCase
             };
         }
 
+        var certificates = new List<CertificateFact>();
+        index = 0;
+        foreach (var item in r.Sequence(node, "certificates", p)?.Children ?? [])
+        {
+            var path = YamlObjectReader.Item("aws.certificates", index++);
+            if (item is not YamlMappingNode c)
+            {
+                r.Report(item, path, "expected a certificate mapping");
+                continue;
+            }
+            r.Known(c, path, "arn", "domains");
+            certificates.Add(new CertificateFact
+            {
+                Arn = r.String(c, "arn", path, required: true) ?? string.Empty,
+                Domains = r.StringList(c, "domains", path) ?? [],
+            });
+        }
+
         var facts = new AwsFacts
         {
+            Certificates = certificates,
             Subnets = subnets,
             SecurityGroups = groups,
             ExistingLoadBalancer = existing,
