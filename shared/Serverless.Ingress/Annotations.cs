@@ -30,6 +30,7 @@ public static class Annotations
     public const string CustomerOwnedIpv4Pool = "customer-owned-ipv4-pool";
     public const string LoadBalancerAttributes = "load-balancer-attributes";
     public const string Wafv2AclArn = "wafv2-acl-arn";
+    public const string Wafv2AclName = "wafv2-acl-name";
     public const string ShieldAdvancedProtection = "shield-advanced-protection";
     public const string ListenPorts = "listen-ports";
     public const string SslRedirect = "ssl-redirect";

@@ -183,7 +183,7 @@ internal static class MemberConfigParser
         Collect(errors, () => config.SecurityGroups = ParseSecurityGroups(member, facts, cluster));
         Collect(errors, () => config.ManageBackendSecurityGroupRules = FromAnnotation(a, Annotations.ManageBackendSecurityGroupRules, a.Bool));
         Collect(errors, () => config.CustomerOwnedIpv4Pool = ParseCustomerOwnedIpv4Pool(member));
-        Collect(errors, () => config.Wafv2AclArn = ParamsOrAnnotation(member, p?.Wafv2AclArn, "spec.wafv2AclArn", Annotations.Wafv2AclArn));
+        Collect(errors, () => config.Wafv2AclArn = ParseWafv2Acl(member, facts));
         Collect(errors, () => config.ShieldAdvancedProtection = FromAnnotation(a, Annotations.ShieldAdvancedProtection, a.Bool));
         Collect(errors, () => config.MinimumCapacityUnits = ParseMinimumCapacity(member));
         Collect(errors, () => config.IpamIpv4PoolId = ParamsOrAnnotation(member, p?.Ipv4IpamPoolId, "spec.ipamConfiguration.ipv4IPAMPoolId", Annotations.IpamIpv4PoolId));
@@ -309,6 +309,31 @@ internal static class MemberConfigParser
         if (setting is not null && setting.Value.Length == 0)
             throw Error(member, setting, "cannot use empty value for customer-owned-ipv4-pool annotation");
         return setting;
+    }
+
+    /// <summary>
+    /// The member's WAFv2 web ACL: <c>wafv2-acl-arn</c> (or IngressClassParams <c>spec.wafv2AclArn</c>) as written, or
+    /// <c>wafv2-acl-name</c> resolved to the ARN of the <c>REGIONAL</c> web ACL of that name. Both annotations on one
+    /// Ingress is an error, and so is a name no web ACL has.
+    /// </summary>
+    private static Setting<string>? ParseWafv2Acl(GroupMember member, AwsFacts facts)
+    {
+        var arn = ParamsOrAnnotation(member, member.Params?.Wafv2AclArn, "spec.wafv2AclArn", Annotations.Wafv2AclArn);
+        if (arn is not null && arn.Field.StartsWith("IngressClassParams ", StringComparison.Ordinal))
+            return arn;
+        if (member.Annotations.String(Annotations.Wafv2AclName) is not { } raw)
+            return arn;
+        var name = new Setting<string>(raw.Trim(), AnnotationField(Annotations.Wafv2AclName), raw);
+        if (arn is not null)
+        {
+            throw Error(member, name, $"cannot be combined with annotation {Annotations.Prefix}{Annotations.Wafv2AclArn} "
+                + $"({arn.Display}): set either {Annotations.Prefix}{Annotations.Wafv2AclArn} or {Annotations.Prefix}{Annotations.Wafv2AclName}");
+        }
+        if (name.Value.Length == 0)
+            throw Error(member, name, "cannot use empty value for wafv2-acl-name annotation");
+        if (!facts.WebAclArnsByName.TryGetValue(name.Value, out var resolved))
+            throw Error(member, name, $"couldn't find WAFv2 WebACL with name: {name.Value} (scope REGIONAL)");
+        return name with { Value = resolved };
     }
 
     private static Setting<int>? ParseSslRedirect(GroupMember member)

@@ -126,6 +126,12 @@ public sealed record AwsFacts
     /// member without <c>certificate-arn</c>); the loader reads them only when some candidate member may need them.
     /// </summary>
     public IReadOnlyList<CertificateFact> Certificates { get; init; } = [];
+
+    /// <summary>
+    /// The ARNs of the region's <c>REGIONAL</c> WAFv2 web ACLs by name, for <c>wafv2-acl-name</c>; the loader reads
+    /// them only when some candidate member names a web ACL without <c>wafv2-acl-arn</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> WebAclArnsByName { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>An issued ACM certificate and the names it covers.</summary>

@@ -25,7 +25,8 @@ public static class AnnotationWarnings
     [
         Annotations.LoadBalancerName, Annotations.GroupName, Annotations.GroupOrder, Annotations.Tags, Annotations.IpAddressType,
         Annotations.Scheme, Annotations.Subnets, Annotations.SecurityGroups, Annotations.ManageBackendSecurityGroupRules,
-        Annotations.CustomerOwnedIpv4Pool, Annotations.LoadBalancerAttributes, Annotations.Wafv2AclArn, Annotations.ListenPorts,
+        Annotations.CustomerOwnedIpv4Pool, Annotations.LoadBalancerAttributes, Annotations.Wafv2AclArn, Annotations.Wafv2AclName,
+        Annotations.ListenPorts,
         Annotations.SslRedirect, Annotations.InboundCidrs, Annotations.SecurityGroupPrefixLists, Annotations.CertificateArn,
         Annotations.SslPolicy, Annotations.TargetType, Annotations.BackendProtocol, Annotations.BackendProtocolVersion,
         Annotations.TargetGroupAttributes, Annotations.HealthCheckPort, Annotations.HealthCheckProtocol, Annotations.HealthCheckPath,
@@ -50,7 +51,6 @@ public static class AnnotationWarnings
     /// <summary>Upstream annotations this controller does not support, with what to do instead.</summary>
     private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
     {
-        ["wafv2-acl-name"] = "is not supported by this controller and is ignored: use wafv2-acl-arn",
         ["waf-acl-id"] = "(WAF Classic) is not supported by this controller and is ignored: use wafv2-acl-arn",
         ["web-acl-id"] = "(WAF Classic) is not supported by this controller and is ignored: use wafv2-acl-arn",
         ["mutual-authentication"] = "(listener mTLS) is not supported by this controller and is ignored",

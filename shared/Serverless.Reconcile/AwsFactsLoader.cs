@@ -4,6 +4,7 @@ using Serverless.Aws.Acm;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Aws.Wafv2;
 using Serverless.Ingress;
 using Serverless.Model;
 
@@ -14,7 +15,9 @@ namespace Serverless.Reconcile;
 /// names — never a region-wide scan: the VPC (CIDRs), its subnets and security groups (one call each), the node
 /// instances' security groups (by instance id), the group's existing load balancer (by its deterministic names,
 /// confirmed by the stack tag), target groups named in <c>actions.*</c>, and — only when a candidate member may need
-/// certificate discovery (an HTTPS listen port and no <c>certificate-arn</c>) — the account's ISSUED ACM certificates.
+/// certificate discovery (an HTTPS listen port and no <c>certificate-arn</c>) — the account's ISSUED ACM certificates,
+/// and — only when a candidate member sets <c>wafv2-acl-name</c> without <c>wafv2-acl-arn</c> — the REGIONAL WAFv2
+/// web ACLs (name → ARN).
 /// </summary>
 /// <remarks>
 /// With <c>cacheFor</c> set (a Lambda container), the facts of a group are kept that long and reused by event-driven
@@ -22,12 +25,14 @@ namespace Serverless.Reconcile;
 /// VPC; a full drift check (<c>fresh</c>) always reads AWS. Facts change rarely (subnets, security groups, the LB's
 /// subnets); a change is seen at the latest after the window or at the next replay.
 /// </remarks>
-public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, TimeSpan cacheFor = default, TimeProvider? time = null)
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, IWafv2Client waf, TimeSpan cacheFor = default, TimeProvider? time = null)
 {
     private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
     private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
     private const string ListenPortsAnnotation = "alb.ingress.kubernetes.io/listen-ports";
     private const string CertificateArnAnnotation = "alb.ingress.kubernetes.io/certificate-arn";
+    private const string WebAclArnAnnotation = "alb.ingress.kubernetes.io/wafv2-acl-arn";
+    private const string WebAclNameAnnotation = "alb.ingress.kubernetes.io/wafv2-acl-name";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
@@ -52,6 +57,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
 
         var key = string.Join('\n', [
             cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
+            NeedsWebAclNames(ingresses) ? "wafv2" : "-",
             .. CandidateLoadBalancerNames(cluster, group, ingresses),
             .. nodes.Select(ProviderIds.InstanceId).OfType<string>().Order(StringComparer.Ordinal),
             .. ingresses.SelectMany(i => i.Metadata?.Annotations ?? new Dictionary<string, string>())
@@ -106,6 +112,9 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             ExistingLoadBalancer = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false),
             TargetGroupArnsByName = await NamedTargetGroupsAsync(ingresses, cancellationToken).ConfigureAwait(false),
             Certificates = NeedsCertificateDiscovery(ingresses) ? await IssuedCertificatesAsync(cancellationToken).ConfigureAwait(false) : [],
+            WebAclArnsByName = NeedsWebAclNames(ingresses)
+                ? await RegionalWebAclsAsync(cancellationToken).ConfigureAwait(false)
+                : new Dictionary<string, string>(),
         };
     }
 
@@ -123,6 +132,30 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             && a.TryGetValue(ListenPortsAnnotation, out var ports) && ports.Contains("HTTPS", StringComparison.Ordinal)
             && (!a.TryGetValue(CertificateArnAnnotation, out var arns)
                 || arns.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0));
+    }
+
+    /// <summary>
+    /// True when some Ingress names a WAFv2 web ACL by <c>wafv2-acl-name</c> and sets no <c>wafv2-acl-arn</c> (with
+    /// both, the builder reports the conflict without needing the web ACLs).
+    /// </summary>
+    public static bool NeedsWebAclNames(IReadOnlyList<V1Ingress> ingresses)
+    {
+        ArgumentNullException.ThrowIfNull(ingresses);
+        return ingresses.Any(static i =>
+            i.Metadata?.Annotations is { } a
+            && a.TryGetValue(WebAclNameAnnotation, out var name) && !string.IsNullOrWhiteSpace(name)
+            && !a.ContainsKey(WebAclArnAnnotation));
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> RegionalWebAclsAsync(CancellationToken ct)
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var acl in waf.ListWebACLsPaginatedAsync("REGIONAL", ct).ConfigureAwait(false))
+        {
+            if (acl is { Name: { } name, ARN: { } arn })
+                result[name] = arn;
+        }
+        return result;
     }
 
     private async Task<IReadOnlyList<CertificateFact>> IssuedCertificatesAsync(CancellationToken ct) =>

@@ -3,6 +3,7 @@ using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
 using Serverless.Ingress;
 using Serverless.Local;
 using Serverless.Model;
@@ -58,6 +59,7 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
         using var acm = new AcmClient(options);
+        using var waf = new Wafv2Client(options);
         var nodes = sandbox.Nodes.Select(n => new V1Node
         {
             Metadata = new V1ObjectMeta { Name = n.NodeName },
@@ -65,7 +67,7 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         }).ToList();
         var cluster = new ClusterSettings { ClusterName = "facts", VpcId = sandbox.VpcId };
 
-        var facts = await new AwsFactsLoader(ec2, elb, acm).LoadAsync(cluster, StackId.Implicit("default", "echoserver"), [], nodes);
+        var facts = await new AwsFactsLoader(ec2, elb, acm, waf).LoadAsync(cluster, StackId.Implicit("default", "echoserver"), [], nodes);
 
         Assert.Equal(["10.0.0.0/16"], facts.VpcCidrs);
         Assert.Equal(sandbox.Subnets.Select(s => s.SubnetId).Order(), facts.Subnets.Select(s => s.Id).Order());
@@ -80,6 +82,32 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         // No member asks for HTTPS without a certificate: ACM is not read.
         Assert.Empty(facts.Certificates);
         Assert.Equal(0, recorder.Calls.Where(c => c.Key.StartsWith("ACM:", StringComparison.Ordinal)).Sum(c => c.Value));
+        // No member names a web ACL: WAF is not read.
+        Assert.Empty(facts.WebAclArnsByName);
+        Assert.Equal(0, recorder.Calls.Where(c => c.Key.StartsWith("WAFv2:", StringComparison.Ordinal)).Sum(c => c.Value));
+    }
+
+    [Theory]
+    [InlineData("prod", null, true)]
+    [InlineData(" ", null, false)]
+    [InlineData("prod", "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", false)]
+    [InlineData(null, "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", false)]
+    [InlineData(null, null, false)]
+    public void Web_acls_are_needed_only_for_a_name_without_an_arn(string? name, string? arn, bool expected) =>
+        Assert.Equal(expected, AwsFactsLoader.NeedsWebAclNames(WebAndPlain(("wafv2-acl-name", name), ("wafv2-acl-arn", arn))));
+
+    [Fact]
+    public async Task Reads_the_regional_web_acls_by_name_when_a_member_names_one()
+    {
+        var prod = await MotoWafv2.CreateWebAclAsync(_moto, "wafnames-prod");
+        var other = await MotoWafv2.CreateWebAclAsync(_moto, "wafnames-other");
+
+        var (facts, recorder) = await LoadOneIngressAsync("wafnames", "wafv2-acl-name", "wafnames-prod");
+
+        Assert.Equal(prod, facts.WebAclArnsByName["wafnames-prod"]);
+        Assert.Equal(other, facts.WebAclArnsByName["wafnames-other"]);
+        Assert.Equal(1, recorder.CallsOf("WAFv2", "ListWebACLs"));
+        Assert.Equal(0, recorder.Calls.Where(c => c.Key.StartsWith("ACM:", StringComparison.Ordinal)).Sum(c => c.Value));
     }
 
     [Theory]
@@ -89,42 +117,48 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
     [InlineData("[{\"HTTPS\":443}]", "arn:aws:acm:us-east-1:1:certificate/x", false)]
     [InlineData("[{\"HTTP\":80}]", null, false)]
     [InlineData(null, null, false)]
-    public void Certificates_are_needed_only_for_an_https_port_without_certificate_arn(string? listenPorts, string? certificateArn, bool expected)
-    {
-        var annotations = new Dictionary<string, string>();
-        if (listenPorts is not null)
-            annotations["alb.ingress.kubernetes.io/listen-ports"] = listenPorts;
-        if (certificateArn is not null)
-            annotations["alb.ingress.kubernetes.io/certificate-arn"] = certificateArn;
-        V1Ingress[] ingresses = [new() { Metadata = new V1ObjectMeta { Name = "web", Annotations = annotations } }, new() { Metadata = new V1ObjectMeta { Name = "plain" } }];
+    public void Certificates_are_needed_only_for_an_https_port_without_certificate_arn(string? listenPorts, string? certificateArn, bool expected) =>
+        Assert.Equal(expected, AwsFactsLoader.NeedsCertificateDiscovery(WebAndPlain(("listen-ports", listenPorts), ("certificate-arn", certificateArn))));
 
-        Assert.Equal(expected, AwsFactsLoader.NeedsCertificateDiscovery(ingresses));
+    /// <summary>An Ingress "web" with the given annotations (those with a null value left out) and one "plain" without any.</summary>
+    private static V1Ingress[] WebAndPlain(params (string Suffix, string? Value)[] annotations)
+    {
+        var map = annotations.Where(static a => a.Value is not null).ToDictionary(static a => "alb.ingress.kubernetes.io/" + a.Suffix, static a => a.Value!);
+        return [new() { Metadata = new V1ObjectMeta { Name = "web", Annotations = map } }, new() { Metadata = new V1ObjectMeta { Name = "plain" } }];
     }
 
-    [Fact]
-    public async Task Reads_issued_certificates_with_their_names_when_a_member_needs_discovery()
+    /// <summary>Loads the facts of group default/shop, whose one Ingress carries one annotation, in a fresh sandbox VPC.</summary>
+    private async Task<(AwsFacts Facts, AwsCallRecorder Recorder)> LoadOneIngressAsync(string clusterName, string suffix, string value)
     {
         var recorder = new AwsCallRecorder();
         var options = _moto.ClientOptions(recorder);
         using var sdk = Ec2Gateway.CreateSdkClient(_moto.ClientOptions());
-        var sandbox = await Sandbox.SeedAsync(sdk, "certs", "us-east-1", [new("n1")]);
-        var issued = await MotoAcm.ImportAsync(_moto, "shop.certs.example", ["*.shop.certs.example"]);
-        var pending = await MotoAcm.RequestAsync(_moto, "pending.certs.example");
+        var sandbox = await Sandbox.SeedAsync(sdk, clusterName, "us-east-1", [new("n1")]);
         using var ec2 = Ec2Gateway.Create(options);
         using var elb = new ElasticLoadBalancingV2Client(options);
         using var acm = new AcmClient(options);
+        using var waf = new Wafv2Client(options);
         var ingress = new V1Ingress
         {
             Metadata = new V1ObjectMeta
             {
                 Name = "shop",
                 NamespaceProperty = "default",
-                Annotations = new Dictionary<string, string> { ["alb.ingress.kubernetes.io/listen-ports"] = "[{\"HTTPS\":443}]" },
+                Annotations = new Dictionary<string, string> { ["alb.ingress.kubernetes.io/" + suffix] = value },
             },
         };
-        var cluster = new ClusterSettings { ClusterName = "certs", VpcId = sandbox.VpcId };
+        var cluster = new ClusterSettings { ClusterName = clusterName, VpcId = sandbox.VpcId };
+        var facts = await new AwsFactsLoader(ec2, elb, acm, waf).LoadAsync(cluster, StackId.Implicit("default", "shop"), [ingress], []);
+        return (facts, recorder);
+    }
 
-        var facts = await new AwsFactsLoader(ec2, elb, acm).LoadAsync(cluster, StackId.Implicit("default", "shop"), [ingress], []);
+    [Fact]
+    public async Task Reads_issued_certificates_with_their_names_when_a_member_needs_discovery()
+    {
+        var issued = await MotoAcm.ImportAsync(_moto, "shop.certs.example", ["*.shop.certs.example"]);
+        var pending = await MotoAcm.RequestAsync(_moto, "pending.certs.example");
+
+        var (facts, recorder) = await LoadOneIngressAsync("certs", "listen-ports", "[{\"HTTPS\":443}]");
 
         var certificate = Assert.Single(facts.Certificates, c => c.Arn == issued);
         Assert.Equal(["shop.certs.example", "*.shop.certs.example"], certificate.Domains);

@@ -97,6 +97,48 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
     }
 
     [Fact]
+    public async Task A_wafv2_acl_name_associates_the_regional_web_acl_of_that_name()
+    {
+        const string cluster = "e2e-wafname";
+        var folder = Directory.CreateTempSubdirectory("cli-wafname-");
+        try
+        {
+            await MotoWafv2.CreateWebAclAsync(_moto, "e2e-wafname-other");
+            var acl = await MotoWafv2.CreateWebAclAsync(_moto, "e2e-wafname-prod");
+            var (files, text, group) = await ApplyEchoserverAsync(cluster, folder, static text => text
+                .Replace("    alb.ingress.kubernetes.io/scheme: internet-facing\n",
+                    "    alb.ingress.kubernetes.io/scheme: internet-facing\n    alb.ingress.kubernetes.io/wafv2-acl-name: e2e-wafname-prod\n", StringComparison.Ordinal));
+            Assert.Contains("wafv2-acl-name", text, StringComparison.Ordinal);
+
+            // Read back from AWS: the load balancer is associated with the ACL of that name, not the other one.
+            using var elb = new ElasticLoadBalancingV2Client(_moto.ClientOptions());
+            var lbArn = await LoadBalancerArnAsync(elb, group);
+            Assert.NotNull(lbArn);
+            Assert.Equal(acl, await MotoWafv2.AssociatedAclAsync(_moto, lbArn));
+
+            var plan = await RunAsync("plan", cluster, files);
+            Assert.Empty(Mutations(Assert.Single(plan.Report["groups"]!.AsArray())!));
+
+            // A name no web ACL has freezes the Ingress with an error naming the annotation and the name; the
+            // association stays as it was.
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text.Replace("e2e-wafname-prod", "e2e-wafname-missing", StringComparison.Ordinal));
+            var unknown = await RunAsync("plan", cluster, files);
+            var frozen = Assert.Single(unknown.Report["groups"]!.AsArray())!.ToJsonString();
+            Assert.Contains("alb.ingress.kubernetes.io/wafv2-acl-name", frozen, StringComparison.Ordinal);
+            Assert.Contains("e2e-wafname-missing", frozen, StringComparison.Ordinal);
+            Assert.Equal(acl, await MotoWafv2.AssociatedAclAsync(_moto, lbArn));
+
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
+            Assert.Equal(ExitCodes.Ok, (await RunAsync("destroy", cluster, files)).Exit);
+            await AssertNothingTaggedForAsync(cluster);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task An_https_ingress_without_certificate_arn_gets_the_acm_certificate_of_its_tls_host()
     {
         const string cluster = "e2e-acm";
@@ -106,31 +148,16 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
             var wildcard = await MotoAcm.ImportAsync(_moto, "*.acm-discovery.example");
             var exact = await MotoAcm.ImportAsync(_moto, "echo.acm-discovery.example");
             await MotoAcm.ImportAsync(_moto, "unrelated.example.org");
-            File.Copy(Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), Path.Combine(folder.FullName, "cluster.yaml"));
-            var text = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "examples", "echoserver", "echoserver.yaml"));
-            text = text
+            var (files, text, group) = await ApplyEchoserverAsync(cluster, folder, static text => text
                 .Replace("    alb.ingress.kubernetes.io/scheme: internet-facing\n",
                     "    alb.ingress.kubernetes.io/scheme: internet-facing\n    alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\": 443}]'\n", StringComparison.Ordinal)
                 .Replace("  ingressClassName: alb\n", "  ingressClassName: alb\n  tls:\n    - hosts:\n        - echo.acm-discovery.example\n", StringComparison.Ordinal)
-                .Replace("echoserver.example.com", "echo.acm-discovery.example", StringComparison.Ordinal);
+                .Replace("echoserver.example.com", "echo.acm-discovery.example", StringComparison.Ordinal));
             Assert.DoesNotContain("certificate-arn", text, StringComparison.Ordinal);
-            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
-            string[] files = ["-f", folder.FullName];
 
-            var apply = await RunAsync("apply", cluster, files);
-
-            Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
-            var group = Assert.Single(apply.Report["groups"]!.AsArray())!;
-            Assert.All(group["ingresses"]!.AsArray(), i => Assert.Equal("active", i!["state"]!.GetValue<string>()));
             // Read back from AWS: one HTTPS:443 listener whose default certificate is the exact match, the wildcard as SNI.
             using var elb = new ElasticLoadBalancingV2Client(_moto.ClientOptions());
-            var dnsName = group["resources"]!["loadBalancer"]!["dnsName"]!.GetValue<string>();
-            string? lbArn = null;
-            await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
-            {
-                if (lb.DNSName == dnsName)
-                    lbArn = lb.LoadBalancerArn;
-            }
+            var lbArn = await LoadBalancerArnAsync(elb, group);
             var listener = Assert.Single((await elb.DescribeListenersAsync(new DescribeListenersRequest { LoadBalancerArn = lbArn })).Listeners!);
             Assert.Equal((443, "HTTPS"), (listener.Port, listener.Protocol));
             // moto's DescribeListeners lists every certificate of the listener, the default (set by CreateListener) first.
@@ -187,6 +214,37 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
         Assert.Equal("eu-west-1", CliOptions.Parse(["plan", "-f", "x"], n => n == "AWS_REGION" ? "eu-west-1" : null).Region);
         Assert.Equal("us-east-1", CliOptions.Parse(["plan", "-f", "x"], _ => null).Region);
         Assert.Equal(AwsTarget.Embedded, CliOptions.Parse(["plan", "-f", "x"], _ => null).Target);
+    }
+
+    /// <summary>
+    /// Applies the echoserver example, edited by <paramref name="edit"/>, from <paramref name="folder"/>; asserts the
+    /// run succeeded with every Ingress active and returns the file arguments, the edited manifest and the group's report.
+    /// </summary>
+    private async Task<(string[] Files, string Text, JsonNode Group)> ApplyEchoserverAsync(string cluster, DirectoryInfo folder, Func<string, string> edit)
+    {
+        File.Copy(Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), Path.Combine(folder.FullName, "cluster.yaml"));
+        var text = edit(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "examples", "echoserver", "echoserver.yaml")));
+        await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
+        string[] files = ["-f", folder.FullName];
+
+        var apply = await RunAsync("apply", cluster, files);
+
+        Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
+        var group = Assert.Single(apply.Report["groups"]!.AsArray())!;
+        Assert.All(group["ingresses"]!.AsArray(), i => Assert.Equal("active", i!["state"]!.GetValue<string>()));
+        return (files, text, group);
+    }
+
+    /// <summary>The ARN of the load balancer whose DNS name the report of <paramref name="group"/> gives, read from AWS.</summary>
+    private static async Task<string?> LoadBalancerArnAsync(ElasticLoadBalancingV2Client elb, JsonNode group)
+    {
+        var dnsName = group["resources"]!["loadBalancer"]!["dnsName"]!.GetValue<string>();
+        await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
+        {
+            if (lb.DNSName == dnsName)
+                return lb.LoadBalancerArn;
+        }
+        return null;
     }
 
     private static List<JsonNode> Mutations(JsonNode group) =>

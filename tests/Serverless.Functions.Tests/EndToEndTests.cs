@@ -50,7 +50,7 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         using var waf = new Wafv2Client(options);
         using var acm = new AcmClient(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();

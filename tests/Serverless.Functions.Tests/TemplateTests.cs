@@ -145,7 +145,7 @@ public sealed class TemplateTests
         var setWebAcl = Assert.Single(statements, s => Strings(s["Action"]).Contains("elasticloadbalancing:SetWebAcl"));
 
         Assert.Equal(
-            ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource"],
+            ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:ListWebACLs"],
             waf.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
         Assert.Contains("aws:ResourceTag/elbv2.k8s.aws/cluster", setWebAcl["Condition"]?.ToJsonString() ?? "", StringComparison.Ordinal);
     }

@@ -14,7 +14,7 @@ public sealed class AnnotationWarningsTests
     public void Applied_annotations_families_and_foreign_prefixes_are_not_warned_about()
     {
         var ingress = Ingress(
-            "alb.ingress.kubernetes.io/scheme", "alb.ingress.kubernetes.io/healthcheck-path", "alb.ingress.kubernetes.io/wafv2-acl-arn",
+            "alb.ingress.kubernetes.io/scheme", "alb.ingress.kubernetes.io/healthcheck-path", "alb.ingress.kubernetes.io/wafv2-acl-arn", "alb.ingress.kubernetes.io/wafv2-acl-name",
             "alb.ingress.kubernetes.io/actions.blue-green", "alb.ingress.kubernetes.io/conditions.web", "alb.ingress.kubernetes.io/listener-attributes.HTTPS-443",
             "alb.ingress.kubernetes.io/dry-run-plan", "kubernetes.io/ingress.class", "nginx.ingress.kubernetes.io/rewrite-target");
 
@@ -25,7 +25,7 @@ public sealed class AnnotationWarningsTests
     public void Not_applied_unsupported_and_unknown_annotations_each_get_their_own_message()
     {
         var warnings = AnnotationWarnings.Of(Ingress(
-            "alb.ingress.kubernetes.io/shield-advanced-protection", "alb.ingress.kubernetes.io/wafv2-acl-name",
+            "alb.ingress.kubernetes.io/shield-advanced-protection", "alb.ingress.kubernetes.io/waf-acl-id",
             "alb.ingress.kubernetes.io/frontend-nlb-scheme", "alb.ingress.kubernetes.io/sslredirect",
             "alb.ingress.kubernetes.io/completely-made-up", "alb.ingress.kubernetes.io/actions."));
 
@@ -36,7 +36,7 @@ public sealed class AnnotationWarningsTests
                 ("alb.ingress.kubernetes.io/frontend-nlb-scheme", "(frontend-nlb-*) is not supported by this controller and is ignored"),
                 ("alb.ingress.kubernetes.io/shield-advanced-protection", "is not applied by this controller yet: no Shield Advanced protection is created or removed"),
                 ("alb.ingress.kubernetes.io/sslredirect", "is not an AWS Load Balancer Controller annotation and is ignored (did you mean alb.ingress.kubernetes.io/ssl-redirect?)"),
-                ("alb.ingress.kubernetes.io/wafv2-acl-name", "is not supported by this controller and is ignored: use wafv2-acl-arn"),
+                ("alb.ingress.kubernetes.io/waf-acl-id", "(WAF Classic) is not supported by this controller and is ignored: use wafv2-acl-arn"),
             ],
             warnings.Select(static w => (w.Annotation, w.Message)));
     }

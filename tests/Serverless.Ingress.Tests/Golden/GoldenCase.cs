@@ -137,7 +137,7 @@ public sealed class GoldenCase
         if (node is null)
             return Sandbox(clusterName, new AwsFacts());
         const string p = "aws";
-        r.Known(node, p, "subnets", "securityGroups", "existingLoadBalancer", "vpcCidrs", "nodeSecurityGroupIds", "backendSecurityGroupId", "targetGroupArnsByName", "certificates");
+        r.Known(node, p, "subnets", "securityGroups", "existingLoadBalancer", "vpcCidrs", "nodeSecurityGroupIds", "backendSecurityGroupId", "targetGroupArnsByName", "certificates", "webAclArnsByName");
 
         var subnets = new List<SubnetFact>();
         var index = 0;
@@ -220,6 +220,7 @@ public sealed class GoldenCase
             NodeSecurityGroupIds = r.StringList(node, "nodeSecurityGroupIds", p) ?? [],
             BackendSecurityGroupId = r.String(node, "backendSecurityGroupId", p),
             TargetGroupArnsByName = r.StringMap(node, "targetGroupArnsByName", p) ?? new Dictionary<string, string>(),
+            WebAclArnsByName = r.StringMap(node, "webAclArnsByName", p) ?? new Dictionary<string, string>(),
         };
         return Sandbox(clusterName, facts);
     }
