@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Serverless.Aws.Acm.Model;
 using Serverless.Aws.Core;
 
@@ -39,20 +37,20 @@ public sealed class AcmClient : QueryServiceClient, IAcmClient
 
     private static readonly JsonOperation<ListCertificatesRequest, ListCertificatesResponse> ListCertificates = new(
         Descriptor, TargetPrefix, "ListCertificates",
-        static r => Write(
+        static r => JsonBody.Write(
             new ListCertificatesBody(r.CertificateStatuses, r.KeyTypes is null ? null : new IncludesBody(r.KeyTypes), r.NextToken, r.MaxItems),
             AcmJson.Default.ListCertificatesBody),
         static (body, response) =>
         {
-            var page = Read(body, AcmJson.Default.ListCertificatesResultBody);
+            var page = JsonBody.Read(body, AcmJson.Default.ListCertificatesResultBody);
             response.NextToken = page.NextToken;
             response.CertificateSummaryList = page.CertificateSummaryList ?? [];
         });
 
     private static readonly JsonOperation<DescribeCertificateRequest, DescribeCertificateResponse> DescribeCertificate = new(
         Descriptor, TargetPrefix, "DescribeCertificate",
-        static r => Write(new CertificateArnBody(r.CertificateArn), AcmJson.Default.CertificateArnBody),
-        static (body, response) => response.Certificate = Read(body, AcmJson.Default.DescribeCertificateResultBody).Certificate);
+        static r => JsonBody.Write(new CertificateArnBody(r.CertificateArn), AcmJson.Default.CertificateArnBody),
+        static (body, response) => response.Certificate = JsonBody.Read(body, AcmJson.Default.DescribeCertificateResultBody).Certificate);
 
     /// <summary>A client configured by <paramref name="options"/>.</summary>
     public AcmClient(AwsClientOptions options)
@@ -67,11 +65,6 @@ public sealed class AcmClient : QueryServiceClient, IAcmClient
     /// <inheritdoc />
     public Task<DescribeCertificateResponse> DescribeCertificateAsync(DescribeCertificateRequest request, CancellationToken cancellationToken = default) =>
         InvokeQueryAsync(request, DescribeCertificate, cancellationToken);
-
-    private static byte[] Write<T>(T body, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(body, type);
-
-    private static T Read<T>(byte[] body, JsonTypeInfo<T> type) =>
-        JsonSerializer.Deserialize(body, type) ?? throw new JsonException("the response body is null");
 }
 
 /// <summary>The names every issued certificate covers, as certificate discovery needs them.</summary>

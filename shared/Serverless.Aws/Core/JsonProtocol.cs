@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
 using Amazon.Runtime.Internal;
 using Amazon.Runtime.Internal.Transform;
@@ -35,6 +36,17 @@ public sealed class JsonOperation<TRequest, TResponse> : ServiceOperation<TReque
             new JsonOperationUnmarshaller<TResponse>(service, name, readResponse))
     {
     }
+}
+
+/// <summary>Request and response bodies of AWS JSON operations, through a source-generated type (Native AOT).</summary>
+public static class JsonBody
+{
+    /// <summary><paramref name="body"/> as UTF-8 JSON.</summary>
+    public static byte[] Write<T>(T body, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(body, type);
+
+    /// <summary>A response body; a JSON <c>null</c> is an error.</summary>
+    public static T Read<T>(byte[] body, JsonTypeInfo<T> type) =>
+        JsonSerializer.Deserialize(body, type) ?? throw new JsonException("the response body is null");
 }
 
 internal sealed class JsonRequestMarshaller<TRequest>(

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Serverless.Aws.Core;
 using Serverless.Aws.Wafv2.Model;
@@ -46,25 +45,25 @@ public sealed class Wafv2Client : QueryServiceClient, IWafv2Client
 
     private static readonly JsonOperation<GetWebACLForResourceRequest, GetWebACLForResourceResponse> GetWebACLForResource = new(
         Descriptor, TargetPrefix, "GetWebACLForResource",
-        static r => Write(new ResourceBody(r.ResourceArn), Wafv2Json.Default.ResourceBody),
-        static (body, response) => response.WebACL = Read(body, Wafv2Json.Default.GetWebACLForResourceBody).WebACL);
+        static r => JsonBody.Write(new ResourceBody(r.ResourceArn), Wafv2Json.Default.ResourceBody),
+        static (body, response) => response.WebACL = JsonBody.Read(body, Wafv2Json.Default.GetWebACLForResourceBody).WebACL);
 
     private static readonly JsonOperation<AssociateWebACLRequest, AssociateWebACLResponse> AssociateWebACL = new(
         Descriptor, TargetPrefix, "AssociateWebACL",
-        static r => Write(new AssociateBody(r.WebACLArn, r.ResourceArn), Wafv2Json.Default.AssociateBody),
+        static r => JsonBody.Write(new AssociateBody(r.WebACLArn, r.ResourceArn), Wafv2Json.Default.AssociateBody),
         static (_, _) => { });
 
     private static readonly JsonOperation<DisassociateWebACLRequest, DisassociateWebACLResponse> DisassociateWebACL = new(
         Descriptor, TargetPrefix, "DisassociateWebACL",
-        static r => Write(new ResourceBody(r.ResourceArn), Wafv2Json.Default.ResourceBody),
+        static r => JsonBody.Write(new ResourceBody(r.ResourceArn), Wafv2Json.Default.ResourceBody),
         static (_, _) => { });
 
     private static readonly JsonOperation<ListWebACLsRequest, ListWebACLsResponse> ListWebACLs = new(
         Descriptor, TargetPrefix, "ListWebACLs",
-        static r => Write(new ListBody(r.Scope, r.NextMarker, r.Limit), Wafv2Json.Default.ListBody),
+        static r => JsonBody.Write(new ListBody(r.Scope, r.NextMarker, r.Limit), Wafv2Json.Default.ListBody),
         static (body, response) =>
         {
-            var page = Read(body, Wafv2Json.Default.ListWebACLsBody);
+            var page = JsonBody.Read(body, Wafv2Json.Default.ListWebACLsBody);
             response.NextMarker = page.NextMarker;
             response.WebACLs = page.WebACLs ?? [];
         });
@@ -104,11 +103,6 @@ public sealed class Wafv2Client : QueryServiceClient, IWafv2Client
         }
         while (marker is not null);
     }
-
-    private static byte[] Write<T>(T body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(body, type);
-
-    private static T Read<T>(byte[] body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
-        JsonSerializer.Deserialize(body, type) ?? throw new JsonException("the response body is null");
 }
 
 internal sealed record ResourceBody(string? ResourceArn);
