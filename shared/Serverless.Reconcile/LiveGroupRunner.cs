@@ -40,13 +40,16 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
             memberNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, snapshot.Ingresses);
             return await facts.LoadAsync(cluster, group, snapshot.Ingresses, snapshot.Nodes, token, fresh: fullDriftCheck).ConfigureAwait(false);
         }
-        Stack WithNames(Stack stack, IReadOnlyList<k8s.Models.V1Ingress> ingresses) =>
-            stack with { KnownLoadBalancerNames = AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, ingresses) };
+        Stack WithKnownNames(Stack stack)
+        {
+            string[] desiredName = stack.LoadBalancer is { } lb ? [lb.Name] : [];
+            return stack with { KnownLoadBalancerNames = [.. memberNames.Union(desiredName, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
+        }
 
         if (mode == DeployMode.Plan)
         {
             var loaded = await new KubernetesGroupLoader(api, cluster).LoadAsync(group, Facts, cancellationToken).ConfigureAwait(false);
-            var stack = WithNames(IngressGroupModelBuilder.Build(loaded.Snapshot), loaded.Snapshot.Ingresses);
+            var stack = WithKnownNames(IngressGroupModelBuilder.Build(loaded.Snapshot));
             var planned = await deployer.DeployAsync(stack, options, cancellationToken).ConfigureAwait(false);
             return new LiveGroupRun(group, stack, planned, null);
         }
@@ -55,8 +58,7 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
         Stack? built = null;
         async Task<DeployOutcome> Deploy(Stack stack, CancellationToken token)
         {
-            string[] desiredName = stack.LoadBalancer is { } lb ? [lb.Name] : [];
-            built = stack with { KnownLoadBalancerNames = [.. memberNames.Union(desiredName, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
+            built = WithKnownNames(stack);
             last = await deployer.DeployAsync(built, options, token).ConfigureAwait(false);
             if (last.Reconcile.Kind != ReconcileKind.Done)
             {
