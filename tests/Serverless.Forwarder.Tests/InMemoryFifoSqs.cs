@@ -1,5 +1,6 @@
 using System.Globalization;
 using Serverless.Aws.Sqs;
+using Serverless.Testing;
 
 namespace Serverless.Forwarder.Tests;
 
@@ -9,7 +10,7 @@ namespace Serverless.Forwarder.Tests;
 /// messages). Keeps SQS's rules that matter here: at most 10 entries, distinct ids, group id required, and a
 /// deduplication id seen within 5 minutes is accepted but not enqueued again.
 /// </summary>
-public sealed class InMemoryFifoSqs : ISqsGateway
+public sealed class InMemoryFifoSqs : ThrowingSqsGateway
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, DateTime> _dedup = new(StringComparer.Ordinal);
@@ -17,7 +18,7 @@ public sealed class InMemoryFifoSqs : ISqsGateway
 
     public List<SqsOutgoingMessage> Messages { get; } = [];
 
-    public Task<SqsBatchResult> SendBatchAsync(string queueUrl, IReadOnlyList<SqsOutgoingMessage> messages, CancellationToken cancellationToken = default)
+    public override Task<SqsBatchResult> SendBatchAsync(string queueUrl, IReadOnlyList<SqsOutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count > SqsGateway.MaxBatchEntries || messages.Select(static m => m.Id).Distinct().Count() != messages.Count)
@@ -40,22 +41,4 @@ public sealed class InMemoryFifoSqs : ISqsGateway
         }
         return Task.FromResult(new SqsBatchResult(ok, []));
     }
-
-    public Task<string> GetQueueUrlAsync(string queueName, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<string> CreateQueueAsync(SqsQueueSpec spec, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<SqsSendResult> SendAsync(string queueUrl, SqsOutgoingMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<IReadOnlyList<SqsMessage>> ReceiveAsync(string queueUrl, SqsReceiveOptions options, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task DeleteAsync(string queueUrl, string receiptHandle, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<SqsBatchResult> DeleteBatchAsync(string queueUrl, IReadOnlyList<SqsReceipt> receipts, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task ChangeVisibilityAsync(string queueUrl, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<SqsBatchResult> ChangeVisibilityBatchAsync(string queueUrl, IReadOnlyList<SqsVisibilityChange> changes, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-    public Task<SqsQueueAttributes> GetQueueAttributesAsync(string queueUrl, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 }

@@ -4,6 +4,7 @@ using Serverless.Aws.Sqs;
 using Serverless.Lambda;
 using Serverless.Lambda.Events;
 using Serverless.Messages;
+using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
 
@@ -65,7 +66,7 @@ public sealed class ReconcileFunctionTests
     {
         var output = new CapturedOutput();
         var context = TestContext.Create(output, time);
-        var function = new ReconcileFunction(reconciler, sqs ?? new UnusedSqs(), options ?? new ReconcileOptions(), context);
+        var function = new ReconcileFunction(reconciler, sqs ?? new ThrowingSqsGateway(), options ?? new ReconcileOptions(), context);
         var json = JsonSerializer.Serialize(new SqsEvent { Records = [.. records] }, LambdaJsonContext.Default.SqsEvent);
         var answer = await function.InvokeAsync(TestContext.Invocation(json, time, timeLeft), CancellationToken.None);
         var response = JsonSerializer.Deserialize(answer, LambdaJsonContext.Default.SqsBatchResponse)!;
@@ -78,7 +79,7 @@ public sealed class ReconcileFunctionTests
         var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Events", "sqs-fifo-sample.json"));
         var output = new CapturedOutput();
         var reconciler = new ScriptedReconciler();
-        var function = new ReconcileFunction(reconciler, new UnusedSqs(), new ReconcileOptions(), TestContext.Create(output));
+        var function = new ReconcileFunction(reconciler, new ThrowingSqsGateway(), new ReconcileOptions(), TestContext.Create(output));
 
         var answer = await function.InvokeAsync(TestContext.Invocation(json), CancellationToken.None);
 
@@ -180,29 +181,5 @@ public sealed class ReconcileFunctionTests
         Assert.Equal(["m3", "m4"], failed);
         Assert.Equal(2, reconciler.Calls.Count);
         Assert.Contains(output.Lines, l => l.Contains("\"skippedForDeadline\":2", StringComparison.Ordinal));
-    }
-
-    /// <summary>An SQS gateway that must not be called.</summary>
-    private sealed class UnusedSqs : ISqsGateway
-    {
-        public Task<string> GetQueueUrlAsync(string queueName, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<string> CreateQueueAsync(SqsQueueSpec spec, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<SqsSendResult> SendAsync(string queueUrl, SqsOutgoingMessage message, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<SqsBatchResult> SendBatchAsync(string queueUrl, IReadOnlyList<SqsOutgoingMessage> messages, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<SqsMessage>> ReceiveAsync(string queueUrl, SqsReceiveOptions options, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task DeleteAsync(string queueUrl, string receiptHandle, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<SqsBatchResult> DeleteBatchAsync(string queueUrl, IReadOnlyList<SqsReceipt> receipts, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task ChangeVisibilityAsync(string queueUrl, string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<SqsBatchResult> ChangeVisibilityBatchAsync(string queueUrl, IReadOnlyList<SqsVisibilityChange> changes, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<SqsQueueAttributes> GetQueueAttributesAsync(string queueUrl, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
