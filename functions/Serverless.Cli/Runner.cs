@@ -115,7 +115,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
                 if (run.Errors.Any())
                     exit = Math.Max(exit, ExitCodes.InvalidInput);
-                if (run.Deploy.Reconcile.Kind == ReconcileKind.Retry)
+                if (run.Deploy.Reconcile.Kind == ReconcileKind.Failed)
                     exit = ExitCodes.Failure;
 
                 results.Add((JsonNode)groupJson);
@@ -234,7 +234,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             }
             if (run.Stack.Ingresses.Any(i => i.Errors.Count > 0))
                 exit = Math.Max(exit, ExitCodes.InvalidInput);
-            if (run.Result.Kind == ReconcileKind.Retry)
+            if (run.Result.Kind == ReconcileKind.Failed)
                 exit = ExitCodes.Failure;
             results.Add((JsonNode)groupJson);
         }

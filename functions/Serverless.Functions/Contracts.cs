@@ -1,3 +1,4 @@
+using Serverless.Deploy;
 using Serverless.Messages;
 
 namespace Serverless.Functions;
@@ -12,36 +13,10 @@ public enum ReconcileMode
     FullDriftCheck,
 }
 
-/// <summary>What a reconcile asks the queue boundary to do with its message.</summary>
-public abstract record ReconcileResult
-{
-    private ReconcileResult()
-    {
-    }
-
-    /// <summary>The key is in its desired state: the message is deleted.</summary>
-    public static ReconcileResult Done { get; } = new DoneResult();
-
-    /// <summary>Come back after <paramref name="delay"/> (e.g. load balancer still provisioning). Not an error.</summary>
-    public static ReconcileResult RequeueAfter(TimeSpan delay, string reason) => new RequeueResult(delay, reason);
-
-    /// <summary>Failed; retry with the queue's backoff (visibility timeout, then the DLQ after the redrive count).</summary>
-    public static ReconcileResult Retry(string error) => new RetryResult(error);
-
-    /// <summary>Done.</summary>
-    public sealed record DoneResult : ReconcileResult;
-
-    /// <summary>Requeue after a delay.</summary>
-    public sealed record RequeueResult(TimeSpan Delay, string Reason) : ReconcileResult;
-
-    /// <summary>Retry after a failure.</summary>
-    public sealed record RetryResult(string Error) : ReconcileResult;
-}
-
 /// <summary>
 /// Reconciles one key (an Ingress group, a Service's groups, a Node's groups): re-reads the cluster and AWS and
 /// converges. Implemented by the Kubernetes/deployer side (GroupReconciler); the reconcile function only calls it.
-/// Expected conditions are results, not exceptions; an exception counts as <see cref="ReconcileResult.Retry"/>.
+/// Expected conditions are results, not exceptions; an exception counts as <see cref="ReconcileResult.Failed"/>.
 /// </summary>
 public interface IKeyReconciler
 {

@@ -3,6 +3,7 @@ using Serverless.Aws.AutoScaling;
 using Serverless.Aws.Core;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.Sqs;
+using Serverless.Deploy;
 using Serverless.Lambda;
 using Serverless.Messages;
 
@@ -22,7 +23,7 @@ public sealed record FunctionSeams(IKeyReconciler Reconciler, IClusterKeySource 
     private sealed class UnwiredSeams : IKeyReconciler, IClusterKeySource, IClusterStacks, INodeDrainMarker
     {
         public Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken) =>
-            Task.FromResult(ReconcileResult.Retry("no key reconciler is wired into this build"));
+            Task.FromResult(ReconcileResult.Failed("no key reconciler is wired into this build"));
 
         public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<QueueKey>>([]);
 

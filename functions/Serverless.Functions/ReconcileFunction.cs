@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Serverless.Aws.Core;
 using Serverless.Aws.Sqs;
+using Serverless.Deploy;
 using Serverless.Lambda;
 using Serverless.Lambda.Events;
 using Serverless.Messages;
@@ -192,34 +193,35 @@ public sealed class ReconcileFunction(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            result = ReconcileResult.Retry(ex.GetType().Name + ": " + ex.Message);
+            result = ReconcileResult.Failed(ex.GetType().Name + ": " + ex.Message);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
         context.Metrics.Emit(
             new Metric(EmfMetrics.Names.ReconcileDuration, elapsed.TotalMilliseconds, MetricUnit.Milliseconds),
             new Metric(EmfMetrics.Names.QueueLag, lag is { } at ? Math.Max(0, (context.Time.GetUtcNow() - at).TotalMilliseconds) : 0, MetricUnit.Milliseconds));
-        switch (result)
+        switch (result.Kind)
         {
-            case ReconcileResult.DoneResult:
+            case ReconcileKind.Done:
                 log.Info("reconciled", ("key", key), ("mode", mode.ToString()), ("origin", QueueMessage.OriginName(message.Origin)), ("durationMs", elapsed));
                 return KeyOutcome.Done;
-            case ReconcileResult.RequeueResult requeue:
-                var delay = requeue.Delay < TimeSpan.Zero ? TimeSpan.Zero : requeue.Delay > ReconcileOptions.MaxVisibility ? ReconcileOptions.MaxVisibility : requeue.Delay;
+            case ReconcileKind.RequeueAfter:
+                var requested = result.Delay ?? TimeSpan.Zero;
+                var delay = requested < TimeSpan.Zero ? TimeSpan.Zero : requested > ReconcileOptions.MaxVisibility ? ReconcileOptions.MaxVisibility : requested;
                 var queueUrl = options.QueueUrl ?? SqsQueues.UrlFromArn(record.EventSourceArn);
                 try
                 {
                     if (queueUrl is null)
                         throw new InvalidOperationException("no QUEUE_URL and no eventSourceARN: cannot change the message's visibility");
                     await sqs.ChangeVisibilityAsync(queueUrl, record.ReceiptHandle, delay, CancellationToken.None).ConfigureAwait(false);
-                    log.Info("requeued", ("key", key), ("delaySeconds", (int)delay.TotalSeconds), ("reason", requeue.Reason), ("durationMs", elapsed));
+                    log.Info("requeued", ("key", key), ("delaySeconds", (int)delay.TotalSeconds), ("reason", result.Reason), ("durationMs", elapsed));
                 }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     log.Error("requeue: visibility change failed; the message comes back after the queue's visibility timeout instead", ex, ("key", key));
                 }
                 return KeyOutcome.Requeued;
-            case ReconcileResult.RetryResult retry:
-                log.Log(LogLevel.Error, "reconcile failed: retried by the queue", null, ("key", key), ("error", retry.Error),
+            case ReconcileKind.Failed:
+                log.Log(LogLevel.Error, "reconcile failed: retried by the queue", null, ("key", key), ("error", result.Reason),
                     ("receiveCount", record.ApproximateReceiveCount), ("durationMs", elapsed));
                 return KeyOutcome.Failed;
             default:

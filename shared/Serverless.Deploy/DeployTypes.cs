@@ -35,43 +35,6 @@ public sealed record DeployOptions
     public TimeSpan RequeueDelay { get; init; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>What the caller should do after a deploy.</summary>
-public enum ReconcileKind
-{
-    /// <summary>AWS matches the stack.</summary>
-    Done,
-
-    /// <summary>Something AWS refuses for now (a resource in use, an LB still provisioning): come back after the delay.</summary>
-    RequeueAfter,
-
-    /// <summary>A failure (an AWS error, a name taken by a foreign resource): retry with backoff.</summary>
-    Retry,
-}
-
-/// <summary>Whether and when to come back (controller-runtime's <c>Result</c>).</summary>
-/// <param name="Kind">Done, requeue after, or retry.</param>
-/// <param name="Delay">For <see cref="ReconcileKind.RequeueAfter"/>: how long to wait.</param>
-/// <param name="Reason">Why, for requeue and retry.</param>
-public sealed record ReconcileResult(ReconcileKind Kind, TimeSpan? Delay = null, string? Reason = null)
-{
-    /// <summary>Done.</summary>
-    public static ReconcileResult Done { get; } = new(ReconcileKind.Done);
-
-    /// <summary>Come back after <paramref name="delay"/>.</summary>
-    public static ReconcileResult RequeueAfter(TimeSpan delay, string reason) => new(ReconcileKind.RequeueAfter, delay, reason);
-
-    /// <summary>Retry with backoff.</summary>
-    public static ReconcileResult Retry(string reason) => new(ReconcileKind.Retry, null, reason);
-
-    /// <inheritdoc />
-    public override string ToString() => Kind switch
-    {
-        ReconcileKind.Done => "done",
-        ReconcileKind.RequeueAfter => $"requeue after {Delay!.Value.TotalSeconds:0}s: {Reason}",
-        _ => $"retry: {Reason}",
-    };
-}
-
 /// <summary>What happens (plan) or happened (apply) to one resource.</summary>
 public enum ChangeAction
 {

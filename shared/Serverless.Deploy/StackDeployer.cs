@@ -86,7 +86,7 @@ public sealed class StackDeployer
         {
             // Throttling that outlasted the retries, a crash-like failure, a conflict AWS reports: the next run
             // re-reads everything and finishes; nothing here is left half-known.
-            reconcile = ReconcileResult.Retry($"{ex.ErrorCode}: {ex.Message}");
+            reconcile = ReconcileResult.Failed($"{ex.ErrorCode}: {ex.Message}");
         }
         return Finish(ctx, run, reconcile, before, hit);
     }
@@ -99,7 +99,7 @@ public sealed class StackDeployer
         {
             ctx.Record(new ResourceChange(ChangeAction.SkippedForeign, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, foreign.Arn, [],
                 $"the name {foreign.Resource.LoadBalancerName} is taken by a load balancer without this stack's tags"));
-            ctx.Defer(ReconcileResult.Retry($"load balancer name {foreign.Resource.LoadBalancerName} is taken by a load balancer this stack does not own"));
+            ctx.Defer(ReconcileResult.Failed($"load balancer name {foreign.Resource.LoadBalancerName} is taken by a load balancer this stack does not own"));
             return;
         }
 
@@ -112,13 +112,13 @@ public sealed class StackDeployer
             {
                 ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [],
                     "deletion protection is enabled: turn it off (attribute deletion_protection.enabled) to let the stack delete or replace it"));
-                ctx.Defer(ReconcileResult.Retry($"load balancer {old.Resource.LoadBalancerName} has deletion protection enabled"));
+                ctx.Defer(ReconcileResult.Failed($"load balancer {old.Resource.LoadBalancerName} has deletion protection enabled"));
                 return;
             }
             if (old.Resource.State?.Code == "provisioning")
             {
                 ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [], "still provisioning"));
-                ctx.Defer(ReconcileResult.RequeueAfter(ctx.Options.RequeueDelay, $"load balancer {old.Resource.LoadBalancerName} is still provisioning"));
+                ctx.Defer(ReconcileResult.RequeueAfter($"load balancer {old.Resource.LoadBalancerName} is still provisioning", ctx.Options.RequeueDelay));
                 return;
             }
         }

@@ -16,7 +16,7 @@ public sealed record LiveGroupRun(StackId Group, Stack? Stack, DeployResult? Dep
     /// <summary>The reconcile result: the deployer's when it ran to the end, else a retry naming the error.</summary>
     public ReconcileResult Result =>
         Kubernetes is { Succeeded: false } failed
-            ? Deploy?.Reconcile is { Kind: ReconcileKind.RequeueAfter } requeue ? requeue : ReconcileResult.Retry($"group {Group}: {failed.Error}")
+            ? Deploy?.Reconcile is { Kind: ReconcileKind.RequeueAfter } requeue ? requeue : ReconcileResult.Failed($"group {Group}: {failed.Error}")
             : Deploy?.Reconcile ?? ReconcileResult.Done;
 }
 

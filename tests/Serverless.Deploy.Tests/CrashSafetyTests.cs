@@ -31,7 +31,7 @@ public abstract class CrashSafetyTest(MotoFixture fixture) : DeployTest(fixture)
             NewDeployer();
             Crash.MutatingCallsAllowed = k;
             var crashed = await ApplyAsync(Build(target));
-            Assert.True(crashed.Reconcile.Kind == ReconcileKind.Retry, $"k={k}: {crashed.Reconcile}");
+            Assert.True(crashed.Reconcile.Kind == ReconcileKind.Failed, $"k={k}: {crashed.Reconcile}");
             Crash.Reset();
 
             NewDeployer();

@@ -306,7 +306,7 @@ public sealed class ScenarioTests(MotoFixture fixture) : DeployTest(fixture)
 
         var result = await ApplyAsync(Build(shape with { Empty = true, Members = [] }));
 
-        Assert.Equal(ReconcileKind.Retry, result.Reconcile.Kind);
+        Assert.Equal(ReconcileKind.Failed, result.Reconcile.Kind);
         Assert.Contains(result.Changes, static c => c.Action == ChangeAction.Blocked && c.Reason!.Contains("deletion protection", StringComparison.Ordinal));
         AssertMutating(result, 0);
         Assert.Equal(before, await OwnedSnapshotAsync());

@@ -140,7 +140,7 @@ public sealed class WebAclTests(MotoFixture fixture) : DeployTest(fixture)
 
         var result = await ApplyAsync(stack);
 
-        Assert.Equal(ReconcileKind.Retry, result.Reconcile.Kind);
+        Assert.Equal(ReconcileKind.Failed, result.Reconcile.Kind);
         Assert.Contains("Ingress group shop", result.Reconcile.Reason, StringComparison.Ordinal);
         Assert.Contains("alb.ingress.kubernetes.io/wafv2-acl-arn=" + unknown, result.Reconcile.Reason, StringComparison.Ordinal);
         Assert.Contains("WAFNonexistentItemException", result.Reconcile.Reason, StringComparison.Ordinal);
@@ -174,7 +174,7 @@ public sealed class WebAclTests(MotoFixture fixture) : DeployTest(fixture)
 
         var result = await ApplyAsync(Build(Shape(acl)));
 
-        Assert.Equal(ReconcileKind.Retry, result.Reconcile.Kind);
+        Assert.Equal(ReconcileKind.Failed, result.Reconcile.Kind);
         Assert.Contains("AccessDeniedException", result.Reconcile.Reason, StringComparison.Ordinal);
         Assert.Contains("elasticloadbalancing:SetWebAcl", result.Reconcile.Reason, StringComparison.Ordinal);
         Assert.Contains(acl, result.Reconcile.Reason, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Serverless.Aws.Sqs;
+using Serverless.Deploy;
 using Serverless.Lambda;
 using Serverless.Lambda.Events;
 using Serverless.Messages;
@@ -118,7 +119,7 @@ public sealed class ReconcileFunctionTests
     [Fact]
     public async Task When_the_kept_message_of_a_key_fails_its_earlier_duplicates_fail_with_it()
     {
-        var reconciler = new ScriptedReconciler(key => key.Name == "default/echo" ? ReconcileResult.Retry("LB quota") : ReconcileResult.Done);
+        var reconciler = new ScriptedReconciler(key => key.Name == "default/echo" ? ReconcileResult.Failed("LB quota") : ReconcileResult.Done);
 
         var (failed, _) = await RunAsync(reconciler, [Record("m1", Body("default/echo")), Record("m2", Body("shop")), Record("m3", Body("default/echo"))]);
 
@@ -129,7 +130,7 @@ public sealed class ReconcileFunctionTests
     [Fact]
     public async Task A_failure_fails_the_rest_of_its_message_group_only_and_other_groups_are_reconciled()
     {
-        var reconciler = new ScriptedReconciler(key => key.Name == "a" ? ReconcileResult.Retry("boom") : ReconcileResult.Done);
+        var reconciler = new ScriptedReconciler(key => key.Name == "a" ? ReconcileResult.Failed("boom") : ReconcileResult.Done);
 
         var (failed, _) = await RunAsync(reconciler,
         [

@@ -1,6 +1,7 @@
 using Serverless.Testing;
 using System.Text.Json;
 using Serverless.Aws.Sqs;
+using Serverless.Deploy;
 using Serverless.Lambda;
 using Serverless.LocalHost;
 using Serverless.Messages;
@@ -38,7 +39,7 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
         var arn = (await sqs.GetQueueAttributesAsync(queue)).QueueArn;
         var output = new CapturedOutput();
         var function = new ReconcileFunction(
-            new ScriptedReconciler(_ => ReconcileResult.RequeueAfter(TimeSpan.FromSeconds(2), "load balancer provisioning")),
+            new ScriptedReconciler(_ => ReconcileResult.RequeueAfter("load balancer provisioning", TimeSpan.FromSeconds(2))),
             sqs, new ReconcileOptions { QueueUrl = queue }, TestContext.Create(output));
         var json = JsonSerializer.Serialize(SqsEventBuilder.FromMessages(received, arn), LambdaJsonContext.Default.SqsEvent);
 

@@ -5,7 +5,6 @@ using Serverless.Kubernetes.Live;
 using Serverless.Messages;
 using Serverless.Model;
 using Serverless.Reconcile;
-using DeployReconcileKind = Serverless.Deploy.ReconcileKind;
 
 namespace Serverless.Functions.Wiring;
 
@@ -40,22 +39,17 @@ public sealed class ClusterReconciler(IKubernetesApi api, ClusterSettings cluste
             foreach (var group in groups)
             {
                 var run = await _runner.RunAsync(group, DeployMode.Apply, mode == ReconcileMode.FullDriftCheck, cancellationToken).ConfigureAwait(false);
-                result = Worse(result, run.Result.Kind switch
-                {
-                    DeployReconcileKind.Done => ReconcileResult.Done,
-                    DeployReconcileKind.RequeueAfter => ReconcileResult.RequeueAfter(run.Result.Delay ?? TimeSpan.FromSeconds(30), run.Result.Reason ?? "requeue"),
-                    _ => ReconcileResult.Retry(run.Result.Reason ?? $"group {group} failed"),
-                });
+                result = ReconcileResult.Worse(result, run.Result);
             }
             return result;
         }
         catch (KubernetesApiException ex)
         {
-            return ReconcileResult.Retry($"{key}: the API server failed: {ex.Message}");
+            return ReconcileResult.Failed($"{key}: the API server failed: {ex.Message}");
         }
         catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException)
         {
-            return ReconcileResult.Retry($"{key}: {ex.Message}");
+            return ReconcileResult.Failed($"{key}: {ex.Message}");
         }
     }
 
@@ -65,13 +59,4 @@ public sealed class ClusterReconciler(IKubernetesApi api, ClusterSettings cluste
         var (ns, service) = (name[..slash], name[(slash + 1)..]);
         return [.. index.ForService(ns, service).Concat(index.ForEndpointSlicesOf(ns, service)).Distinct()];
     }
-
-    private static ReconcileResult Worse(ReconcileResult a, ReconcileResult b) => (a, b) switch
-    {
-        (ReconcileResult.RetryResult, _) => a,
-        (_, ReconcileResult.RetryResult) => b,
-        (ReconcileResult.RequeueResult ra, ReconcileResult.RequeueResult rb) => ra.Delay <= rb.Delay ? a : b,
-        (ReconcileResult.RequeueResult, _) => a,
-        _ => b,
-    };
 }

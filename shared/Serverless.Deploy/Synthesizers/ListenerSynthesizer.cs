@@ -43,7 +43,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             if (foreign is not null)
             {
                 Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.Listener, ResourceIds.Listener(d.Port), foreign.Listener.Arn, [], "the port is held by a listener without this stack's tags"));
-                Ctx.Defer(ReconcileResult.Retry($"port {d.Port} of the load balancer is held by a listener this stack does not own"));
+                Ctx.Defer(ReconcileResult.Failed($"port {d.Port} of the load balancer is held by a listener this stack does not own"));
                 continue;
             }
             await CreateAsync(d, ct).ConfigureAwait(false);

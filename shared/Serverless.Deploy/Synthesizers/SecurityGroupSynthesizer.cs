@@ -79,7 +79,7 @@ internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
             {
                 // The ENIs of a just-deleted load balancer linger for minutes: come back instead of waiting here.
                 Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.SecurityGroup, id, group.GroupId, [], "in use (DependencyViolation): " + deletion.Message));
-                Ctx.Defer(ReconcileResult.RequeueAfter(Ctx.Options.RequeueDelay, $"security group {group.GroupId} is still in use"));
+                Ctx.Defer(ReconcileResult.RequeueAfter($"security group {group.GroupId} is still in use", Ctx.Options.RequeueDelay));
             }
         }
     }

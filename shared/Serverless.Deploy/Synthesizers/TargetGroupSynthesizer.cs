@@ -196,7 +196,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
             {
                 allGone = false;
                 Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.TargetGroup, id, tg.Arn, [], "in use: " + ex.Message));
-                Ctx.Defer(ReconcileResult.RequeueAfter(Ctx.Options.RequeueDelay, $"target group {tg.Resource.TargetGroupName} is still in use"));
+                Ctx.Defer(ReconcileResult.RequeueAfter($"target group {tg.Resource.TargetGroupName} is still in use", Ctx.Options.RequeueDelay));
             }
         }
         // Replaced groups (same resource ID as a desired one) go too, after the rules switched away from them.
@@ -214,7 +214,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
             catch (ElasticLoadBalancingV2Exception ex) when (ex.IsResourceInUse)
             {
                 allGone = false;
-                Ctx.Defer(ReconcileResult.RequeueAfter(Ctx.Options.RequeueDelay, $"target group {tg.Resource.TargetGroupName} is still in use"));
+                Ctx.Defer(ReconcileResult.RequeueAfter($"target group {tg.Resource.TargetGroupName} is still in use", Ctx.Options.RequeueDelay));
             }
         }
         if (allGone && Ctx.IsApply)

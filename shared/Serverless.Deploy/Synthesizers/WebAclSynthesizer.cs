@@ -68,7 +68,7 @@ internal sealed class WebAclSynthesizer(DeployRun run) : ISynthesizer
         Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.WebAclAssociation, ResourceIds.LoadBalancer, DeployContext.IsPlaceholder(lbArn) ? null : lbArn,
             [new FieldChange("webACLArn", current, wanted)], reason));
         Ctx.Defer(ex.IsUnavailableEntity
-            ? ReconcileResult.RequeueAfter(Ctx.Options.RequeueDelay, reason)
-            : ReconcileResult.Retry(reason));
+            ? ReconcileResult.RequeueAfter(reason, Ctx.Options.RequeueDelay)
+            : ReconcileResult.Failed(reason));
     }
 }
