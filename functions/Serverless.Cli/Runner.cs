@@ -30,7 +30,7 @@ internal static class ExitCodes
 /// <summary>
 /// Runs plan / apply / destroy for manifests: loads them, prepares the AWS target (embedded moto seeded with a
 /// sandbox, an existing endpoint, or a real account), reconciles every group they contain through the same
-/// <see cref="GroupPipeline"/> the Lambda functions use, reads back the resulting resources and reports.
+/// <see cref="IngressGroupReconciler"/> the Lambda functions use, reads back the resulting resources and reports.
 /// </summary>
 internal sealed class Runner(CliOptions options, TextWriter output, TextWriter errors)
 {
@@ -90,36 +90,16 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var elb = new ElasticLoadBalancingV2Client(clientOptions);
             using var waf = new Wafv2Client(clientOptions);
             using var acm = new AcmClient(clientOptions);
-            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
             var groups = GroupsOf(set, cluster);
             if (options.Command == CliCommand.Destroy)
                 MarkDeleted(set, cluster);
             if (groups.Count == 0)
                 Text("No Ingress of this controller's class in the manifests: nothing to reconcile.");
+            var reconciler = new IngressGroupReconciler(
+                new ManifestIngressGroupSource(set, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
 
-            var exit = ExitCodes.Ok;
-            var results = new JsonArray();
-            foreach (var group in groups)
-            {
-                var deploy = new DeployOptions
-                {
-                    Mode = options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply,
-                    FullDriftCheck = true,
-                    ClusterName = cluster.ClusterName,
-                    VpcId = cluster.VpcId,
-                };
-                var before = recorder.TotalCalls;
-                var run = await pipeline.RunAsync(cluster, group, MembersOf(set, cluster, group), set.Nodes, aws => set.ToSnapshot(group, cluster, aws), deploy, cancellationToken).ConfigureAwait(false);
-                var groupJson = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
-                groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
-                if (run.Errors.Any())
-                    exit = Math.Max(exit, ExitCodes.InvalidInput);
-                if (run.Deploy.Reconcile.Kind == ReconcileKind.Failed)
-                    exit = ExitCodes.Failure;
-
-                results.Add((JsonNode)groupJson);
-            }
+            var (exit, results) = await ReconcileAllAsync(reconciler, groups, recorder, elb, cancellationToken).ConfigureAwait(false);
             if (options.Command != CliCommand.Plan && options.Target == AwsTarget.Embedded && exit != ExitCodes.Failure)
             {
                 // The embedded AWS is ours alone: once every group is applied, a second reconcile of every group
@@ -130,14 +110,18 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 var totalCalls = 0L;
                 foreach (var group in groups)
                 {
-                    var deploy = new DeployOptions { Mode = DeployMode.Apply, FullDriftCheck = true, ClusterName = cluster.ClusterName, VpcId = cluster.VpcId };
-                    var again = await pipeline.RunAsync(cluster, group, MembersOf(set, cluster, group), set.Nodes, aws => set.ToSnapshot(group, cluster, aws), deploy, cancellationToken).ConfigureAwait(false);
-                    var mutations = again.Deploy.Changes.Where(c => c.IsMutation).ToList();
+                    var again = await reconciler.ReconcileAsync(group, ReconcileRequest.DriftCheck, cancellationToken).ConfigureAwait(false);
+                    var mutations = again.Deploy?.Changes.Where(c => c.IsMutation).ToList() ?? [];
                     totalChanges += mutations.Count;
-                    totalMutating += again.Deploy.MutatingCalls;
-                    totalCalls += again.Deploy.TotalCalls;
+                    totalMutating += again.Deploy?.MutatingCalls ?? 0;
+                    totalCalls += again.Deploy?.TotalCalls ?? 0;
                     if (mutations.Count > 0)
                         Text($"Second reconcile of {group} changed:\n{PlanRenderer.RenderChanges(mutations).TrimEnd('\n')}");
+                    if (again.Result.Kind == ReconcileKind.Failed)
+                    {
+                        Text($"Second reconcile of {group} failed: {again.Result.Reason}");
+                        exit = ExitCodes.Failure;
+                    }
                 }
                 report["secondRun"] = new JsonObject { ["changes"] = totalChanges, ["mutatingCalls"] = totalMutating, ["awsCalls"] = totalCalls };
                 Text(totalChanges == 0 && totalMutating == 0
@@ -171,7 +155,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
     }
 
     /// <summary>
-    /// <c>--kubeconfig</c>: every group of the live cluster through <see cref="LiveGroupRunner"/> — a plan writes
+    /// <c>--kubeconfig</c>: every group of the live cluster through <see cref="IngressGroupReconciler"/> — a plan writes
     /// nothing anywhere; an apply writes finalizers, status and events to the cluster.
     /// </summary>
     private async Task<int> RunLiveAsync(CancellationToken cancellationToken)
@@ -195,7 +179,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var waf = new Wafv2Client(clientOptions);
         using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
+        var reconciler = new IngressGroupReconciler(
+            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
         GroupIndex index;
         try
         {
@@ -207,37 +192,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             return ExitCodes.Failure;
         }
         Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s); AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
-        var exit = ExitCodes.Ok;
-        var results = new JsonArray();
-        foreach (var group in index.Groups)
-        {
-            var mode = options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply;
-            var run = await runner.RunAsync(group, mode, fullDriftCheck: true, cancellationToken).ConfigureAwait(false);
-            if (run.Stack is null || run.Deploy is null)
-            {
-                Text($"\n== group {group}: {run.Kubernetes?.Error ?? "not reconciled"}");
-                exit = ExitCodes.Failure;
-                continue;
-            }
-            var groupJson = await ReportGroupAsync(new GroupRun(group, run.Stack, run.Deploy), elb, cancellationToken).ConfigureAwait(false);
-            if (run.Kubernetes is { } kube)
-            {
-                groupJson["kubernetes"] = new JsonObject
-                {
-                    ["finalizersAdded"] = new JsonArray([.. kube.FinalizersAdded.Select(s => (JsonNode?)JsonValue.Create(s))]),
-                    ["statusesUpdated"] = new JsonArray([.. kube.StatusesUpdated.Select(s => (JsonNode?)JsonValue.Create(s))]),
-                    ["finalizersRemoved"] = new JsonArray([.. kube.FinalizersRemoved.Select(s => (JsonNode?)JsonValue.Create(s))]),
-                    ["events"] = new JsonArray([.. kube.Events.Select(e => (JsonNode?)new JsonObject { ["ingress"] = e.Ingress, ["type"] = e.Type, ["reason"] = e.Reason, ["message"] = e.Message })]),
-                };
-                foreach (var e in kube.Events)
-                    Text($"event {e.Type} {e.Reason} on {e.Ingress}: {e.Message}");
-            }
-            if (run.Stack.Ingresses.Any(i => i.Errors.Count > 0))
-                exit = Math.Max(exit, ExitCodes.InvalidInput);
-            if (run.Result.Kind == ReconcileKind.Failed)
-                exit = ExitCodes.Failure;
-            results.Add((JsonNode)groupJson);
-        }
+        var (exit, results) = await ReconcileAllAsync(reconciler, index.Groups, recorder, elb, cancellationToken).ConfigureAwait(false);
         var report = new JsonObject
         {
             ["version"] = 1,
@@ -253,6 +208,52 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         return exit;
     }
 
+    /// <summary>
+    /// Reconciles every group through the same <see cref="IngressGroupReconciler"/> the functions use (plan: nothing is
+    /// written anywhere; apply: AWS, and finalizers, status and events on the source), reports each, and returns the
+    /// worst exit code: one group's failure never stops the others.
+    /// </summary>
+    private async Task<(int Exit, JsonArray Results)> ReconcileAllAsync(
+        IngressGroupReconciler reconciler, IReadOnlyList<StackId> groups, AwsCallRecorder recorder, ElasticLoadBalancingV2Client elb, CancellationToken cancellationToken)
+    {
+        var exit = ExitCodes.Ok;
+        var results = new JsonArray();
+        var request = new ReconcileRequest(options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply, FullDriftCheck: true);
+        foreach (var group in groups)
+        {
+            var before = recorder.TotalCalls;
+            var run = await reconciler.ReconcileAsync(group, request, cancellationToken).ConfigureAwait(false);
+            if (run.Desired is null || run.Deploy is null)
+            {
+                Text($"\n== group {group}: {run.Result}");
+                results.Add((JsonNode)new JsonObject { ["group"] = group.ToString(), ["result"] = run.Result.ToString() });
+                exit = ExitCodes.Failure;
+                continue;
+            }
+            var groupJson = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+            groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
+            groupJson["result"] = run.Result.ToString();
+            if (options.Kubeconfig is not null && run.Mode == DeployMode.Apply)
+            {
+                groupJson["kubernetes"] = new JsonObject
+                {
+                    ["finalizersAdded"] = new JsonArray([.. run.FinalizersAdded.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["statusesUpdated"] = new JsonArray([.. run.StatusesUpdated.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["finalizersRemoved"] = new JsonArray([.. run.FinalizersRemoved.Select(s => (JsonNode?)JsonValue.Create(s))]),
+                    ["events"] = new JsonArray([.. run.Events.Select(e => (JsonNode?)new JsonObject { ["ingress"] = e.Ingress, ["type"] = e.Type, ["reason"] = e.Reason, ["message"] = e.Message })]),
+                };
+                foreach (var e in run.Events)
+                    Text($"event {e.Type} {e.Reason} on {e.Ingress}: {e.Message}");
+            }
+            if (run.Errors.Any())
+                exit = Math.Max(exit, ExitCodes.InvalidInput);
+            if (run.Result.Kind == ReconcileKind.Failed)
+                exit = ExitCodes.Failure;
+            results.Add((JsonNode)groupJson);
+        }
+        return (exit, results);
+    }
+
     /// <summary>Every group the manifests' Ingresses belong to or still hold by finalizer, sorted.</summary>
     internal static List<StackId> GroupsOf(ManifestSet set, ClusterSettings cluster)
     {
@@ -264,10 +265,6 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         }
         return [.. groups.Select(StackId.Parse)];
     }
-
-    /// <summary>The Ingresses that belong to <paramref name="group"/> or hold its finalizer.</summary>
-    private static List<V1Ingress> MembersOf(ManifestSet set, ClusterSettings cluster, StackId group) =>
-        [.. set.Ingresses.Where(i => GroupKeys.ToReconcile(i, set.IngressClasses, set.IngressClassParams, set.Namespaces, cluster).Contains(group))];
 
     /// <summary>Destroy: every Ingress is being deleted and holds its group's finalizer, so each group builds empty.</summary>
     private static void MarkDeleted(ManifestSet set, ClusterSettings cluster)
@@ -336,12 +333,13 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         return sandbox.VpcId;
     }
 
-    private async Task<JsonObject> ReportGroupAsync(GroupRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
+    private async Task<JsonObject> ReportGroupAsync(StackRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
     {
-        var result = run.Deploy;
+        var result = run.Deploy!;
+        var stack = run.Desired!;
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"\n== group {run.Group} ({(result.Mode == DeployMode.Plan ? "plan" : "apply")})\n");
-        foreach (var ingress in run.Stack.Ingresses)
+        text.Append(CultureInfo.InvariantCulture, $"\n== group {run.Stack} ({(result.Mode == DeployMode.Plan ? "plan" : "apply")})\n");
+        foreach (var ingress in stack.Ingresses)
         {
             text.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Key}: {ingress.State}\n");
             foreach (var error in ingress.Errors)
@@ -351,7 +349,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         Text(text.ToString().TrimEnd('\n'));
 
         var ingresses = new JsonArray();
-        foreach (var ingress in run.Stack.Ingresses)
+        foreach (var ingress in stack.Ingresses)
         {
             var deployed = result.Ingresses.FirstOrDefault(i => i.Ingress == ingress.Key);
             ingresses.Add((JsonNode)new JsonObject
@@ -376,12 +374,12 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         }
         return new JsonObject
         {
-            ["group"] = run.Group.ToString(),
+            ["group"] = run.Stack.ToString(),
             ["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(result)),
             ["ingresses"] = ingresses,
             ["resources"] = options.Command == CliCommand.Plan && result.DnsName is null
                 ? new JsonObject()
-                : await StackReader.ReadAsync(elb, run.Stack, ct).ConfigureAwait(false),
+                : await StackReader.ReadAsync(elb, stack, ct).ConfigureAwait(false),
         };
     }
 

@@ -14,13 +14,28 @@ public enum ReconcileMode
 }
 
 /// <summary>
-/// Reconciles one key (an Ingress group, a Service's groups, a Node's groups): re-reads the cluster and AWS and
-/// converges. Implemented by the Kubernetes/deployer side (GroupReconciler); the reconcile function only calls it.
-/// Expected conditions are results, not exceptions; an exception counts as <see cref="ReconcileResult.Failed"/>.
+/// Reconciles one stack key (an Ingress group): re-reads the cluster and AWS and converges. Implemented over the
+/// stack reconcilers of <c>Serverless.Reconcile</c>; the reconcile function calls it only from a message whose FIFO
+/// message group is that key's, so one stack is reconciled by one invocation at a time. Expected conditions are
+/// results, not exceptions; an exception counts as <see cref="ReconcileResult.Failed"/>.
 /// </summary>
 public interface IKeyReconciler
 {
+    /// <summary>True for the keys this reconciler reconciles itself (stack keys).</summary>
+    bool Reconciles(QueueKey key);
+
     Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Resolves keys that name no stack of their own (a Service, an EndpointSlice's Service, a Node) to the stack keys
+/// they affect. The reconcile function enqueues those stack keys under their own message groups instead of
+/// reconciling them inline, so a stack is never reconciled by two invocations at once.
+/// </summary>
+public interface IKeyFanOut
+{
+    /// <summary>The stack keys each of <paramref name="keys"/> affects (every key of the input is in the answer).</summary>
+    Task<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>> ResolveAsync(IReadOnlyList<QueueKey> keys, CancellationToken cancellationToken);
 }
 
 /// <summary>The outcome of marking a node for drain.</summary>

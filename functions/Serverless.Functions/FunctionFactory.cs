@@ -15,15 +15,20 @@ namespace Serverless.Functions;
 /// (so nothing is lost: messages wait in the queue, then the DLQ), the key and stack sources are empty, and the drain
 /// marker finds no node — deregistration and lifecycle completion still work.
 /// </summary>
-public sealed record FunctionSeams(IKeyReconciler Reconciler, IClusterKeySource Keys, IClusterStacks Stacks, INodeDrainMarker Marker)
+public sealed record FunctionSeams(IKeyReconciler Reconciler, IKeyFanOut FanOut, IClusterKeySource Keys, IClusterStacks Stacks, INodeDrainMarker Marker)
 {
     /// <summary>Stand-ins for running the handlers without a cluster (tests, the local host without --kubeconfig).</summary>
-    public static FunctionSeams Unwired { get; } = new(new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams());
+    public static FunctionSeams Unwired { get; } = new(new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams(), new UnwiredSeams());
 
-    private sealed class UnwiredSeams : IKeyReconciler, IClusterKeySource, IClusterStacks, INodeDrainMarker
+    private sealed class UnwiredSeams : IKeyReconciler, IKeyFanOut, IClusterKeySource, IClusterStacks, INodeDrainMarker
     {
+        public bool Reconciles(QueueKey key) => true;
+
         public Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken) =>
             Task.FromResult(ReconcileResult.Failed("no key reconciler is wired into this build"));
+
+        public Task<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>> ResolveAsync(IReadOnlyList<QueueKey> keys, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no key fan-out is wired into this build");
 
         public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<QueueKey>>([]);
 
@@ -48,7 +53,7 @@ public static class FunctionFactory
         return new AwsClientOptions { Region = context.Environment("AWS_REGION") };
     }
 
-    /// <summary>The reconcile function (<c>QUEUE_URL</c>, <c>DEADLINE_MARGIN_SECONDS</c>).</summary>
+    /// <summary>The reconcile function (<c>QUEUE_URL</c>, <c>DEADLINE_MARGIN_SECONDS</c>, <c>REPLAY_SENDER_ID</c>).</summary>
     public static ReconcileFunction Reconcile(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -58,8 +63,9 @@ public static class FunctionFactory
         {
             QueueUrl = context.Environment("QUEUE_URL"),
             DeadlineMargin = context.Seconds("DEADLINE_MARGIN_SECONDS", new ReconcileOptions().DeadlineMargin),
+            ReplaySenderIds = (context.Environment("REPLAY_SENDER_ID") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
-        return new ReconcileFunction(seams.Reconciler, SqsGateway.Create(aws), options, context, aws.CallRecorder);
+        return new ReconcileFunction(seams.Reconciler, seams.FanOut, SqsGateway.Create(aws), options, context, aws.CallRecorder);
     }
 
     /// <summary>The replay function (<c>QUEUE_URL</c>, <c>DLQ_URL</c>, <c>RELAY_QUEUE_URL</c>, <c>REPLAY_*</c>).</summary>

@@ -10,6 +10,7 @@ using Serverless.LocalHost;
 //        [--replay-seconds N] [--seconds N]
 // Runs the functions against an emulator (moto) the way Lambda would. With --kubeconfig and --vpc-id the seams are
 // the deployed ones (Kubernetes API + deployer); without, the unwired stand-ins (every key retried, nothing marked).
+// --replay-sender-id: the SenderId trusted with full drift checks (default: moto's fixed SenderId).
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
@@ -28,6 +29,9 @@ var environment = new Dictionary<string, string>(StringComparer.Ordinal)
     ["VPC_ID"] = options.GetValueOrDefault("vpc-id", ""),
     ["KUBECONFIG"] = options.GetValueOrDefault("kubeconfig", ""),
     ["KUBE_CONTEXT"] = options.GetValueOrDefault("context", ""),
+    // Who may ask for a full drift check: on AWS the replay function's SenderId (role id:function name). An emulator
+    // such as moto gives every message one fixed SenderId, so locally the replay cannot be told from other senders.
+    ["REPLAY_SENDER_ID"] = options.GetValueOrDefault("replay-sender-id", MotoSenderId),
 };
 var logger = LambdaLogger.FromEnvironment();
 var context = new LambdaContext(logger, new EmfMetrics(logger, "local"), TimeProvider.System, name => environment.GetValueOrDefault(name) ?? Environment.GetEnvironmentVariable(name));
@@ -49,3 +53,9 @@ Console.CancelKeyPress += (_, e) =>
 };
 await host.RunAsync(options.TryGetValue("replay-seconds", out var replay) ? TimeSpan.FromSeconds(double.Parse(replay, System.Globalization.CultureInfo.InvariantCulture)) : null, options.GetValueOrDefault("events"), stop.Token);
 return 0;
+
+internal static partial class Program
+{
+    /// <summary>The SenderId moto puts on every message it stores.</summary>
+    private const string MotoSenderId = "AIDAIT2UOQQY3AUEKVGXU";
+}

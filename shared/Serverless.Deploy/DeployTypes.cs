@@ -116,6 +116,12 @@ public sealed record DeployResult
     /// <summary>Things worth knowing that are not changes (unknown attributes left as they are, etc.).</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>
+    /// Things that went on past a bound and that a person should see (e.g. new targets that never became healthy within
+    /// the health wait): the reconcile turns each into a Warning Event on the group's members.
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     /// <summary>AWS calls by operation (<c>Service:Operation</c>) made by this deploy.</summary>
     public required IReadOnlyDictionary<string, long> AwsCalls { get; init; }
 

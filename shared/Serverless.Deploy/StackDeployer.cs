@@ -24,7 +24,7 @@ namespace Serverless.Deploy;
 /// calls. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
 /// concurrent deploy its own recorder (and clients) for exact counts.
 /// </remarks>
-public sealed class StackDeployer
+public sealed class StackDeployer : IStackDeployer
 {
     /// <summary>Part of every checkpoint: a deployer whose diff changes bumps it, so every stack is compared once more.</summary>
     public const string Version = "deployer/1";
@@ -54,7 +54,7 @@ public sealed class StackDeployer
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    /// <summary>Plans or applies <paramref name="desired"/>.</summary>
+    /// <inheritdoc />
     public async Task<DeployResult> DeployAsync(Stack desired, DeployOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(desired);

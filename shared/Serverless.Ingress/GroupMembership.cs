@@ -69,6 +69,12 @@ internal static class GroupMembership
             {
                 // An invalid group name means leaving the group (upstream PR #1676); so does naming another group.
                 // The invalid name is reported on the leaving Ingress, so its owner learns why its rules went away.
+                if (holdsFinalizer && groupError is null && snapshot.HeldLeavers.Contains(Key(ingress)))
+                {
+                    // Moving to another group that has not deployed it yet: it stays here, frozen, until that group has.
+                    members.Add((NewMember(ingress, verdict.Params), [Held(ingress, memberGroup!)]));
+                    continue;
+                }
                 if (holdsFinalizer)
                     leaving.Add(new Leaver(ingress, groupError));
                 continue;
@@ -96,6 +102,15 @@ internal static class GroupMembership
             .Select(static (m, i) => new Candidate(m.Member, i, m.Errors))
             .ToList();
         return new Membership(ordered, leaving);
+    }
+
+    /// <summary>The reason a member moving to <paramref name="group"/> is held in this group.</summary>
+    public static BuildError Held(V1Ingress ingress, StackId group)
+    {
+        ArgumentNullException.ThrowIfNull(ingress);
+        ArgumentNullException.ThrowIfNull(group);
+        return new BuildError("Ingress " + Key(ingress), "group", group.ToString(),
+            "moving to another group: its rules stay in this group until that group has deployed it and written its address to the Ingress status");
     }
 
     /// <summary>A member with order 0 (set once parsed).</summary>

@@ -43,6 +43,14 @@ public sealed record GroupSnapshot
 
     /// <summary>Every Node (instance targets).</summary>
     public IReadOnlyList<V1Node> Nodes { get; init; } = [];
+
+    /// <summary>
+    /// Ingresses (<c>namespace/name</c>) that hold this group's finalizer but now name another group of this
+    /// controller, and whose rules must stay here until that group has deployed them (decided by the reconcile, which
+    /// knows what has been deployed where). The builder keeps each as a frozen member: its rules, target groups and
+    /// finalizer stay untouched, so requests keep being served here until the other load balancer serves them.
+    /// </summary>
+    public IReadOnlySet<string> HeldLeavers { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 /// <summary>Controller-wide settings: upstream's command-line flags that shape the model.</summary>
@@ -197,4 +205,7 @@ public sealed record ExistingLoadBalancerFact
 
     /// <summary>Its subnets (reused when the scheme is unchanged, as upstream does).</summary>
     public IReadOnlyList<string> SubnetIds { get; init; } = [];
+
+    /// <summary>Its DNS name (what the members' status shows while they are served by it).</summary>
+    public string? DnsName { get; init; }
 }

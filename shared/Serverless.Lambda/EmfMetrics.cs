@@ -102,6 +102,15 @@ public sealed class EmfMetrics
         public const string KeysPerBatch = "KeysPerBatch";
         public const string MessagesPerBatch = "MessagesPerBatch";
         public const string MalformedMessages = "MalformedMessages";
+
+        /// <summary>Messages dropped because their FIFO message group is not their key's (another sender's mistake or forgery).</summary>
+        public const string MisroutedMessages = "MisroutedMessages";
+
+        /// <summary>Messages that claimed to come from the replay but were not sent by it (reconciled as ordinary events).</summary>
+        public const string UntrustedReplayClaims = "UntrustedReplayClaims";
+
+        /// <summary>Stack keys enqueued for Service, EndpointSlice and Node keys (the groups they affect).</summary>
+        public const string FannedOutKeys = "FannedOutKeys";
         public const string DeadlineSkipped = "DeadlineSkipped";
         public const string AwsCalls = "AwsCalls";
         public const string QueueLag = "QueueLag";

@@ -25,7 +25,7 @@ namespace Serverless.Reconcile;
 /// VPC; a full drift check (<c>fresh</c>) always reads AWS. Facts change rarely (subnets, security groups, the LB's
 /// subnets); a change is seen at the latest after the window or at the next replay.
 /// </remarks>
-public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, IWafv2Client waf, TimeSpan cacheFor = default, TimeProvider? time = null)
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, IWafv2Client waf, TimeSpan cacheFor = default, TimeProvider? time = null) : IAwsFactsLoader
 {
     private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
     private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
@@ -36,10 +36,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    /// <summary>
-    /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
-    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<AwsFacts> LoadAsync(
         ClusterSettings cluster,
         StackId group,
@@ -262,6 +259,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
                 {
                     Scheme = lb.Scheme ?? "internal",
                     SubnetIds = [.. (lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)],
+                    DnsName = lb.DNSName,
                 };
             }
         }

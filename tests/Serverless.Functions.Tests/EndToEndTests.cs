@@ -21,7 +21,7 @@ using DescribeTargetHealthRequest = Serverless.Aws.ElasticLoadBalancingV2.Model.
 namespace Serverless.Functions.Tests;
 
 /// <summary>
-/// The functions wired as deployed (<see cref="ClusterReconciler"/>, <see cref="NodeMarker"/>) against a fake API
+/// The functions wired as deployed (<see cref="StackKeyReconciler"/>, <see cref="GroupFanOut"/>, <see cref="NodeMarker"/>) against a fake API
 /// server and moto: an Ingress key goes through the FIFO queue, the local host invokes the reconcile function with
 /// real SQS event JSON, the ALB appears and the Ingress gets its finalizer and status; then a spot interruption takes
 /// the instance out of the target group in one invocation and marks its node.
@@ -50,12 +50,13 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         using var waf = new Wafv2Client(options);
         using var acm = new AcmClient(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder));
+        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(
+            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder)));
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();
         var context = TestContext.Create(output);
-        var function = new ReconcileFunction(reconciler, sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
+        var function = new ReconcileFunction(reconciler, new GroupFanOut(api, cluster), sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
         var host = new LocalFunctionHost(function, function, function, sqs, queue, context) { FunctionTimeout = TimeSpan.FromSeconds(60) };
 
         var key = QueueKey.IngressGroup("default/echo");

@@ -9,10 +9,27 @@ using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
 
-/// <summary>A reconciler that answers from a script and records what it was asked.</summary>
-public sealed class ScriptedReconciler(Func<QueueKey, ReconcileResult>? script = null, Action? onCall = null) : IKeyReconciler
+/// <summary>
+/// A reconciler that answers from a script and records what it was asked; Ingress group keys are its stack keys, and
+/// it resolves Service and Node keys to the stack keys in <see cref="FanOut"/>.
+/// </summary>
+public sealed class ScriptedReconciler(Func<QueueKey, ReconcileResult>? script = null, Action? onCall = null) : IKeyReconciler, IKeyFanOut
 {
     private readonly List<(QueueKey Key, ReconcileMode Mode)> _calls = [];
+
+    /// <summary>The stack keys each fan-out key affects (absent: none).</summary>
+    public Dictionary<QueueKey, IReadOnlyList<QueueKey>> FanOut { get; } = [];
+
+    /// <summary>How many times fan-out keys were resolved (once per batch that has any).</summary>
+    public int Resolutions { get; private set; }
+
+    public bool Reconciles(QueueKey key) => key.Kind == QueueKeyKind.IngressGroup;
+
+    public Task<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>> ResolveAsync(IReadOnlyList<QueueKey> keys, CancellationToken cancellationToken)
+    {
+        Resolutions++;
+        return Task.FromResult<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>>(keys.ToDictionary(k => k, k => FanOut.GetValueOrDefault(k) ?? []));
+    }
 
     public IReadOnlyList<(QueueKey Key, ReconcileMode Mode)> Calls
     {
@@ -63,11 +80,11 @@ public sealed class ReconcileFunctionTests
         new QueueMessage(QueueKey.IngressGroup(group), origin, "4711").ToJson();
 
     private static async Task<(List<string> Failed, CapturedOutput Output)> RunAsync(
-        IKeyReconciler reconciler, IEnumerable<SqsRecord> records, TimeProvider? time = null, TimeSpan? timeLeft = null, ReconcileOptions? options = null, ISqsGateway? sqs = null)
+        ScriptedReconciler reconciler, IEnumerable<SqsRecord> records, TimeProvider? time = null, TimeSpan? timeLeft = null, ReconcileOptions? options = null, ISqsGateway? sqs = null)
     {
         var output = new CapturedOutput();
         var context = TestContext.Create(output, time);
-        var function = new ReconcileFunction(reconciler, sqs ?? new ThrowingSqsGateway(), options ?? new ReconcileOptions(), context);
+        var function = new ReconcileFunction(reconciler, reconciler, sqs ?? new ThrowingSqsGateway(), options ?? new ReconcileOptions(), context);
         var json = JsonSerializer.Serialize(new SqsEvent { Records = [.. records] }, LambdaJsonContext.Default.SqsEvent);
         var answer = await function.InvokeAsync(TestContext.Invocation(json, time, timeLeft), CancellationToken.None);
         var response = JsonSerializer.Deserialize(answer, LambdaJsonContext.Default.SqsBatchResponse)!;
@@ -80,7 +97,7 @@ public sealed class ReconcileFunctionTests
         var json = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Events", "sqs-fifo-sample.json"));
         var output = new CapturedOutput();
         var reconciler = new ScriptedReconciler();
-        var function = new ReconcileFunction(reconciler, new ThrowingSqsGateway(), new ReconcileOptions(), TestContext.Create(output));
+        var function = new ReconcileFunction(reconciler, reconciler, new ThrowingSqsGateway(), new ReconcileOptions(), TestContext.Create(output));
 
         var answer = await function.InvokeAsync(TestContext.Invocation(json), CancellationToken.None);
 
@@ -93,6 +110,9 @@ public sealed class ReconcileFunctionTests
         Assert.Equal("11d6ee51-4cc7-4302-9e22-7cd8afdaadf5", log.RootElement.GetProperty("messageId").GetString());
     }
 
+    /// <summary>The SenderId <see cref="Record"/> puts on every record.</summary>
+    internal const string Sender = "AIDAIO23YVJENQZJOL4VO";
+
     [Fact]
     public async Task Duplicate_keys_in_a_batch_collapse_to_one_reconcile_of_the_last_message_in_full_mode_when_any_came_from_the_replay()
     {
@@ -104,7 +124,7 @@ public sealed class ReconcileFunctionTests
             Record("m2", Body("shop")),
             Record("m3", Body("default/echo", QueueMessageOrigin.Replay)),
             Record("m4", Body("default/echo")),
-        ]);
+        ], options: new ReconcileOptions { ReplaySenderIds = [Sender] });
 
         Assert.Empty(failed);
         Assert.Equal(
@@ -128,20 +148,116 @@ public sealed class ReconcileFunctionTests
     }
 
     [Fact]
-    public async Task A_failure_fails_the_rest_of_its_message_group_only_and_other_groups_are_reconciled()
+    public async Task A_failure_fails_every_message_of_its_key_and_other_keys_are_reconciled()
     {
         var reconciler = new ScriptedReconciler(key => key.Name == "a" ? ReconcileResult.Failed("boom") : ReconcileResult.Done);
 
         var (failed, _) = await RunAsync(reconciler,
         [
-            Record("m1", Body("a"), group: "g1"),
-            Record("m2", Body("b"), group: "g2"),
-            Record("m3", Body("c"), group: "g1"),
-            Record("m4", Body("d"), group: "g2"),
+            Record("m1", Body("a")),
+            Record("m2", Body("b")),
+            Record("m3", Body("a")),
+            Record("m4", Body("d")),
         ]);
 
         Assert.Equal(["m1", "m3"], failed);
-        Assert.Equal(["ingress-group:a", "ingress-group:b", "ingress-group:d"], reconciler.Calls.Select(c => c.Key.ToString()));
+        Assert.Equal(["ingress-group:b", "ingress-group:a", "ingress-group:d"], reconciler.Calls.Select(c => c.Key.ToString()));
+    }
+
+    [Fact]
+    public async Task A_message_whose_message_group_is_not_its_key_is_dropped_logged_and_counted_and_never_reconciled()
+    {
+        var reconciler = new ScriptedReconciler();
+
+        var (failed, output) = await RunAsync(reconciler, [Record("m1", Body("shop"), group: "ingress-group:other"), Record("m2", Body("b"))]);
+
+        Assert.Empty(failed); // dropped: deleted, not retried
+        Assert.Equal(["ingress-group:b"], reconciler.Calls.Select(c => c.Key.ToString()));
+        Assert.Contains(output.Lines, l => l.Contains("wrong message group", StringComparison.Ordinal) && l.Contains("\"messageGroupId\":\"ingress-group:other\"", StringComparison.Ordinal));
+        using var emf = JsonDocument.Parse(output.Lines.Single(l => l.Contains("MisroutedMessages", StringComparison.Ordinal)));
+        Assert.Equal(1, emf.RootElement.GetProperty("MisroutedMessages").GetInt32());
+    }
+
+    [Fact]
+    public async Task Only_the_replay_sender_gets_a_full_drift_check_a_body_claiming_the_replay_from_another_sender_is_an_event()
+    {
+        var reconciler = new ScriptedReconciler();
+
+        var (_, output) = await RunAsync(reconciler, [Record("m1", Body("shop", QueueMessageOrigin.Replay))],
+            options: new ReconcileOptions { ReplaySenderIds = ["AROAEXAMPLEROLEID:stack-replay"] });
+
+        Assert.Equal([(QueueKey.IngressGroup("shop"), ReconcileMode.Event)], reconciler.Calls);
+        Assert.Contains(output.Lines, l => l.Contains("claims to come from the replay", StringComparison.Ordinal) && l.Contains(Sender, StringComparison.Ordinal));
+        using var emf = JsonDocument.Parse(output.Lines.Single(l => l.Contains("UntrustedReplayClaims", StringComparison.Ordinal)));
+        Assert.Equal(1, emf.RootElement.GetProperty("UntrustedReplayClaims").GetInt32());
+
+        // Without any configured replay sender nobody is trusted.
+        var strict = new ScriptedReconciler();
+        await RunAsync(strict, [Record("m1", Body("shop", QueueMessageOrigin.Replay))]);
+        Assert.Equal([(QueueKey.IngressGroup("shop"), ReconcileMode.Event)], strict.Calls);
+    }
+
+    private static string KeyBody(QueueKey key) => new QueueMessage(key, QueueMessageOrigin.Forwarder, "4711").ToJson();
+
+    /// <summary>An SQS stand-in that records SendMessageBatch calls and fails the entries a test names.</summary>
+    private sealed class RecordingSqs(Func<SqsOutgoingMessage, bool>? fail = null) : ThrowingSqsGateway
+    {
+        public List<(string Queue, List<SqsOutgoingMessage> Messages)> Batches { get; } = [];
+
+        public override Task<SqsBatchResult> SendBatchAsync(string queueUrl, IReadOnlyList<SqsOutgoingMessage> messages, CancellationToken cancellationToken = default)
+        {
+            Batches.Add((queueUrl, [.. messages]));
+            var failed = messages.Where(m => fail?.Invoke(m) == true).ToList();
+            return Task.FromResult(new SqsBatchResult(
+                [.. messages.Except(failed).Select(m => new SqsBatchSuccess(m.Id))],
+                [.. failed.Select(m => new SqsBatchFailure(m.Id, "InternalError", "injected", false))]));
+        }
+    }
+
+    [Fact]
+    public async Task A_Service_key_and_its_group_key_in_one_batch_reconcile_the_group_once_and_enqueue_only_the_groups_not_in_the_batch()
+    {
+        var reconciler = new ScriptedReconciler();
+        var service = QueueKey.Service("default", "web");
+        var node = QueueKey.Node("ip-10-0-1-1.ec2.internal");
+        reconciler.FanOut[service] = [QueueKey.IngressGroup("shop"), QueueKey.IngressGroup("default/other")];
+        reconciler.FanOut[node] = [QueueKey.IngressGroup("shop"), QueueKey.IngressGroup("default/other"), QueueKey.IngressGroup("team-a")];
+        var sqs = new RecordingSqs();
+
+        var (failed, output) = await RunAsync(reconciler,
+            [Record("m1", KeyBody(service)), Record("m2", Body("shop")), Record("m3", KeyBody(node)), Record("m4", Body("shop"))],
+            options: new ReconcileOptions { QueueUrl = "https://sqs.us-east-1.amazonaws.com/123456789012/controller.fifo" }, sqs: sqs);
+
+        Assert.Empty(failed);
+        // The group is reconciled once, under its own message group; the Service and Node keys are never reconciled inline.
+        Assert.Equal([(QueueKey.IngressGroup("shop"), ReconcileMode.Event)], reconciler.Calls);
+        Assert.Equal(1, reconciler.Resolutions);
+        // The groups not in the batch are enqueued once each, in one SendMessageBatch, each under its own message group.
+        var batch = Assert.Single(sqs.Batches);
+        Assert.Equal(
+            [("ingress-group:default/other", "ingress-group:default/other"), ("ingress-group:team-a", "ingress-group:team-a")],
+            batch.Messages.Select(m => (QueueMessage.Parse(m.Body).Key.ToString(), m.MessageGroupId!)).Order());
+        Assert.All(batch.Messages, m => Assert.NotNull(m.MessageDeduplicationId));
+        Assert.All(batch.Messages, m => Assert.Equal(QueueMessageOrigin.Forwarder, QueueMessage.Parse(m.Body).Origin));
+        using var emf = JsonDocument.Parse(output.Lines.Single(l => l.Contains("FannedOutKeys", StringComparison.Ordinal)));
+        Assert.Equal(2, emf.RootElement.GetProperty("FannedOutKeys").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_fan_out_that_cannot_be_enqueued_fails_its_Service_message_so_it_comes_back()
+    {
+        var reconciler = new ScriptedReconciler();
+        var service = QueueKey.Service("default", "web");
+        var other = QueueKey.Service("default", "api");
+        reconciler.FanOut[service] = [QueueKey.IngressGroup("shop")];
+        reconciler.FanOut[other] = [QueueKey.IngressGroup("team-a")];
+        var sqs = new RecordingSqs(fail: m => m.MessageGroupId == "ingress-group:shop");
+
+        var (failed, _) = await RunAsync(reconciler, [Record("m1", KeyBody(service)), Record("m2", KeyBody(other))],
+            options: new ReconcileOptions { QueueUrl = "https://sqs.us-east-1.amazonaws.com/123456789012/controller.fifo" }, sqs: sqs);
+
+        Assert.Equal(["m1"], failed);
+        Assert.Empty(reconciler.Calls);
     }
 
     [Fact]

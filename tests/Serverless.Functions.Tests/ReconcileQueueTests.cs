@@ -38,8 +38,10 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
         var received = await sqs.ReceiveAsync(queue, new SqsReceiveOptions { VisibilityTimeout = TimeSpan.FromSeconds(60) });
         var arn = (await sqs.GetQueueAttributesAsync(queue)).QueueArn;
         var output = new CapturedOutput();
+        var scripted = new ScriptedReconciler(_ => ReconcileResult.RequeueAfter("load balancer provisioning", TimeSpan.FromSeconds(2)));
         var function = new ReconcileFunction(
-            new ScriptedReconciler(_ => ReconcileResult.RequeueAfter("load balancer provisioning", TimeSpan.FromSeconds(2))),
+            scripted,
+            scripted,
             sqs, new ReconcileOptions { QueueUrl = queue }, TestContext.Create(output));
         var json = JsonSerializer.Serialize(SqsEventBuilder.FromMessages(received, arn), LambdaJsonContext.Default.SqsEvent);
 
@@ -67,7 +69,7 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
         var output = new CapturedOutput();
         var context = TestContext.Create(output);
         var reconciler = new ScriptedReconciler();
-        var function = new ReconcileFunction(reconciler, sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
+        var function = new ReconcileFunction(reconciler, reconciler, sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
         var host = new LocalFunctionHost(function, function, function, sqs, queue, context) { FunctionTimeout = TimeSpan.FromSeconds(1) };
 
         var first = await host.PollOnceAsync(TimeSpan.FromSeconds(1), CancellationToken.None);

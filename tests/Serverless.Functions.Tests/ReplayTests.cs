@@ -156,7 +156,8 @@ public sealed class ReplayFunctionTests(MotoFixture fixture) : MotoTest(fixture)
         var source = new FixedKeys("default/echo");
         var replay = new ReplayFunction(source, source, sqs, new ReplayOptions { QueueUrl = queue }, context);
         var reconciler = new ScriptedReconciler();
-        var reconcile = new ReconcileFunction(reconciler, sqs, new ReconcileOptions { QueueUrl = queue }, context);
+        // moto stores one fixed SenderId on every message: here it stands for the replay function's.
+        var reconcile = new ReconcileFunction(reconciler, reconciler, sqs, new ReconcileOptions { QueueUrl = queue, ReplaySenderIds = ["AIDAIT2UOQQY3AUEKVGXU"] }, context);
         var host = new LocalFunctionHost(reconcile, replay, replay, sqs, queue, context);
 
         await host.FireReplayAsync(DateTimeOffset.UtcNow, CancellationToken.None);

@@ -161,4 +161,16 @@ public sealed class TemplateTests
     private static bool IsMutatingElbOrEc2(string action) =>
         (action.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || action.StartsWith("ec2:", StringComparison.Ordinal))
         && !action.Contains(":Describe", StringComparison.Ordinal) && !action.Contains(":Get", StringComparison.Ordinal);
+
+    [Fact]
+    public void Only_the_replay_functions_own_messages_may_ask_the_reconcile_for_a_full_drift_check()
+    {
+        var variables = Resource("ReconcileFunction")["Properties"]!["Environment"]!["Variables"]!.AsObject();
+        var sender = variables["REPLAY_SENDER_ID"]!["Fn::Sub"]!.GetValue<string>();
+
+        // SQS's SenderId of a message sent by a Lambda function is <role id>:<session name>, the session being the function's name.
+        Assert.Equal("${LambdaRole.RoleId}:${AWS::StackName}-replay", sender);
+        Assert.Equal("${AWS::StackName}-replay", Resource("ReplayFunction")["Properties"]!["FunctionName"]!["Fn::Sub"]!.GetValue<string>());
+        Assert.Equal("LambdaRole.Arn", Resource("ReplayFunction")["Properties"]!["Role"]!["Fn::GetAtt"]!.AsArray().Select(p => p!.GetValue<string>()).Aggregate((a, b) => a + "." + b));
+    }
 }

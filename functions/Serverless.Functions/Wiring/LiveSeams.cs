@@ -42,10 +42,14 @@ public static class LiveSeams
         var elb = new ElasticLoadBalancingV2Client(aws);
         var waf = new Wafv2Client(aws);
         var acm = new AcmClient(aws);
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder));
+        var groups = new IngressGroupReconciler(
+            new LiveIngressGroupSource(api, cluster),
+            cluster,
+            new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow),
+            new StackDeployer(elb, ec2, waf, aws.CallRecorder));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
-        return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
+        return new FunctionSeams(new StackKeyReconciler(groups), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
     private static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)

@@ -5,14 +5,18 @@ using Serverless.Model;
 
 namespace Serverless.Kubernetes.Live;
 
-/// <summary>Looks up the AWS facts of a group from what is known of it so far (injected: the AWS side lives elsewhere).</summary>
-public delegate Task<AwsFacts> AwsFactsSource(GroupSnapshot snapshot, CancellationToken cancellationToken);
+/// <summary>
+/// Completes a group's snapshot once its Ingresses, classes and Nodes are known: the AWS facts, and which leaving
+/// members are held (injected: the AWS side lives elsewhere). Called exactly once per load.
+/// </summary>
+public delegate Task<GroupSnapshot> SnapshotPreparation(GroupSnapshot snapshot, CancellationToken cancellationToken);
 
-/// <summary>A group loaded from the API server: its snapshot, and problems with objects that were left out.</summary>
-/// <param name="Snapshot">The input of the builder, as <see cref="ManifestSet.ToSnapshot"/> makes it.</param>
+/// <summary>A group loaded from the API server: its snapshot, the stack built from it, and problems with objects that were left out.</summary>
+/// <param name="Snapshot">The input of the builder, as <see cref="ManifestSet.ToSnapshot"/> makes it, completed by the preparation.</param>
+/// <param name="Stack">The stack built from <paramref name="Snapshot"/> (the last round's build: nothing more was asked).</param>
 /// <param name="Problems">Objects the API returned but the loader could not read (e.g. an IngressClassParams the CRD schema let through), each located.</param>
 /// <param name="Rounds">How many times the builder was asked what it reads (see <see cref="KubernetesGroupLoader"/>).</param>
-public sealed record LoadedGroup(GroupSnapshot Snapshot, IReadOnlyList<ManifestError> Problems, int Rounds);
+public sealed record LoadedGroup(GroupSnapshot Snapshot, Stack Stack, IReadOnlyList<ManifestError> Problems, int Rounds);
 
 /// <summary>
 /// Loads one group from a live API server into the same <see cref="GroupSnapshot"/> the manifest loader makes (the
@@ -27,11 +31,13 @@ public sealed record LoadedGroup(GroupSnapshot Snapshot, IReadOnlyList<ManifestE
 /// membership; one list beats a get per namespace).
 /// </para>
 /// <para>
-/// Then the builder itself says what else it reads (<see cref="GroupReferences"/>): the loader builds, fetches what was
-/// asked and not yet fetched, and builds again until nothing new is asked (usually three builds, which cost no
-/// call). Services: one get each. EndpointSlices (only Services of ip targets): one list per namespace with a set
-/// selector <c>kubernetes.io/service-name in (a,b,…)</c>, so neither one call per Service nor every slice of the
-/// namespace. Secrets (OIDC <c>secretName</c>): one get each. Nodes (instance targets): one list.
+/// Nodes: one list, up front, so the snapshot's preparation (the AWS facts, which include the nodes' security groups)
+/// runs once with everything it depends on. Then the builder itself says what else it reads
+/// (<see cref="GroupReferences"/>): the loader builds, fetches what was asked and not yet fetched, and builds again
+/// until nothing new is asked (usually three builds, which cost no call); the last build is the stack. Services: one
+/// get each. EndpointSlices (only Services of ip targets): one list per namespace with a set selector
+/// <c>kubernetes.io/service-name in (a,b,…)</c>, so neither one call per Service nor every slice of the namespace.
+/// Secrets (OIDC <c>secretName</c>): one get each.
 /// </para>
 /// </remarks>
 public sealed class KubernetesGroupLoader
@@ -52,32 +58,35 @@ public sealed class KubernetesGroupLoader
         _cluster = cluster;
     }
 
-    /// <summary>Loads <paramref name="group"/>; <paramref name="awsFacts"/> (default: none) is asked on every round with the snapshot so far.</summary>
-    public async Task<LoadedGroup> LoadAsync(StackId group, AwsFactsSource? awsFacts = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Loads <paramref name="group"/>. <paramref name="prepare"/> (default: no AWS facts, nothing held) is called once,
+    /// with the Ingresses, classes and Nodes, before the first build; every build uses what it returned.
+    /// </summary>
+    public async Task<LoadedGroup> LoadAsync(StackId group, SnapshotPreparation? prepare = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(group);
         var set = await LoadClassesAndIngressesAsync(cancellationToken).ConfigureAwait(false);
+        // Nodes up front (one list), so the preparation sees them and the AWS facts (node security groups) are read once.
+        set.NodeList.AddRange(await _api.ListNodesAsync(cancellationToken).ConfigureAwait(false));
+        var prepared = set.ToSnapshot(group, _cluster, new AwsFacts());
+        if (prepare is not null)
+            prepared = await prepare(prepared, cancellationToken).ConfigureAwait(false);
         var fetchedServices = new HashSet<string>(StringComparer.Ordinal);
         var fetchedSlices = new HashSet<string>(StringComparer.Ordinal);
         var fetchedSecrets = new HashSet<string>(StringComparer.Ordinal);
-        var nodesFetched = false;
         var rounds = 0;
-        GroupSnapshot snapshot;
         while (true)
         {
             rounds++;
-            snapshot = set.ToSnapshot(group, _cluster, new AwsFacts());
-            if (awsFacts is not null)
-                snapshot = snapshot with { Aws = await awsFacts(snapshot, cancellationToken).ConfigureAwait(false) };
+            var snapshot = set.ToSnapshot(group, _cluster, prepared.Aws) with { HeldLeavers = prepared.HeldLeavers };
             var references = new GroupReferences();
-            IngressGroupModelBuilder.Build(snapshot, references);
+            var stack = IngressGroupModelBuilder.Build(snapshot, references);
 
             var services = references.Services.Where(fetchedServices.Add).ToList();
             var slices = references.EndpointSlicesOf.Where(fetchedSlices.Add).ToList();
             var secrets = references.Secrets.Where(fetchedSecrets.Add).ToList();
-            var nodes = references.Nodes && !nodesFetched;
-            if ((services.Count == 0 && slices.Count == 0 && secrets.Count == 0 && !nodes) || rounds == MaxRounds)
-                break;
+            if ((services.Count == 0 && slices.Count == 0 && secrets.Count == 0) || rounds == MaxRounds)
+                return new LoadedGroup(snapshot, stack, set.Errors, rounds);
 
             foreach (var service in await GetAllAsync(services, _api.GetServiceAsync, cancellationToken).ConfigureAwait(false))
                 set.ServiceList.Add(service);
@@ -89,13 +98,7 @@ public sealed class KubernetesGroupLoader
                 var selector = names.Count == 1 ? $"{ServiceNameLabel}={names[0]}" : $"{ServiceNameLabel} in ({string.Join(',', names)})";
                 set.EndpointSliceList.AddRange(await _api.ListEndpointSlicesAsync(byNamespace.Key, selector, cancellationToken).ConfigureAwait(false));
             }
-            if (nodes)
-            {
-                set.NodeList.AddRange(await _api.ListNodesAsync(cancellationToken).ConfigureAwait(false));
-                nodesFetched = true;
-            }
         }
-        return new LoadedGroup(snapshot, set.Errors, rounds);
     }
 
     /// <summary>

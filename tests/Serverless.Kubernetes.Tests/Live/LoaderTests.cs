@@ -8,7 +8,7 @@ namespace Serverless.Kubernetes.Tests.Live;
 /// <summary>Loading a group from the fake API server: the calls it makes, and the snapshot it makes.</summary>
 public sealed class LoaderTests
 {
-    private static readonly AwsFactsSource Facts = static (_, _) => Task.FromResult(FakeCluster.Aws);
+    private static readonly SnapshotPreparation Facts = static (snapshot, _) => Task.FromResult(snapshot with { Aws = FakeCluster.Aws });
 
     private static string[] MixedGroup() =>
     [
@@ -83,7 +83,26 @@ public sealed class LoaderTests
         var slices = Assert.Single(cluster.Server.Requests, static r => r.Plural == "endpointslices");
         Assert.Equal("kubernetes.io/service-name in (a-svc,b-svc)", slices.QueryValue("labelSelector"));
         Assert.Equal(["a-1", "b-1"], loaded.Snapshot.EndpointSlices.Select(static s => s.Metadata.Name).Order(StringComparer.Ordinal));
-        Assert.Equal(0, cluster.Server.CountRequests("list", "nodes"));
+        // Nodes are listed up front even for ip targets: the preparation (the AWS facts) needs them and runs once.
+        Assert.Equal(1, cluster.Server.CountRequests("list", "nodes"));
+    }
+
+    [Fact]
+    public async Task The_preparation_runs_once_with_the_ingresses_and_nodes_and_every_build_uses_what_it_returned()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        cluster.Seed(MixedGroup());
+        var calls = new List<(int Ingresses, int Nodes, int Services)>();
+        var loaded = await new KubernetesGroupLoader(cluster.Api, FakeCluster.Settings).LoadAsync(StackId.Explicit("shop"), (snapshot, _) =>
+        {
+            calls.Add((snapshot.Ingresses.Count, snapshot.Nodes.Count, snapshot.Services.Count));
+            return Task.FromResult(snapshot with { Aws = FakeCluster.Aws });
+        });
+
+        Assert.Equal([(3, 2, 0)], calls);
+        Assert.True(loaded.Rounds > 1, "the builder asked for Services after the preparation");
+        Assert.Same(FakeCluster.Aws, loaded.Snapshot.Aws);
+        Assert.Equal(StackJson.Serialize(IngressGroupModelBuilder.Build(loaded.Snapshot)), StackJson.Serialize(loaded.Stack));
     }
 
     [Fact]

@@ -1,0 +1,21 @@
+using k8s.Models;
+using Serverless.Ingress;
+using Serverless.Model;
+
+namespace Serverless.Reconcile;
+
+/// <summary>Reads the AWS facts a group's build needs (<see cref="AwsFactsLoader"/>); the seam the reconcilers use.</summary>
+public interface IAwsFactsLoader
+{
+    /// <summary>
+    /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
+    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached.
+    /// </summary>
+    Task<AwsFacts> LoadAsync(
+        ClusterSettings cluster,
+        StackId group,
+        IReadOnlyList<V1Ingress> ingresses,
+        IReadOnlyList<V1Node> nodes,
+        CancellationToken cancellationToken = default,
+        bool fresh = false);
+}

@@ -1,0 +1,422 @@
+using System.Diagnostics;
+using Amazon.Runtime;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Deploy;
+using Serverless.Ingress;
+using Serverless.Kubernetes;
+using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Live;
+using Serverless.Model;
+
+namespace Serverless.Reconcile;
+
+/// <summary>How the Ingress group reconcile behaves; defaults suit the Lambda functions.</summary>
+public sealed record IngressReconcilerOptions
+{
+    /// <summary>
+    /// How soon a group that holds a member moving to another group looks again whether that group serves it now
+    /// (the other group's status write is not an event this group sees).
+    /// </summary>
+    public TimeSpan HoldRecheckDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Passed to every deploy (the deployer's own knobs: batch sizes, requeue delays, health wait).</summary>
+    public Func<DeployOptions, DeployOptions> Deploy { get; init; } = static o => o;
+}
+
+/// <summary>
+/// The reconcile of one Ingress group — the one place the functions, the local host and the CLI go through. It reads
+/// top to bottom, upstream's order (<c>group_controller.go</c>), each phase timed in the log:
+/// <list type="number">
+/// <item><b>load</b> the group's objects (live cluster or manifests);</item>
+/// <item><b>facts</b>: read the AWS facts once, and decide which leaving members are held;</item>
+/// <item><b>build</b> the stack once (pure);</item>
+/// <item><b>finalizers</b> on every member that must carry one, before anything is created on AWS;</item>
+/// <item><b>deploy</b>;</item>
+/// <item><b>status</b>: the load balancer's address on the members;</item>
+/// <item><b>release</b>: the finalizers of the members that left, once their resources are gone;</item>
+/// <item><b>events</b>.</item>
+/// </list>
+/// The result is a value (<see cref="ReconcileResult"/>): a requeue is expected and quiet — no Warning Event, status
+/// still written; only real failures produce <c>FailedDeployModel</c>-style Warnings naming the Ingress, field and value.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Moving between groups without a gap.</b> A member that leaves this group for another group of this controller
+/// keeps its rules here (held: built as a frozen member, see <see cref="GroupSnapshot.HeldLeavers"/>) for as long as its
+/// status still shows this group's load balancer. The group it joins writes its own address to the status only once
+/// its deploy is done (its rules and healthy targets exist); this group then releases the member at its next
+/// reconcile, which it requeues for while it holds one.
+/// </para>
+/// <para>
+/// <b>Status on a requeue.</b> A member whose status is empty or already shows this load balancer gets the address on
+/// a requeue too (nothing else serves it); a member whose status shows another load balancer keeps it until this
+/// group's deploy is done, so clients following the status never move to a load balancer that does not serve them yet.
+/// </para>
+/// </remarks>
+public sealed partial class IngressGroupReconciler
+{
+    private const string Normal = "Normal";
+    private const string Warning = "Warning";
+
+    private readonly IIngressGroupSource _source;
+    private readonly ClusterSettings _cluster;
+    private readonly IAwsFactsLoader _facts;
+    private readonly IStackDeployer _deployer;
+    private readonly IngressReconcilerOptions _options;
+    private readonly ILogger _logger;
+
+    public IngressGroupReconciler(
+        IIngressGroupSource source,
+        ClusterSettings cluster,
+        IAwsFactsLoader facts,
+        IStackDeployer deployer,
+        ILogger? logger = null,
+        IngressReconcilerOptions? options = null)
+    {
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        _facts = facts ?? throw new ArgumentNullException(nameof(facts));
+        _deployer = deployer ?? throw new ArgumentNullException(nameof(deployer));
+        _logger = logger ?? NullLogger.Instance;
+        _options = options ?? new IngressReconcilerOptions();
+    }
+
+    /// <summary>Reconciles <paramref name="group"/>. Throws only on cancellation.</summary>
+    public async Task<StackRun> ReconcileAsync(StackId group, ReconcileRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(request);
+        var run = new Run(this, group, request);
+        try
+        {
+            return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex)
+        {
+            return run.Finish(ReconcileResult.Failed($"group {group}: the API server failed: {ex.Message}"));
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            return run.Finish(ReconcileResult.Failed($"group {group}: {ex.Message}"));
+        }
+    }
+
+    /// <summary>The Ingresses the group's reconcile concerns: its members and those still holding its finalizer.</summary>
+    public static IReadOnlyList<V1Ingress> Candidates(GroupSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return [.. snapshot.Ingresses.Where(i => GroupKeys.ToReconcile(i, snapshot.IngressClasses, snapshot.IngressClassParams, snapshot.Namespaces, snapshot.Cluster).Contains(snapshot.Group))];
+    }
+
+    /// <summary>
+    /// Leaving members to hold: they carry this group's finalizer, are not being deleted, are members of another group
+    /// of this controller now, and their status still shows this group's load balancer (<paramref name="dnsName"/>).
+    /// </summary>
+    public static IReadOnlySet<string> HeldLeavers(GroupSnapshot snapshot, string? dnsName)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(dnsName))
+            return held;
+        var finalizer = GroupKeys.Finalizer(snapshot.Group);
+        foreach (var ingress in snapshot.Ingresses)
+        {
+            if (ingress.Metadata?.DeletionTimestamp is not null || ingress.Metadata?.Finalizers?.Contains(finalizer) != true)
+                continue;
+            var now = GroupKeys.Of(ingress, snapshot.IngressClasses, snapshot.IngressClassParams, snapshot.Namespaces, snapshot.Cluster);
+            if (now is null || now == snapshot.Group)
+                continue;
+            if (StatusHostnames(ingress).Contains(dnsName, StringComparer.OrdinalIgnoreCase))
+                held.Add(Key(ingress));
+        }
+        return held;
+    }
+
+    private static IEnumerable<string> StatusHostnames(V1Ingress ingress) =>
+        ingress.Status?.LoadBalancer?.Ingress?.Select(static i => i.Hostname).OfType<string>() ?? [];
+
+    private static string Key(V1Ingress ingress) => $"{ingress.Metadata.NamespaceProperty}/{ingress.Metadata.Name}";
+
+    /// <summary>One reconcile's state, so each phase reads as one step.</summary>
+    private sealed class Run(IngressGroupReconciler owner, StackId group, ReconcileRequest request)
+    {
+        private readonly List<IngressEvent> _events = [];
+        private readonly List<string> _added = [];
+        private readonly List<string> _statuses = [];
+        private readonly List<string> _removed = [];
+        private readonly List<PhaseTiming> _phases = [];
+        private readonly Dictionary<string, V1Ingress> _ingresses = new(StringComparer.Ordinal);
+        private LoadedGroup? _loaded;
+        private Stack? _stack;
+        private DeployResult? _deploy;
+        private IReadOnlySet<string> _held = new HashSet<string>();
+
+        private IIngressGroupSource Source => owner._source;
+
+        private bool IsApply => request.Mode == DeployMode.Apply;
+
+        public async Task<StackRun> ExecuteAsync(CancellationToken ct)
+        {
+            // 1-3. Load, facts (once, inside the load: they need the Ingresses and Nodes), build (once).
+            var started = Stopwatch.GetTimestamp();
+            TimeSpan factsTime = default;
+            async Task<GroupSnapshot> Prepare(GroupSnapshot snapshot, CancellationToken token)
+            {
+                var at = Stopwatch.GetTimestamp();
+                var aws = await owner._facts.LoadAsync(owner._cluster, group, Candidates(snapshot), snapshot.Nodes, token, fresh: request.FullDriftCheck).ConfigureAwait(false);
+                var prepared = snapshot with { Aws = aws };
+                factsTime = Stopwatch.GetElapsedTime(at);
+                return prepared with { HeldLeavers = HeldLeavers(prepared, aws.ExistingLoadBalancer?.DnsName) };
+            }
+            try
+            {
+                _loaded = await Source.LoadAsync(group, Prepare, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidInputException or InvalidOperationException or ArgumentException)
+            {
+                // The builder isolates invalid members; an exception here is a bug or an input it cannot place.
+                Phase("load+build", Stopwatch.GetElapsedTime(started));
+                return Finish(ReconcileResult.Failed($"group {group}: failed build model due to {ex.Message}"));
+            }
+            var loadAndBuild = Stopwatch.GetElapsedTime(started);
+            Phase("facts", factsTime);
+            Phase("load+build", loadAndBuild - factsTime);
+            _held = _loaded.Snapshot.HeldLeavers;
+            foreach (var ingress in _loaded.Snapshot.Ingresses)
+                _ingresses.TryAdd(Key(ingress), ingress);
+            var candidates = Candidates(_loaded.Snapshot);
+            IReadOnlyList<string> known = AwsFactsLoader.CandidateLoadBalancerNames(owner._cluster, group, candidates);
+            _stack = _loaded.Stack with
+            {
+                // The deployer finds the load balancer only by these names (a scheme change, or a group being deleted
+                // whose stack has no load balancer spec any more, still finds the old one).
+                KnownLoadBalancerNames = [.. known.Union(_loaded.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            };
+            var options = owner._options.Deploy(new DeployOptions
+            {
+                Mode = request.Mode,
+                FullDriftCheck = request.FullDriftCheck,
+                ClusterName = owner._cluster.ClusterName,
+                VpcId = owner._cluster.VpcId,
+            });
+
+            if (!IsApply)
+            {
+                _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
+                return Finish(_deploy.Reconcile);
+            }
+
+            var outcomes = _stack.Ingresses.Where(o => _ingresses.ContainsKey(o.Key)).ToList();
+            await Timed("warnings", () => AnnotationWarningsAsync(ct)).ConfigureAwait(false);
+
+            // 4. Finalizers first: no AWS resource may exist for an Ingress that could vanish without us.
+            var finalizerFailure = await Timed("finalizers", () => AddFinalizersAsync(outcomes, ct)).ConfigureAwait(false);
+            if (finalizerFailure is not null)
+                return Finish(finalizerFailure);
+
+            // 5. Deploy.
+            _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
+            var deployed = _deploy.Reconcile;
+            if (deployed.Kind == ReconcileKind.Failed)
+            {
+                var message = "Failed deploy model due to " + deployed.Reason;
+                foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
+                    await EmitAsync(_ingresses[outcome.Key], Warning, IngressEventReasons.FailedDeployModel, message, ct).ConfigureAwait(false);
+                await EmitFrozenAsync(outcomes, ct).ConfigureAwait(false);
+                return Finish(deployed);
+            }
+
+            // 6. Status (also on a requeue; see the remarks), 7. release the members that left, once their resources are gone.
+            var statusFailure = await Timed("status", () => WriteStatusAsync(outcomes, deployed.IsDone, ct)).ConfigureAwait(false);
+            string? releaseFailure = null;
+            if (deployed.IsDone)
+                releaseFailure = await Timed("release", () => ReleaseAsync(outcomes, ct)).ConfigureAwait(false);
+
+            // 8. Events: each frozen member its own errors, the deployer's warnings, success when this pass changed anything.
+            await Timed("events", async () =>
+            {
+                await EmitFrozenAsync(outcomes, ct).ConfigureAwait(false);
+                foreach (var warning in _deploy.Warnings)
+                {
+                    foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
+                        await EmitAsync(_ingresses[outcome.Key], Warning, IngressEventReasons.DeployWarning, warning, ct).ConfigureAwait(false);
+                }
+                var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0 || _removed.Count > 0;
+                if (deployed.IsDone && statusFailure is null && releaseFailure is null && changed)
+                {
+                    foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
+                        await EmitAsync(_ingresses[outcome.Key], Normal, IngressEventReasons.SuccessfullyReconciled, "Successfully reconciled", ct).ConfigureAwait(false);
+                }
+                return true;
+            }).ConfigureAwait(false);
+
+            var result = deployed;
+            if ((statusFailure ?? releaseFailure) is { } failure)
+                result = ReconcileResult.Failed(failure);
+            if (_held.Count > 0)
+            {
+                result = ReconcileResult.Worse(result, ReconcileResult.RequeueAfter(
+                    $"holding {string.Join(", ", _held.Order(StringComparer.Ordinal))} until the group it moves to serves it", owner._options.HoldRecheckDelay));
+            }
+            return Finish(result);
+        }
+
+        public StackRun Finish(ReconcileResult result)
+        {
+            var run = new StackRun
+            {
+                Stack = group,
+                Result = result,
+                Mode = request.Mode,
+                Desired = _stack,
+                Deploy = _deploy,
+                Problems = _loaded?.Problems ?? [],
+                FinalizersAdded = _added,
+                StatusesUpdated = _statuses,
+                FinalizersRemoved = _removed,
+                Events = _events,
+                Held = [.. _held.Order(StringComparer.Ordinal)],
+                Phases = _phases,
+            };
+            ReconcileLog.Finished(owner._logger, group.ToString(), request.Mode.ToString(), request.FullDriftCheck, result.Kind.ToString(), result.Reason,
+                string.Join(" ", _phases.Select(static p => $"{p.Phase}={p.Duration.TotalMilliseconds:0.#}ms")));
+            return run;
+        }
+
+        private void Phase(string name, TimeSpan duration)
+        {
+            _phases.Add(new PhaseTiming(name, duration));
+            ReconcileLog.Phase(owner._logger, group.ToString(), name, duration.TotalMilliseconds);
+        }
+
+        private async Task<T> Timed<T>(string name, Func<Task<T>> step)
+        {
+            var at = Stopwatch.GetTimestamp();
+            try
+            {
+                return await step().ConfigureAwait(false);
+            }
+            finally
+            {
+                Phase(name, Stopwatch.GetElapsedTime(at));
+            }
+        }
+
+        private async Task<bool> AnnotationWarningsAsync(CancellationToken ct)
+        {
+            // One Warning per annotation and Ingress while the Event lives (a stable Event name), not one per reconcile.
+            foreach (var member in _ingresses.Values.Where(i => GroupKeys.Of(i, _loaded!.Snapshot.IngressClasses, _loaded.Snapshot.IngressClassParams, _loaded.Snapshot.Namespaces, _loaded.Snapshot.Cluster) == group))
+            {
+                foreach (var warning in AnnotationWarnings.Of(member))
+                {
+                    var message = warning.ToString();
+                    var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.IgnoredAnnotation, message, ct).ConfigureAwait(false);
+                    if (written || failure is not null)
+                        _events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
+                }
+            }
+            return true;
+        }
+
+        private async Task<ReconcileResult?> AddFinalizersAsync(List<IngressOutcome> outcomes, CancellationToken ct)
+        {
+            foreach (var outcome in outcomes.Where(static o => o.Finalizer is not null))
+            {
+                var ingress = _ingresses[outcome.Key];
+                try
+                {
+                    var (now, written) = await Source.AddFinalizerAsync(ingress, outcome.Finalizer!, ct).ConfigureAwait(false);
+                    if (now is not null)
+                        _ingresses[outcome.Key] = now;
+                    if (written)
+                        _added.Add(outcome.Key);
+                }
+                catch (KubernetesApiException ex)
+                {
+                    var message = "Failed add finalizer due to " + ex.Message;
+                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedAddFinalizer, message, ct).ConfigureAwait(false);
+                    return ReconcileResult.Failed($"{outcome.Key}: {message}");
+                }
+            }
+            return null;
+        }
+
+        private async Task<string?> WriteStatusAsync(List<IngressOutcome> outcomes, bool done, CancellationToken ct)
+        {
+            if (_deploy!.DnsName is not { Length: > 0 } dns)
+                return null;
+            var hostname = dns.ToLowerInvariant();
+            var ports = _stack!.Listeners.Select(static l => l.Port).ToList();
+            string? failed = null;
+            foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
+            {
+                var ingress = _ingresses[outcome.Key];
+                if (!done && StatusHostnames(ingress).Any(h => !string.Equals(h, hostname, StringComparison.OrdinalIgnoreCase)))
+                    continue; // served elsewhere until this deploy is done
+                try
+                {
+                    if (await Source.UpdateStatusAsync(ingress, hostname, ports, ct).ConfigureAwait(false))
+                        _statuses.Add(outcome.Key);
+                }
+                catch (KubernetesApiException ex)
+                {
+                    var message = "Failed update status due to " + ex.Message;
+                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedUpdateStatus, message, ct).ConfigureAwait(false);
+                    failed ??= $"{outcome.Key}: {message}";
+                }
+            }
+            return failed;
+        }
+
+        private async Task<string?> ReleaseAsync(List<IngressOutcome> outcomes, CancellationToken ct)
+        {
+            var finalizer = GroupKeys.Finalizer(group);
+            string? failed = null;
+            foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Leaving))
+            {
+                var ingress = _ingresses[outcome.Key];
+                try
+                {
+                    var (_, written) = await Source.RemoveFinalizerAsync(ingress, finalizer, ct).ConfigureAwait(false);
+                    if (written)
+                        _removed.Add(outcome.Key);
+                }
+                catch (KubernetesApiException ex)
+                {
+                    var message = "Failed remove finalizer due to " + ex.Message;
+                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedRemoveFinalizer, message, ct).ConfigureAwait(false);
+                    failed ??= $"{outcome.Key}: {message}";
+                }
+            }
+            return failed;
+        }
+
+        private async Task EmitFrozenAsync(List<IngressOutcome> outcomes, CancellationToken ct)
+        {
+            // A held member is not in error: it waits for the group it moves to.
+            foreach (var outcome in outcomes.Where(o => o.State == IngressState.Frozen && !_held.Contains(o.Key)))
+            {
+                var message = "Failed build model due to " + string.Join("; ", outcome.Errors.Select(static e => e.ToString()));
+                await EmitAsync(_ingresses[outcome.Key], Warning, IngressEventReasons.FailedBuildModel, message, ct).ConfigureAwait(false);
+            }
+        }
+
+        private async Task EmitAsync(V1Ingress ingress, string type, string reason, string message, CancellationToken ct)
+        {
+            var failure = await Source.RecordEventAsync(ingress, type, reason, message, ct).ConfigureAwait(false);
+            _events.Add(new IngressEvent(Key(ingress), type, reason, message, failure?.Message));
+        }
+    }
+}
+
+/// <summary>Structured logs of the reconcile (source-generated, AOT-safe).</summary>
+internal static partial class ReconcileLog
+{
+    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "reconcile {Stack}: phase {Phase} took {DurationMs} ms")]
+    public static partial void Phase(ILogger logger, string stack, string phase, double durationMs);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "reconcile {Stack} ({Mode}, full drift check {FullDriftCheck}): {Result} {Reason}; phases {Phases}")]
+    public static partial void Finished(ILogger logger, string stack, string mode, bool fullDriftCheck, string result, string? reason, string phases);
+}
