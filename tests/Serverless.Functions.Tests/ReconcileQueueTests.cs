@@ -85,4 +85,40 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Single(reconciler.Calls);
         Assert.Contains(output.Lines, l => l.Contains("\"field\":\"version\"", StringComparison.Ordinal) && l.Contains("\"value\":\"2\"", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_burst_of_Node_and_Service_keys_for_one_group_costs_one_reconcile_per_batch_not_one_per_key()
+    {
+        var (sqs, queue, _) = await QueuesAsync(5);
+        using var _ = sqs;
+        var group = QueueKey.IngressGroup("shop");
+        var reconciler = new ScriptedReconciler();
+        // A forwarder restart: every Node and Service is sent again, each under its own message group.
+        var keys = Enumerable.Range(1, 5).Select(i => QueueKey.Node($"node-{i}"))
+            .Concat(Enumerable.Range(1, 12).Select(i => QueueKey.Service("default", $"svc-{i}")))
+            .ToList();
+        foreach (var key in keys)
+            reconciler.FanOut[key] = [group];
+        await sqs.SendBatchAsync(queue, [.. keys.Select((k, i) => Message("k" + i, new QueueMessage(k, QueueMessageOrigin.Forwarder, "1").ToJson(), k.MessageGroupId))]);
+        var context = TestContext.Create(new CapturedOutput());
+        var function = new ReconcileFunction(reconciler, reconciler, sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
+        var host = new LocalFunctionHost(function, function, function, sqs, queue, context) { FunctionTimeout = TimeSpan.FromSeconds(10) };
+
+        var received = 0;
+        for (var polls = 0; polls < 10; polls++)
+        {
+            var poll = await host.PollOnceAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+            received += poll.Received;
+            if (poll.Received == 0 && (await sqs.GetQueueAttributesAsync(queue)).ApproximateNumberOfMessages == 0)
+                break;
+        }
+
+        // 17 keys arrive in batches of at most 10: each batch enqueues the group once, and the group's own messages
+        // collapse when they share a batch. Never one reconcile per key, and never a reconcile under a Node's or
+        // Service's message group.
+        Assert.InRange(reconciler.Calls.Count, 1, 2);
+        Assert.All(reconciler.Calls, c => Assert.Equal(group, c.Key));
+        Assert.InRange(received, 18, 19);
+        Assert.Equal(0, (await sqs.GetQueueAttributesAsync(queue)).ApproximateNumberOfMessages);
+    }
 }
