@@ -42,7 +42,7 @@ public static class LiveSeams
         var elb = new ElasticLoadBalancingV2Client(aws);
         var waf = new Wafv2Client(aws);
         var acm = new AcmClient(aws);
-        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder));
+        var reconciler = new ClusterReconciler(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow), new StackDeployer(elb, ec2, waf, aws.CallRecorder, context.Logger.ForCategory("Serverless.Deploy")));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
         return new FunctionSeams(reconciler, new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
