@@ -90,7 +90,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var elb = new ElasticLoadBalancingV2Client(clientOptions);
             using var waf = new Wafv2Client(clientOptions);
             using var acm = new AcmClient(clientOptions);
-            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
+            var pipeline = new GroupPipeline(new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)));
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
             var groups = GroupsOf(set, cluster);
             if (options.Command == CliCommand.Destroy)
@@ -195,7 +195,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var waf = new Wafv2Client(clientOptions);
         using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
+        var runner = new LiveGroupRunner(api, cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)));
         GroupIndex index;
         try
         {
