@@ -27,7 +27,7 @@ internal sealed record CliOptions
     public const string Usage = """
         usage: serverless-alb <plan|apply|destroy> (-f <file|dir>... | --kubeconfig <path> [--context <name>])
                               [--aws-endpoint <url> [--seed] | --aws] [--vpc-id <vpc-…>]
-                              [--cluster-name <name>] [--region <region>] [--output text|json]
+                              [--cluster-name <name>] [--region <region>] [--output text|json] [-v]
 
           -f, --filename      manifest file or folder (repeatable); multi-document YAML
           --kubeconfig        load from a live cluster instead (and write status, finalizers, events there)
@@ -39,6 +39,7 @@ internal sealed record CliOptions
           --cluster-name      default: demo
           --region            default: $AWS_REGION, else us-east-1
           --output            text (default) or json
+          -v, --verbose       every mutating AWS call on stderr: operation, resource, changes, request id
 
         Without --aws-endpoint or --aws, an embedded AWS (moto_server on loopback) is started and seeded.
         Exit codes: 0 ok, 1 invalid input, 2 AWS or cluster failure.
@@ -66,6 +67,9 @@ internal sealed record CliOptions
 
     public bool Json { get; init; }
 
+    /// <summary>Whether the deployer's per-call log goes to stderr.</summary>
+    public bool Verbose { get; init; }
+
     /// <summary>Whether the sandbox is seeded (always for the embedded AWS).</summary>
     public bool Seeds => Target == AwsTarget.Embedded || Seed;
 
@@ -86,7 +90,7 @@ internal sealed record CliOptions
         var files = new List<string>();
         string? kubeconfig = null, context = null, endpoint = null, vpcId = null, output = null;
         string? cluster = null, region = null;
-        bool seed = false, real = false;
+        bool seed = false, real = false, verbose = false;
         for (var i = 1; i < args.Count; i++)
         {
             var arg = args[i];
@@ -108,6 +112,7 @@ internal sealed record CliOptions
                 case "--cluster-name": cluster = Value(); break;
                 case "--region": region = Value(); break;
                 case "--output" or "-o": output = Value(); break;
+                case "-v" or "--verbose": verbose = true; break;
                 default: throw new UsageException($"unknown option '{arg}'");
             }
         }
@@ -147,6 +152,7 @@ internal sealed record CliOptions
             ClusterName = cluster ?? "demo",
             Region = region ?? NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? "us-east-1",
             Json = output == "json",
+            Verbose = verbose,
         };
     }
 

@@ -97,7 +97,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             if (groups.Count == 0)
                 Text("No Ingress of this controller's class in the manifests: nothing to reconcile.");
             var reconciler = new IngressGroupReconciler(
-                new ManifestIngressGroupSource(set, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
+                new ManifestIngressGroupSource(set, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)),
+                CallLog.For(options, errors));
 
             var (exit, results) = await ReconcileAllAsync(reconciler, groups, recorder, elb, cancellationToken).ConfigureAwait(false);
             if (options.Command != CliCommand.Plan && options.Target == AwsTarget.Embedded && exit != ExitCodes.Failure)
@@ -180,7 +181,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
         var reconciler = new IngressGroupReconciler(
-            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder));
+            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)),
+            CallLog.For(options, errors));
         GroupIndex index;
         try
         {

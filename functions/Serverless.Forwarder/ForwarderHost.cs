@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Serverless.Aws.Sqs;
 
 namespace Serverless.Forwarder;
@@ -15,18 +14,21 @@ public sealed class ForwarderHost : IDisposable
     private readonly JsonLog _log;
     private readonly KubernetesConnection _api;
     private readonly StatusEndpoint _status;
+    private readonly TimeProvider _time;
 
-    public ForwarderHost(ForwarderConfig config, ISqsGateway sqs, JsonLog? log = null, HttpMessageHandler? kubernetesHandler = null)
+    /// <summary>A forwarder; <paramref name="time"/> is the clock of its debounce, timeouts and backoff (default: the system's).</summary>
+    public ForwarderHost(ForwarderConfig config, ISqsGateway sqs, JsonLog? log = null, HttpMessageHandler? kubernetesHandler = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _config = config;
+        _time = time ?? TimeProvider.System;
         _sqs = sqs;
         _log = log ?? new JsonLog(config.LogLevel);
         Metrics = new ForwarderMetrics();
         Mapper = new KeyMapper(config.IngressClass);
-        Buffer = new KeyBuffer(config.Debounce, config.MaxPendingKeys, Metrics);
-        _api = new KubernetesConnection(config, kubernetesHandler);
-        Reflectors = [.. WatchTarget.All(config.Namespaces).Select(t => new Reflector(t, _api, Mapper, Buffer, config, Metrics, _log))];
+        Buffer = new KeyBuffer(config.Debounce, config.MaxPendingKeys, Metrics, _time);
+        _api = new KubernetesConnection(config, kubernetesHandler, _time);
+        Reflectors = [.. WatchTarget.All(config.Namespaces).Select(t => new Reflector(t, _api, Mapper, Buffer, config, Metrics, _log, _time))];
         _status = new StatusEndpoint(config.HttpPort, Metrics);
         Metrics.Ready = () => Reflectors.All(static r => r.Synced.IsCompletedSuccessfully);
     }
@@ -50,10 +52,10 @@ public sealed class ForwarderHost : IDisposable
     {
         _log.Info("forwarder starting", ("cluster", _config.ClusterName), ("apiServer", _config.ApiServer.ToString()), ("queue", _config.QueueUrl),
             ("namespaces", _config.Namespaces.Count == 0 ? "*" : string.Join(',', _config.Namespaces)), ("debounceMs", _config.Debounce.TotalMilliseconds), ("statusPort", StatusPort));
-        using var senderStop = new CancellationTokenSource();
+        using var senderStop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var statusStop = new CancellationTokenSource();
         var status = _status.RunAsync(statusStop.Token);
-        var sender = new QueueSender(_sqs, _config.QueueUrl, Buffer, Metrics, _log, _config.SendConcurrency).RunAsync(senderStop.Token);
+        var sender = new QueueSender(_sqs, _config.QueueUrl, Buffer, Metrics, _log, _config.SendConcurrency, _time).RunAsync(senderStop.Token);
         var watches = Reflectors.Select(r => Task.Run(() => r.RunAsync(stop), CancellationToken.None)).ToArray();
         _ = CompactAfterInitialSyncAsync(stop);
 
@@ -81,9 +83,9 @@ public sealed class ForwarderHost : IDisposable
         {
             await Synced.WaitAsync(stop).ConfigureAwait(false);
             _log.Info("initial sync finished", ("objects", Mapper.Count));
-            var waited = Stopwatch.StartNew();
-            while (!Buffer.IsIdle && waited.Elapsed < InitialSendWait)
-                await Task.Delay(100, stop).ConfigureAwait(false);
+            var started = _time.GetTimestamp();
+            while (!Buffer.IsIdle && _time.GetElapsedTime(started) < InitialSendWait)
+                await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stop).ConfigureAwait(false);
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
         catch (OperationCanceledException)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Serverless.Messages;
 
 namespace Serverless.Forwarder;
@@ -55,16 +54,20 @@ public sealed class KeyBuffer
     private readonly long _debounce;
     private readonly int _capacity;
     private readonly ForwarderMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly long _origin;
     private TaskCompletionSource _space = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _draining;
     private long _lastPrune;
 
-    public KeyBuffer(TimeSpan debounce, int capacity, ForwarderMetrics metrics)
+    public KeyBuffer(TimeSpan debounce, int capacity, ForwarderMetrics metrics, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         _debounce = (long)(debounce.TotalMilliseconds * 1000);
         _capacity = capacity;
         _metrics = metrics;
+        _time = time ?? TimeProvider.System;
+        _origin = _time.GetTimestamp();
         metrics.PendingKeys = () => Count;
         metrics.OldestPendingSeconds = OldestSeconds;
     }
@@ -92,9 +95,23 @@ public sealed class KeyBuffer
         }
     }
 
-    // Microseconds from Stopwatch, not Environment.TickCount64 (a coarse clock, several ms steps on Linux): whole
-    // milliseconds would let a key go out 299.x ms after its previous send with a 300 ms debounce.
-    private static long Now => (long)(Stopwatch.GetTimestamp() * (1_000_000.0 / Stopwatch.Frequency));
+    /// <summary>How long until the earliest waiting key is due (zero when one is due now); null when none waits.</summary>
+    public TimeSpan? UntilNextDue
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var next = _pending.Where(p => !_inFlight.Contains(p.Key)).Select(p => (long?)DueOf(p.Key, p.Value)).Min();
+                return next is { } due ? TimeSpan.FromMicroseconds(Math.Max(0, due - Now)) : null;
+            }
+        }
+    }
+
+    // Microseconds from the clock's high-resolution timestamp, not Environment.TickCount64 (a coarse clock, several ms
+    // steps on Linux): whole milliseconds would let a key go out 299.x ms after its previous send with a 300 ms debounce.
+    // Counted from the buffer's creation, so the conversion stays exact for clocks with large timestamps.
+    private long Now => _time.GetElapsedTime(_origin).Ticks / TimeSpan.TicksPerMicrosecond;
 
     /// <summary>From now on every key is due at once (shutdown: flush without waiting for debounce).</summary>
     public void Drain()
@@ -132,7 +149,7 @@ public sealed class KeyBuffer
                 }
                 if (_pending.Count < _capacity)
                 {
-                    pending = new PendingKey(cause.Key, Now, DateTimeOffset.UtcNow);
+                    pending = new PendingKey(cause.Key, Now, _time.GetUtcNow());
                     Merge(pending, cause);
                     _pending[cause.Key] = pending;
                     Schedule(cause.Key, pending);
@@ -227,7 +244,16 @@ public sealed class KeyBuffer
         long wait;
         lock (_lock)
             wait = _due.TryPeek(out _, out var due) ? Math.Clamp((due - Now + 999) / 1000, 1, 1_000) : 1_000;
-        await _signal.WaitAsync(TimeSpan.FromMilliseconds(wait), cancellationToken).ConfigureAwait(false);
+        using var timeout = new ClockTimeout(_time, cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMilliseconds(wait));
+        try
+        {
+            await _signal.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // the wait ran out: a key may be due
+        }
     }
 
     private void Merge(PendingKey pending, KeyCause cause)

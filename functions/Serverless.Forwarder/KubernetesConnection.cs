@@ -16,10 +16,12 @@ internal sealed class KubernetesConnection : IDisposable
     private readonly HttpClient _http;
     private readonly X509Certificate2Collection? _ca;
     private string? _token;
-    private DateTime _tokenReadAt;
+    private readonly TimeProvider _time;
+    private DateTimeOffset _tokenReadAt;
 
-    public KubernetesConnection(ForwarderConfig config, HttpMessageHandler? handler = null)
+    public KubernetesConnection(ForwarderConfig config, HttpMessageHandler? handler = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _config = config;
         if (config.CaFile is not null)
         {
@@ -57,10 +59,10 @@ internal sealed class KubernetesConnection : IDisposable
             return _config.Token;
         if (_config.TokenFile is null)
             return null;
-        if (_token is null || DateTime.UtcNow - _tokenReadAt > TimeSpan.FromMinutes(1))
+        if (_token is null || _time.GetUtcNow() - _tokenReadAt > TimeSpan.FromMinutes(1))
         {
             _token = File.ReadAllText(_config.TokenFile).Trim();
-            _tokenReadAt = DateTime.UtcNow;
+            _tokenReadAt = _time.GetUtcNow();
         }
         return _token;
     }

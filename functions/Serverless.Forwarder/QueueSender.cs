@@ -10,7 +10,7 @@ namespace Serverless.Forwarder;
 /// to the buffer and are retried (at-least-once). Runs until <see cref="KeyBuffer.Drain"/> was called and the buffer
 /// is empty, or until cancelled.
 /// </summary>
-public sealed class QueueSender(ISqsGateway sqs, string queueUrl, KeyBuffer buffer, ForwarderMetrics metrics, JsonLog log, int concurrency)
+public sealed class QueueSender(ISqsGateway sqs, string queueUrl, KeyBuffer buffer, ForwarderMetrics metrics, JsonLog log, int concurrency, TimeProvider? time = null)
 {
     /// <summary>Sends until drained and empty, or cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -85,7 +85,7 @@ public sealed class QueueSender(ISqsGateway sqs, string queueUrl, KeyBuffer buff
         {
             failed.AddRange(batch);
         }
-        var now = DateTimeOffset.UtcNow;
+        var now = (time ?? TimeProvider.System).GetUtcNow();
         foreach (var pending in sent)
         {
             metrics.KeySent(now - pending.ObservedAt);

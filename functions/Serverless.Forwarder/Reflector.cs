@@ -52,12 +52,14 @@ public sealed class Reflector
     private readonly ForwarderConfig _config;
     private readonly ForwarderMetrics _metrics;
     private readonly JsonLog _log;
+    private readonly TimeProvider _time;
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resourceVersion;
     private bool _progress;
 
-    internal Reflector(WatchTarget target, KubernetesConnection api, KeyMapper mapper, KeyBuffer buffer, ForwarderConfig config, ForwarderMetrics metrics, JsonLog log)
+    internal Reflector(WatchTarget target, KubernetesConnection api, KeyMapper mapper, KeyBuffer buffer, ForwarderConfig config, ForwarderMetrics metrics, JsonLog log, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _target = target;
         _api = api;
         _mapper = mapper;
@@ -72,6 +74,12 @@ public sealed class Reflector
 
     /// <summary>The last resourceVersion seen.</summary>
     public string? ResourceVersion => _resourceVersion;
+
+    /// <summary>What this reflector lists and watches.</summary>
+    public WatchTarget Target => _target;
+
+    /// <summary>Whether the last list found the (optional) kind not served.</summary>
+    public bool KindMissing { get; private set; }
 
     /// <summary>How often a missing optional kind (CRD) is looked for again.</summary>
     public TimeSpan MissingRecheck { get; init; } = TimeSpan.FromMinutes(5);
@@ -93,10 +101,12 @@ public sealed class Reflector
                 {
                     if (!await ListAsync(cancellationToken).ConfigureAwait(false))
                     {
+                        KindMissing = true;
                         _synced.TrySetResult();
-                        await Task.Delay(MissingRecheck, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(MissingRecheck, _time, cancellationToken).ConfigureAwait(false);
                         continue;
                     }
+                    KindMissing = false;
                     needList = false;
                     _synced.TrySetResult();
                 }
@@ -128,11 +138,11 @@ public sealed class Reflector
     }
 
     /// <summary>Waits; false when cancelled (shutdown) instead of throwing.</summary>
-    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)
@@ -157,7 +167,7 @@ public sealed class Reflector
         while (true)
         {
             var query = $"?limit={_config.ListPageSize.ToString(CultureInfo.InvariantCulture)}" + (continueToken is null ? "" : "&continue=" + Uri.EscapeDataString(continueToken));
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var timeout = new ClockTimeout(_time, cancellationToken);
             timeout.CancelAfter(ListReadTimeout);
             using var response = await _api.GetAsync(_target.Path + query, stream: true, timeout.Token).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound && _target.Optional)
@@ -206,7 +216,7 @@ public sealed class Reflector
     {
         var kind = _target.Kind.ToString();
         var query = $"?watch=true&allowWatchBookmarks=true&timeoutSeconds={_config.WatchTimeoutSeconds.ToString(CultureInfo.InvariantCulture)}&resourceVersion={Uri.EscapeDataString(_resourceVersion ?? "")}";
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var idle = new ClockTimeout(_time, cancellationToken);
         idle.CancelAfter(_config.WatchIdleTimeout);
         HttpResponseMessage response;
         try

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
+using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Wafv2;
 using Serverless.Model;
 
@@ -67,7 +70,13 @@ internal sealed class DeployContext
 
     public void Defer(ReconcileResult result) => Deferred ??= result;
 
-    public void Record(ResourceChange change) => Changes.Add(change);
+    /// <summary>Records a change and logs the calls that made it.</summary>
+    public void Record(ResourceChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        Changes.Add(change);
+        WriteCallsOf(change);
+    }
 
     public void Note(string note) => Notes.Add(note);
 
@@ -101,23 +110,34 @@ internal sealed class DeployContext
     /// <summary>A target group ARN as a plan shows it.</summary>
     public string Show(string arn) => TargetGroupDisplay.TryGetValue(arn, out var shown) ? shown : arn;
 
-    /// <summary>Runs one mutating call, logging before and after. Never called in plan mode.</summary>
+    /// <summary>
+    /// Runs one mutating call (never in plan mode) and logs it: a debug entry when it starts; when it succeeds, one
+    /// entry with its request id and the field changes it made, written once the change is recorded (see
+    /// <see cref="Record"/>); when it fails, one entry at once with the error code and request id.
+    /// </summary>
     public async Task<T> CallAsync<T>(string operation, string resourceType, string resourceId, string? arn, Func<Task<T>> call)
     {
         if (!IsApply)
             throw new InvalidOperationException($"mutating call {operation} in plan mode");
         DeployLog.Before(Logger, operation, StackId, resourceType, resourceId, arn);
+        var requestId = AwsRequestIds.Capture();
+        var started = Stopwatch.GetTimestamp();
+        T result;
         try
         {
-            var result = await call().ConfigureAwait(false);
-            DeployLog.After(Logger, operation, StackId, resourceType, resourceId, arn);
-            return result;
+            result = await call().ConfigureAwait(false);
         }
-        catch (AmazonServiceException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            DeployLog.Failed(Logger, operation, StackId, resourceType, resourceId, arn, ex.ErrorCode + ": " + ex.Message);
+            FlushCalls();
+            var (code, id) = ex is AmazonServiceException aws ? (aws.ErrorCode ?? aws.GetType().Name, aws.RequestId) : (ex.GetType().Name, null);
+            DeployLog.CallFailed(Logger, operation, StackId, resourceType, resourceId, arn, code, ex.Message, string.IsNullOrEmpty(id) ? requestId.Value : id);
             throw;
         }
+        var response = result as AmazonWebServiceResponse;
+        _pendingCalls.Add(new MadeCall(operation, resourceType, resourceId, arn ?? CreatedArn(result),
+            response?.ResponseMetadata?.RequestId is { Length: > 0 } rid ? rid : requestId.Value, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        return result;
     }
 
     /// <summary>Runs one mutating call without a result.</summary>
@@ -127,6 +147,101 @@ internal sealed class DeployContext
             await call().ConfigureAwait(false);
             return true;
         });
+
+    /// <summary>
+    /// Logs the calls not logged yet: each with the fields of the last recorded change of its resource that its
+    /// operation makes and no earlier call claimed (deregistrations recorded before they run, for instance). Called
+    /// when a deploy ends and before a failed call is logged.
+    /// </summary>
+    public void FlushCalls()
+    {
+        foreach (var made in _pendingCalls)
+        {
+            var change = Changes.LastOrDefault(c => c.ResourceId == made.ResourceId);
+            var fields = change is null ? [] : Unclaimed(change).Where(f => Makes(made.Operation, f)).ToList();
+            if (change is not null)
+                Claim(change, fields);
+            Write(made, fields);
+        }
+        _pendingCalls.Clear();
+    }
+
+    private readonly List<MadeCall> _pendingCalls = [];
+    private readonly Dictionary<ResourceChange, HashSet<FieldChange>> _claimed = new(ReferenceEqualityComparer.Instance);
+
+    private sealed record MadeCall(string Operation, string ResourceType, string ResourceId, string? Arn, string? RequestId, long ElapsedMs);
+
+    /// <summary>
+    /// Logs the calls made for <paramref name="change"/>'s resource since its previous record, each with the field
+    /// changes it makes: a field named for one operation goes to the first such call (tags to AddTags/RemoveTags,
+    /// attributes to Modify…Attributes, ingress rules, certificates and targets to the calls that add or remove them,
+    /// security groups, subnets and IP address type to their Set… calls, priorities to SetRulePriorities); every
+    /// other field goes to the first remaining call (the Create…, Modify… or Delete… call of the resource).
+    /// </summary>
+    private void WriteCallsOf(ResourceChange change)
+    {
+        var calls = _pendingCalls.Where(c => c.ResourceId == change.ResourceId).ToList();
+        if (calls.Count == 0)
+            return;
+        _pendingCalls.RemoveAll(c => c.ResourceId == change.ResourceId);
+        var assigned = calls.Select(static _ => new List<FieldChange>()).ToList();
+        var general = Math.Max(0, calls.FindIndex(static c => Specific(c.Operation) is null));
+        foreach (var field in change.Fields)
+        {
+            var maker = calls.FindIndex(c => Makes(c.Operation, field));
+            assigned[maker >= 0 ? maker : general].Add(field);
+        }
+        Claim(change, change.Fields);
+        for (var i = 0; i < calls.Count; i++)
+            Write(calls[i], assigned[i]);
+    }
+
+    private void Write(MadeCall made, IReadOnlyList<FieldChange> fields) =>
+        DeployLog.Call(Logger, made.Operation, StackId, made.ResourceType, made.ResourceId, made.Arn,
+            fields.Count == 0 ? LoggedChanges.None : new LoggedChanges(fields), made.RequestId, made.ElapsedMs);
+
+    private IEnumerable<FieldChange> Unclaimed(ResourceChange change) =>
+        _claimed.TryGetValue(change, out var claimed) ? change.Fields.Where(f => !claimed.Contains(f)) : change.Fields;
+
+    private void Claim(ResourceChange change, IEnumerable<FieldChange> fields)
+    {
+        if (!_claimed.TryGetValue(change, out var claimed))
+            _claimed[change] = claimed = new HashSet<FieldChange>(ReferenceEqualityComparer.Instance);
+        claimed.UnionWith(fields);
+    }
+
+    /// <summary>Which fields an operation that makes only some kinds of fields makes; null for any other operation.</summary>
+    private static Func<FieldChange, bool>? Specific(string operation) => operation switch
+    {
+        "AddTags" => static f => f.Field.StartsWith("tag ", StringComparison.Ordinal) && f.After is not null,
+        "RemoveTags" => static f => f.Field.StartsWith("tag ", StringComparison.Ordinal) && f.After is null,
+        "SetSecurityGroups" => static f => f.Field == "securityGroups",
+        "SetSubnets" => static f => f.Field == "subnets",
+        "SetIpAddressType" => static f => f.Field == "ipAddressType",
+        "SetRulePriorities" => static f => f.Field == "priority",
+        "AddListenerCertificates" => static f => f.Field.StartsWith("certificate ", StringComparison.Ordinal) && f.After is not null,
+        "RemoveListenerCertificates" => static f => f.Field.StartsWith("certificate ", StringComparison.Ordinal) && f.After is null,
+        "RegisterTargets" => static f => f.Field.StartsWith("target ", StringComparison.Ordinal) && f.After is not null,
+        "DeregisterTargets" => static f => f.Field.StartsWith("target ", StringComparison.Ordinal) && f.After is null,
+        "AuthorizeSecurityGroupIngress" => static f => f.Field.StartsWith("ingress ", StringComparison.Ordinal) && f.After is not null,
+        "RevokeSecurityGroupIngress" => static f => f.Field.StartsWith("ingress ", StringComparison.Ordinal) && f.After is null,
+        _ when operation.StartsWith("Modify", StringComparison.Ordinal) && operation.EndsWith("Attributes", StringComparison.Ordinal) =>
+            static f => f.Field.StartsWith("attribute ", StringComparison.Ordinal),
+        _ => null,
+    };
+
+    private static bool Makes(string operation, FieldChange field) => Specific(operation) is { } makes && makes(field);
+
+    /// <summary>The ARN (or id) a create call's response names.</summary>
+    private static string? CreatedArn(object? result) => result switch
+    {
+        string id => id,
+        CreateLoadBalancerResponse r => r.LoadBalancers?.FirstOrDefault()?.LoadBalancerArn,
+        CreateTargetGroupResponse r => r.TargetGroups?.FirstOrDefault()?.TargetGroupArn,
+        CreateListenerResponse r => r.Listeners?.FirstOrDefault()?.ListenerArn,
+        CreateRuleResponse r => r.Rules?.FirstOrDefault()?.RuleArn,
+        _ => null,
+    };
 }
 
 /// <summary>One matcher for every synthesizer: pairs desired and actual resources by key.</summary>

@@ -190,6 +190,7 @@ public sealed class StackDeployer : IStackDeployer
             Ingresses = ingresses,
             CheckpointHit = checkpointHit,
         };
+        ctx.FlushCalls();
         DeployLog.Finished(_logger, ctx.Options.Mode.ToString(), ctx.StackId, reconcile.ToString(), result.Changes.Count, result.TotalCalls);
         return result;
     }

@@ -76,7 +76,13 @@ public sealed class LambdaLogger
 
     public void Error(string message, Exception? exception, params ReadOnlySpan<(string Name, object? Value)> fields) => Log(LogLevel.Error, message, exception, fields);
 
-    /// <summary>Writes one line when <paramref name="level"/> is enabled. Field values: strings, numbers, booleans, TimeSpans (milliseconds), anything else as its string.</summary>
+    /// <summary>An <see cref="Microsoft.Extensions.Logging.ILogger"/> writing through this logger (for libraries that log with one, like the deployer).</summary>
+    public Microsoft.Extensions.Logging.ILogger ForCategory(string category) => new LambdaLoggerAdapter(this, category);
+
+    /// <summary>
+    /// Writes one line when <paramref name="level"/> is enabled. Field values: strings, numbers, booleans, TimeSpans
+    /// (milliseconds), lists of strings (arrays), lists of name/value string pairs (arrays of objects), anything else as its string.
+    /// </summary>
     public void Log(LogLevel level, string message, Exception? exception, params ReadOnlySpan<(string Name, object? Value)> fields)
     {
         if (!IsEnabled(level))
@@ -149,6 +155,22 @@ public sealed class LambdaLogger
                 break;
             case DateTimeOffset at:
                 writer.WriteString(name, at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+                break;
+            case IEnumerable<IEnumerable<KeyValuePair<string, string?>>> objects:
+                writer.WriteStartArray(name);
+                foreach (var item in objects)
+                {
+                    writer.WriteStartObject();
+                    foreach (var (key, text) in item)
+                    {
+                        if (text is null)
+                            writer.WriteNull(key);
+                        else
+                            writer.WriteString(key, text);
+                    }
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
                 break;
             case IEnumerable<string> list:
                 writer.WriteStartArray(name);

@@ -414,9 +414,9 @@ public sealed partial class IngressGroupReconciler
 /// <summary>Structured logs of the reconcile (source-generated, AOT-safe).</summary>
 internal static partial class ReconcileLog
 {
-    [LoggerMessage(EventId = 101, Level = LogLevel.Debug, Message = "reconcile {Stack}: phase {Phase} took {DurationMs} ms")]
+    [LoggerMessage(EventId = 101, EventName = "ReconcilePhase", Level = LogLevel.Debug, Message = "reconcile {Stack}: phase {Phase} took {DurationMs} ms")]
     public static partial void Phase(ILogger logger, string stack, string phase, double durationMs);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "reconcile {Stack} ({Mode}, full drift check {FullDriftCheck}): {Result} {Reason}; phases {Phases}")]
+    [LoggerMessage(EventId = 102, EventName = "Reconciled", Level = LogLevel.Information, Message = "reconcile {Stack} ({Mode}, full drift check {FullDriftCheck}): {Result} {Reason}; phases {Phases}")]
     public static partial void Finished(ILogger logger, string stack, string mode, bool fullDriftCheck, string result, string? reason, string phases);
 }

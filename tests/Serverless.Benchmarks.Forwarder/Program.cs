@@ -15,7 +15,10 @@ using Serverless.Testing;
 using Serverless.Testing.FakeKubernetes;
 
 // Usage: dotnet run -c Release --project tests/Serverless.Benchmarks.Forwarder [-- changes]
-// Needs artifacts/aot/forwarder/Serverless.Forwarder (published here when missing).
+//        dotnet run -c Release --project tests/Serverless.Benchmarks.Forwarder -- soak
+// Needs artifacts/aot/forwarder/Serverless.Forwarder (published here when missing); the soak runs the forwarder in this process.
+if (args is ["soak", ..])
+    return await Serverless.Benchmarks.Forwarder.Soak.RunAsync();
 var changes = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000;
 const int Nodes = 2_000, PerKind = 5_000;
 var binary = RepoPaths.Combine("artifacts", "aot", "forwarder", "Serverless.Forwarder");

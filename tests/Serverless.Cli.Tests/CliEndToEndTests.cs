@@ -50,6 +50,29 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
     }
 
     [Fact]
+    public async Task Verbose_prints_one_line_per_mutating_AWS_call_with_resource_changes_and_request_id()
+    {
+        const string cluster = "e2e-verbose";
+        string[] files = ["-f", Path.Combine(RepoPaths.Root, "examples", "cluster.yaml"), "-f", Path.Combine(RepoPaths.Root, "examples", "echoserver")];
+
+        var apply = await RunAsync("apply", cluster, files, "-v");
+        Assert.True(apply.Exit == ExitCodes.Ok, apply.Errors);
+        var lines = apply.Errors.Split('\n', StringSplitOptions.TrimEntries).Where(static l => l.StartsWith("aws call: ", StringComparison.Ordinal)).ToList();
+        var mutating = apply.Report["groups"]![0]!["plan"]!["awsCalls"]!.AsObject()
+            .Where(static c => Serverless.Deploy.DeployResult.IsMutatingOperation(c.Key)).Sum(static c => c.Value!.GetValue<long>());
+        Assert.True(mutating > 0);
+        Assert.True(lines.Count == mutating, apply.Errors);
+        var create = Assert.Single(lines, static l => l.StartsWith("aws call: CreateLoadBalancer AWS::ElasticLoadBalancingV2::LoadBalancer ", StringComparison.Ordinal));
+        Assert.Contains(" arn:aws:elasticloadbalancing:", create, StringComparison.Ordinal);
+        Assert.Contains("scheme: (none) → internet-facing", create, StringComparison.Ordinal);
+        Assert.All(lines, static l => Assert.Matches(@" request [^ (]+ \(\d+ ms, stack ", l));
+
+        var quiet = await RunAsync("destroy", cluster, files);
+        Assert.True(quiet.Exit == ExitCodes.Ok, quiet.Errors);
+        Assert.DoesNotContain("aws call: ", quiet.Errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_edited_manifest_plans_exactly_the_edit()
     {
         const string cluster = "e2e-edit";
@@ -254,9 +277,9 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
     private static bool IsMutating(string operation) =>
         !operation.Split(':')[^1].StartsWith("Describe", StringComparison.Ordinal);
 
-    private async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string command, string cluster, string[] files)
+    private async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string command, string cluster, string[] files, params string[] extra)
     {
-        var options = CliOptions.Parse([command, .. files, "--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json"], _ => null);
+        var options = CliOptions.Parse([command, .. files, "--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json", .. extra], _ => null);
         using var output = new StringWriter();
         using var errors = new StringWriter();
         var exit = await new Runner(options, output, errors).RunAsync(CancellationToken.None);

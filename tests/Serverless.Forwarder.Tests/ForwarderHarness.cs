@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Serverless.Aws.Sqs;
 using Serverless.Messages;
 using Serverless.Testing;
@@ -58,6 +59,9 @@ public sealed class ForwarderHarness : IAsyncDisposable
 
     public ForwarderHost Host { get; private set; } = null!;
 
+    /// <summary>The forwarder's clock: debounce, retries, backoff and idle timeouts run on it, moved by <see cref="DrainAsync"/> and <see cref="WaitUntilAsync"/>.</summary>
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", CultureInfo.InvariantCulture));
+
     public static async Task<ForwarderHarness> CreateAsync(MotoServer moto, FakeKubernetesOptions? apiOptions = null)
     {
         ArgumentNullException.ThrowIfNull(moto);
@@ -82,7 +86,7 @@ public sealed class ForwarderHarness : IAsyncDisposable
             ListPageSize = 100,
         };
         config = configure?.Invoke(config) ?? config;
-        Host = new ForwarderHost(config, sqs ?? Recording, JsonLog.None);
+        Host = new ForwarderHost(config, sqs ?? Recording, JsonLog.None, time: Time);
         _run = Host.RunAsync(_stop.Token);
         if (waitForSync)
             await Host.Synced.WaitAsync(TimeSpan.FromSeconds(30));
@@ -97,37 +101,96 @@ public sealed class ForwarderHarness : IAsyncDisposable
         _run = null;
     }
 
-    /// <summary>Waits until the forwarder has nothing pending and the queue has been quiet for <paramref name="quiet"/>, then returns every message received so far.</summary>
-    public async Task<IReadOnlyList<Received>> DrainAsync(TimeSpan? quiet = null, TimeSpan? timeout = null)
+    /// <summary>
+    /// Runs the forwarder's clock until it is quiet — it has seen everything the API server has (every watch is at
+    /// the server's resourceVersion, which its bookmarks report), nothing waits or is in flight, and the queue had
+    /// nothing more after that — then returns every message received so far. Fails after <paramref name="timeout"/>
+    /// of real time.
+    /// </summary>
+    public async Task<IReadOnlyList<Received>> DrainAsync(TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        var quietFor = quiet ?? TimeSpan.FromMilliseconds(800);
-        var lastNew = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline)
+        await RunUntilAsync(null, timeout ?? TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        return [.. _received];
+    }
+
+    /// <summary>The messages received since the last call (drains first).</summary>
+    public async Task<IReadOnlyList<Received>> NewMessagesAsync()
+    {
+        var before = _received.Count;
+        var all = await DrainAsync();
+        return [.. all.Skip(before)];
+    }
+
+    /// <summary>Runs the forwarder's clock (see <see cref="DrainAsync"/>) until <paramref name="condition"/> holds; fails after <paramref name="timeout"/> of real time.</summary>
+    public Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null) => RunUntilAsync(condition, timeout ?? TimeSpan.FromSeconds(60));
+
+    /// <summary>Whether every reflector has seen the API server's current resourceVersion (kinds not served aside).</summary>
+    public bool CaughtUp()
+    {
+        var current = Api.ResourceVersion;
+        return Host.Reflectors.All(r => r.KindMissing || (long.TryParse(r.ResourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var seen) && seen >= current));
+    }
+
+    /// <summary>
+    /// The loop behind <see cref="DrainAsync"/> and <see cref="WaitUntilAsync"/>: reads the queue; moves the clock to
+    /// the next key's due time once every change made so far has reached the buffer (or during the first sync, whose
+    /// keys may fill it); and when the forwarder has not caught up and shows no progress for a while (it waits
+    /// on the clock: a backoff, an idle timeout), moves the clock a step.
+    /// </summary>
+    private async Task RunUntilAsync(Func<bool>? condition, TimeSpan timeout)
+    {
+        var giveUp = DateTime.UtcNow + timeout;
+        var lastProgress = Progress();
+        var lastProgressAt = DateTime.UtcNow;
+        while (DateTime.UtcNow < giveUp)
         {
+            if (condition?.Invoke() == true)
+                return;
+            var quiet = condition is null && (Host is null || (Host.Buffer.IsIdle && CaughtUp()));
             var batch = await Sqs.ReceiveAsync(QueueUrl, new SqsReceiveOptions { MaxMessages = 10, VisibilityTimeout = TimeSpan.FromSeconds(60) });
             if (batch.Count > 0)
             {
                 foreach (var m in batch)
                     _received.Add(new Received(QueueMessage.Parse(m.Body), m.MessageGroupId!, m.MessageDeduplicationId!, m.SentTimestamp!.Value));
                 await Sqs.DeleteBatchAsync(QueueUrl, [.. batch.Select((m, i) => new SqsReceipt(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))]);
-                lastNew = DateTime.UtcNow;
                 continue;
             }
-            if ((Host is null || Host.Buffer.IsIdle) && DateTime.UtcNow - lastNew > quietFor)
-                return [.. _received];
-            await Task.Delay(50);
+            if (quiet)
+                return;
+            if (Host is null)
+                continue;
+            if (Host.Buffer.UntilNextDue is { } due && due > TimeSpan.Zero && (CaughtUp() || !Host.Synced.IsCompleted))
+            {
+                Time.Advance(due);
+                continue;
+            }
+            var progress = Progress();
+            if (progress != lastProgress)
+            {
+                lastProgress = progress;
+                lastProgressAt = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - lastProgressAt > StallGrace)
+            {
+                Time.Advance(ClockStep);
+                lastProgressAt = DateTime.UtcNow;
+            }
+            await Task.Delay(20);
         }
-        throw new TimeoutException($"queue not quiet; {_received.Count} messages so far, {Host?.Buffer.Count} pending");
+        throw new TimeoutException(condition is null
+            ? $"forwarder not quiet; {_received.Count} messages so far, {Host?.Buffer.Count} pending, caught up: {Host is not null && CaughtUp()}"
+            : $"condition not reached; {_received.Count} messages so far, {Host?.Buffer.Count} pending");
     }
 
-    /// <summary>The messages received since the last call (drains first).</summary>
-    public async Task<IReadOnlyList<Received>> NewMessagesAsync(TimeSpan? quiet = null)
-    {
-        var before = _received.Count;
-        var all = await DrainAsync(quiet);
-        return [.. all.Skip(before)];
-    }
+    /// <summary>How long the forwarder may show no progress before the clock moves a step.</summary>
+    private static readonly TimeSpan StallGrace = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>The step the clock moves when the forwarder waits on it.</summary>
+    private static readonly TimeSpan ClockStep = TimeSpan.FromMilliseconds(250);
+
+    private string Progress() => Host is null
+        ? ""
+        : string.Join(",", Host.Reflectors.Select(static r => r.ResourceVersion)) + $"|{Host.Buffer.Count}|{Host.Metrics.KeysSent}|{Recording.Calls}|{Api.ResourceVersion}|{_received.Count}";
 
     public async ValueTask DisposeAsync()
     {

@@ -165,7 +165,7 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
         _h.Api.StallWatches();
         _h.Api.Mutate("v1", "Service", "default", "web", s => s["spec"]!["ports"]![0]!["port"] = 81);
 
-        Assert.Equal(["service:default/web"], Keys(await _h.NewMessagesAsync(TimeSpan.FromSeconds(2))));
+        Assert.Equal(["service:default/web"], Keys(await _h.NewMessagesAsync()));
         Assert.True(_h.Host.Metrics.WatchRestarts("Service") >= 1);
     }
 
@@ -241,7 +241,7 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
         var reject = true;
         _h.Recording.RejectEntry = key => reject && key.StartsWith("node:", StringComparison.Ordinal);
         await _h.StartAsync();
-        await Task.Delay(1500);
+        await _h.WaitUntilAsync(() => _h.Host.Metrics.SendFailures >= 4); // the failed calls, then node keys rejected and retried
         reject = false;
 
         var keys = Keys(await _h.DrainAsync());
@@ -265,7 +265,7 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
     {
         for (var i = 0; i < 300; i++)
             _h.Api.Create(ForwarderHarness.Node($"node-{i:D3}"));
-        await _h.StartAsync(c => c with { MaxPendingKeys = 10, Debounce = TimeSpan.FromMilliseconds(20) });
+        await _h.StartAsync(c => c with { MaxPendingKeys = 10, Debounce = TimeSpan.FromMilliseconds(20) }, waitForSync: false); // the sync needs the buffer to drain
 
         var keys = Keys(await _h.DrainAsync());
 

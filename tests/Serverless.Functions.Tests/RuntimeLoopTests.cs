@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Time.Testing;
 using Serverless.Lambda;
 using Serverless.Testing;
 
@@ -13,11 +15,11 @@ public sealed class RuntimeLoopTests
         public Task<byte[]> InvokeAsync(LambdaInvocation invocation, CancellationToken cancellationToken) => handler(invocation, cancellationToken);
     }
 
-    private static async Task<(Task<int> Loop, CancellationTokenSource Stop)> StartAsync(FakeLambdaRuntimeApi fake, CapturedOutput output, Func<LambdaContext, ILambdaFunction> init)
+    private static async Task<(Task<int> Loop, CancellationTokenSource Stop)> StartAsync(FakeLambdaRuntimeApi fake, CapturedOutput output, Func<LambdaContext, ILambdaFunction> init, TimeProvider? time = null)
     {
         var api = new RuntimeApiClient(fake.HostAndPort);
         var stop = new CancellationTokenSource();
-        var loop = Task.Run(() => new LambdaRuntime(api, TestContext.Create(output)) { DeadlineSafety = TimeSpan.FromMilliseconds(100) }.RunAsync(init, stop.Token));
+        var loop = Task.Run(() => new LambdaRuntime(api, TestContext.Create(output, time)) { DeadlineSafety = TimeSpan.FromMilliseconds(100) }.RunAsync(init, stop.Token));
         await Task.Yield();
         return (loop, stop);
     }
@@ -94,38 +96,50 @@ public sealed class RuntimeLoopTests
     }
 
     [Fact]
-    public async Task The_deadline_header_becomes_a_cancellation_token_that_fires_mid_batch_while_the_response_still_gets_out()
+    public async Task The_deadline_header_becomes_a_cancellation_token_that_fires_at_the_safety_margin_mid_batch_while_the_response_still_gets_out()
     {
         using var fake = FakeLambdaRuntimeApi.Start();
         var output = new CapturedOutput();
+        var start = DateTimeOffset.Parse("2026-11-23T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var time = new FakeTimeProvider(start);
+        var items = Channel.CreateUnbounded<int>();
+        var threeDone = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
         var (loop, stop) = await StartAsync(fake, output, _ => new DelegateFunction(async (inv, token) =>
         {
-            // A batch of 100 items of 50 ms each cannot finish in 3 s: the token stops it part way. (3 s, not less: on a
-            // loaded 2-core machine the loop's safety margin plus a slow start could otherwise leave no item done.)
+            // A batch of items that arrive one by one: the token stops it part way, and the handler still answers.
             var done = 0;
-            for (var i = 0; i < 100 && !token.IsCancellationRequested; i++)
+            try
             {
-                try
+                while (true)
                 {
-                    await Task.Delay(50, token);
-                    done++;
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
+                    await items.Reader.ReadAsync(token);
+                    if (++done == 3)
+                        threeDone.TrySetResult(token);
                 }
             }
+            catch (OperationCanceledException)
+            {
+                // the deadline token fired: stop and answer with what is done
+            }
             return Encoding.UTF8.GetBytes("{\"done\":" + done + "}");
-        }));
+        }), time);
 
-        var result = await fake.Invoke("{}", timeLeft: TimeSpan.FromSeconds(3)).WaitAsync(TimeSpan.FromSeconds(15));
+        var pending = fake.Invoke("{}", deadline: start + TimeSpan.FromSeconds(3));
+        for (var i = 0; i < 3; i++)
+            await items.Writer.WriteAsync(i);
+        var token = await threeDone.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        time.Advance(TimeSpan.FromMilliseconds(2_899)); // 1 ms before deadline − safety (100 ms)
+        var early = token.IsCancellationRequested;
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var fired = token.IsCancellationRequested;
+        var result = await pending.WaitAsync(TimeSpan.FromSeconds(30));
         await stop.CancelAsync();
 
+        Assert.False(early);
+        Assert.True(fired);
         Assert.False(result.IsError);
         using var json = JsonDocument.Parse(result.Body);
-        var done = json.RootElement.GetProperty("done").GetInt32();
-        Assert.InRange(done, 1, 99);
-        Assert.True(result.At <= DateTimeOffset.UtcNow);
+        Assert.Equal(3, json.RootElement.GetProperty("done").GetInt32());
         Assert.Equal(0, await loop.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 }

@@ -58,12 +58,15 @@ public sealed class FakeLambdaRuntimeApi : IDisposable
         return new FakeLambdaRuntimeApi(port);
     }
 
-    /// <summary>Queues an invocation; the returned task completes with the function's answer.</summary>
-    public Task<RuntimeResult> Invoke(string body, TimeSpan? timeLeft = null, string? requestId = null, string? traceId = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
+    /// <summary>
+    /// Queues an invocation whose deadline is <paramref name="timeLeft"/> from now on the wall clock, or
+    /// <paramref name="deadline"/> exactly (for a runtime on a fake clock); the returned task completes with the function's answer.
+    /// </summary>
+    public Task<RuntimeResult> Invoke(string body, TimeSpan? timeLeft = null, string? requestId = null, string? traceId = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1", DateTimeOffset? deadline = null)
     {
         requestId ??= Guid.NewGuid().ToString();
         var result = _results.GetOrAdd(requestId, static _ => new TaskCompletionSource<RuntimeResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        _pending.Writer.TryWrite((requestId, body, DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), traceId));
+        _pending.Writer.TryWrite((requestId, body, deadline ?? DateTimeOffset.UtcNow + (timeLeft ?? TimeSpan.FromMinutes(1)), traceId));
         return result.Task;
     }
 

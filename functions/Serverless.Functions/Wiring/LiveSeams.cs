@@ -46,7 +46,8 @@ public static class LiveSeams
             new LiveIngressGroupSource(api, cluster),
             cluster,
             new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow),
-            new StackDeployer(elb, ec2, waf, aws.CallRecorder));
+            new StackDeployer(elb, ec2, waf, aws.CallRecorder, context.Logger.ForCategory("Serverless.Deploy")),
+            context.Logger.ForCategory("Serverless.Reconcile"));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
         return new FunctionSeams(new StackKeyReconciler(groups), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));

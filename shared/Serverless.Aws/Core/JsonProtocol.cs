@@ -85,6 +85,7 @@ internal sealed class JsonOperationUnmarshaller<TResponse>(
         {
             throw new AmazonUnmarshallingException(string.Empty, string.Empty, $"{service.ShortName} {name}: the response is not the expected JSON", ex, HttpStatusCode.OK);
         }
+        response.ResponseMetadata = new ResponseMetadata { RequestId = input.ResponseData?.GetHeaderValue("x-amzn-RequestId") ?? string.Empty };
         return response;
     }
 

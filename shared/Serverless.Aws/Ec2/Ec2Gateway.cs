@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using Serverless.Aws.Core;
@@ -201,7 +202,7 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
                 },
             ];
         }
-        var response = await _ec2.CreateSecurityGroupAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = await Reported(_ec2.CreateSecurityGroupAsync(request, cancellationToken)).ConfigureAwait(false);
         return response.GroupId;
     }
 
@@ -211,15 +212,17 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(groupId);
         try
         {
-            await _ec2.DeleteSecurityGroupAsync(new DeleteSecurityGroupRequest { GroupId = groupId }, cancellationToken).ConfigureAwait(false);
+            await Reported(_ec2.DeleteSecurityGroupAsync(new DeleteSecurityGroupRequest { GroupId = groupId }, cancellationToken)).ConfigureAwait(false);
             return new SecurityGroupDeletion(groupId, SecurityGroupDeletionOutcome.Deleted);
         }
         catch (AmazonEC2Exception ex) when (ex.IsDependencyViolation())
         {
+            AwsRequestIds.Report(ex.RequestId);
             return new SecurityGroupDeletion(groupId, SecurityGroupDeletionOutcome.InUse, ex.Message);
         }
         catch (AmazonEC2Exception ex) when (ex.IsGroupNotFound())
         {
+            AwsRequestIds.Report(ex.RequestId);
             return new SecurityGroupDeletion(groupId, SecurityGroupDeletionOutcome.NotFound, ex.Message);
         }
     }
@@ -232,7 +235,7 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
         if (rules.Count == 0)
             return;
         var request = new AuthorizeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [.. rules.Select(ToPermission)] };
-        await _ec2.AuthorizeSecurityGroupIngressAsync(request, cancellationToken).ConfigureAwait(false);
+        await Reported(_ec2.AuthorizeSecurityGroupIngressAsync(request, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -243,7 +246,7 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
         if (rules.Count == 0)
             return [];
         var request = new RevokeSecurityGroupIngressRequest { GroupId = groupId, IpPermissions = [.. rules.Select(ToPermission)] };
-        var response = await _ec2.RevokeSecurityGroupIngressAsync(request, cancellationToken).ConfigureAwait(false);
+        var response = await Reported(_ec2.RevokeSecurityGroupIngressAsync(request, cancellationToken)).ConfigureAwait(false);
         return [.. (response.UnknownIpPermissions ?? []).SelectMany(ToRules)];
     }
 
@@ -270,6 +273,23 @@ public sealed class Ec2Gateway : IEc2Gateway, IDisposable
     {
         if (_ownsClient)
             _ec2.Dispose();
+    }
+
+    /// <summary>Reports the request id of a mutating call's response (or error) to the caller's <see cref="AwsRequestIds"/> capture.</summary>
+    private static async Task<T> Reported<T>(Task<T> call)
+        where T : AmazonWebServiceResponse
+    {
+        try
+        {
+            var response = await call.ConfigureAwait(false);
+            AwsRequestIds.Report(response.ResponseMetadata?.RequestId);
+            return response;
+        }
+        catch (AmazonServiceException ex)
+        {
+            AwsRequestIds.Report(ex.RequestId);
+            throw;
+        }
     }
 
     private IEnumerable<List<string>> Chunks(IReadOnlyCollection<string> ids) =>

@@ -45,6 +45,9 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
 
     protected virtual int FaultSeed => 7;
 
+    /// <summary>The deployer's logger (none unless a test gives one).</summary>
+    protected virtual Microsoft.Extensions.Logging.ILogger? DeployLogger => null;
+
     /// <summary>
     /// Canned answers for what moto cannot produce (an AWS refusal such as ResourceInUse): a request for which this
     /// returns a response never reaches moto. Null (the default), or null returned: moto answers.
@@ -104,7 +107,7 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         _disposables.Add(elb);
         _disposables.Add(ec2);
         _disposables.Add(waf);
-        Deployer = new StackDeployer(elb, ec2, waf, Recorder);
+        Deployer = new StackDeployer(elb, ec2, waf, Recorder, DeployLogger);
     }
 
     public Task DisposeAsync()
