@@ -133,9 +133,10 @@ public sealed class StackDeployer
         targetGroups.Plan();
         await run.WritePendingMarkerAsync(ct).ConfigureAwait(false);
 
-        // The web ACL last, as upstream (after the load balancer, listeners, rules and targets): a WAF refusal (unknown
-        // ACL, access denied) defers the reconcile but leaves everything else of the stack deployed.
-        ISynthesizer[] order = [securityGroups, targetGroups, loadBalancer, listeners, rules, targets, webAcl];
+        // Targets are registered before anything can forward to their groups (a new group has its targets before a
+        // listener or rule uses it). The web ACL last, as upstream: a WAF refusal (unknown ACL, access denied) defers
+        // the reconcile but leaves everything else of the stack deployed.
+        ISynthesizer[] order = [securityGroups, targetGroups, targets, loadBalancer, listeners, rules, webAcl];
         foreach (var synthesizer in order)
             await synthesizer.SynthesizeAsync(ct).ConfigureAwait(false);
         // Deletions: targets, rules, listeners (nothing references the doomed target groups any more), target groups,
