@@ -34,10 +34,15 @@ public sealed class StackDeployer
     private readonly IWafv2Client _waf;
     private readonly AwsCallRecorder _recorder;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    /// <summary>A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in.</summary>
-    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null)
+    /// <summary>
+    /// A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in;
+    /// <paramref name="time"/> (default the system clock) dates and bounds the wait of staged forwards.
+    /// </summary>
+    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _elb = elb ?? throw new ArgumentNullException(nameof(elb));
         _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
         _waf = waf ?? throw new ArgumentNullException(nameof(waf));
@@ -62,7 +67,7 @@ public sealed class StackDeployer
         if (!string.Equals(desired.ClusterName, options.ClusterName, StringComparison.Ordinal))
             throw new ArgumentException($"the stack is for cluster {desired.ClusterName}, the options for {options.ClusterName}", nameof(options));
         var before = _recorder.Calls;
-        var ctx = new DeployContext(desired, options, _elb, _ec2, _waf, _logger);
+        var ctx = new DeployContext(desired, options, _elb, _ec2, _waf, _logger, _time);
         if (desired.AllMembersFrozen)
         {
             ctx.Note("every member of the group is frozen (invalid): nothing was read or changed");
@@ -144,6 +149,7 @@ public sealed class StackDeployer
         ISynthesizer[] deletions = [targets, rules, listeners, targetGroups, loadBalancer, securityGroups];
         foreach (var synthesizer in deletions)
             await synthesizer.PostSynthesizeAsync(ct).ConfigureAwait(false);
+        await run.Staging.FinishAsync(ct).ConfigureAwait(false);
 
         // Last: the checkpoint, only after everything succeeded. A run that stops before it leaves the old checkpoint,
         // so the next event-driven run compares everything again.
@@ -185,6 +191,7 @@ public sealed class StackDeployer
             Reconcile = reconcile,
             Changes = [.. ctx.Changes],
             Notes = [.. ctx.Notes],
+            Warnings = [.. ctx.Warnings],
             AwsCalls = calls,
             DnsName = live ? lb!.Resource.DNSName : null,
             ListenerPorts = live || (run?.CreatedLoadBalancer ?? false) ? [.. ctx.Desired.Listeners.Select(static l => l.Port).Order()] : [],

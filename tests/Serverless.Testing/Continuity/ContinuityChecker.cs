@@ -17,7 +17,8 @@ public sealed record ContinuityReport(
     IReadOnlyDictionary<Probe, ProbeOutcome> Before,
     IReadOnlyList<(ProxiedCall Call, IReadOnlyDictionary<Probe, ProbeOutcome> Outcomes)> Steps,
     IReadOnlyDictionary<Probe, ProbeOutcome> After,
-    IReadOnlyList<ContinuityGap> Gaps)
+    IReadOnlyList<ContinuityGap> Gaps,
+    int MaxRulesOnAListener)
 {
     /// <summary>Probes served both before and after: the ones a gap can be about.</summary>
     public IReadOnlyList<Probe> Continuous => [.. Probes.Where(p => Before[p].Served && After[p].Served)];
@@ -26,7 +27,7 @@ public sealed record ContinuityReport(
     public override string ToString()
     {
         var sb = new StringBuilder();
-        sb.AppendLine($"{Gaps.Count} gap(s) over {Steps.Count} mutating call(s), {Continuous.Count} of {Probes.Count} probe(s) served before and after");
+        sb.AppendLine($"{Gaps.Count} gap(s) over {Steps.Count} mutating call(s), {Continuous.Count} of {Probes.Count} probe(s) served before and after, at most {MaxRulesOnAListener} rule(s) on a listener");
         foreach (var gap in Gaps)
             sb.AppendLine("  GAP " + gap);
         foreach (var probe in Probes)
@@ -52,6 +53,7 @@ public sealed class ContinuityChecker : IDisposable
     private readonly IReadOnlyList<string> _loadBalancerNames;
     private readonly List<(ProxiedCall, IReadOnlyDictionary<Probe, ProbeOutcome>)> _steps = [];
     private IReadOnlyDictionary<Probe, ProbeOutcome>? _before;
+    private int _maxRules;
 
     /// <summary>A checker of <paramref name="probes"/> against the load balancers named <paramref name="loadBalancerNames"/>.</summary>
     public ContinuityChecker(ContinuityProxy proxy, MotoServer moto, IEnumerable<string> loadBalancerNames, IEnumerable<Probe> probes)
@@ -71,11 +73,16 @@ public sealed class ContinuityChecker : IDisposable
     {
         _before = await EvaluateAsync().ConfigureAwait(false);
         _steps.Clear();
+        _maxRules = 0;
         _proxy.AfterMutation = async call =>
         {
-            var outcomes = await EvaluateAsync().ConfigureAwait(false);
+            var state = await ReadAsync().ConfigureAwait(false);
+            var outcomes = Probes.ToDictionary(static p => p, p => AlbRouting.Evaluate(state, p));
             lock (_steps)
+            {
                 _steps.Add((call, outcomes));
+                _maxRules = Math.Max(_maxRules, state.Listeners.Select(static l => l.Rules.Count(static r => r.IsDefault != true)).DefaultIfEmpty(0).Max());
+            }
         };
     }
 
@@ -95,7 +102,7 @@ public sealed class ContinuityChecker : IDisposable
                     gaps.Add(new ContinuityGap(call, probe, outcomes[probe].Detail));
             }
         }
-        return new ContinuityReport(Probes, _before, [.. _steps], after, gaps);
+        return new ContinuityReport(Probes, _before, [.. _steps], after, gaps, _maxRules);
     }
 
     /// <summary>Every probe's outcome in the state moto holds now.</summary>
