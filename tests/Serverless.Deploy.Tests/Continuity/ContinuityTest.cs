@@ -47,17 +47,18 @@ public abstract class ContinuityTest(MotoFixture fixture) : DeployTest(fixture)
     /// <summary>
     /// Converges on <paramref name="from"/>, then applies <paramref name="to"/> under the checker with new targets held
     /// <c>initial</c>: after each run that asks to come back, <paramref name="betweenRuns"/> runs (default: every held
-    /// target becomes healthy) and the deploy runs again, at most <paramref name="runs"/> times.
+    /// target becomes healthy) and the deploy runs again, at most <paramref name="runs"/> times. The state after the
+    /// change is read once every new target is healthy, unless <paramref name="healthyInTheEnd"/> is false.
     /// </summary>
-    protected Task<Change> ChangeAsync(GroupShape from, GroupShape to, Action<int>? betweenRuns = null, int runs = 5, IReadOnlyList<Probe>? probes = null) =>
-        ChangeAsync(Build(from), Build(to), betweenRuns, runs, probes);
+    protected Task<Change> ChangeAsync(GroupShape from, GroupShape to, Action<int>? betweenRuns = null, int runs = 5, bool healthyInTheEnd = true) =>
+        ChangeAsync(Build(from), Build(to), betweenRuns, runs, healthyInTheEnd);
 
-    /// <inheritdoc cref="ChangeAsync(GroupShape, GroupShape, Action{int}?, int, IReadOnlyList{Probe}?)"/>
-    protected async Task<Change> ChangeAsync(Stack before, Stack after, Action<int>? betweenRuns = null, int runs = 5, IReadOnlyList<Probe>? probes = null)
+    /// <inheritdoc cref="ChangeAsync(GroupShape, GroupShape, Action{int}?, int, bool)"/>
+    protected async Task<Change> ChangeAsync(Stack before, Stack after, Action<int>? betweenRuns = null, int runs = 5, bool healthyInTheEnd = true)
     {
         await ConvergeAsync(before);
         Proxy.Health.HoldNewTargets = true;
-        using var checker = new ContinuityChecker(Proxy, Moto, before.KnownLoadBalancerNames.Concat(after.KnownLoadBalancerNames).Distinct(), probes ?? Probe.From(before, after));
+        using var checker = new ContinuityChecker(Proxy, Moto, before.KnownLoadBalancerNames.Concat(after.KnownLoadBalancerNames).Distinct(), Probe.From(before, after));
         await checker.BeginAsync();
         var results = new List<DeployResult>();
         for (var i = 0; i < runs; i++)
@@ -75,6 +76,9 @@ public abstract class ContinuityTest(MotoFixture fixture) : DeployTest(fixture)
             if (result.Reconcile.Kind != ReconcileKind.RequeueAfter)
                 break;
         }
+        // After the change means once its new targets passed their health checks, unless the test says they never do.
+        if (healthyInTheEnd)
+            Proxy.Health.ReleaseAll();
         var report = await checker.EndAsync();
         Proxy.Health.HoldNewTargets = false;
         return new Change(report, results);

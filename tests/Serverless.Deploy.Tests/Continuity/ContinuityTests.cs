@@ -195,7 +195,7 @@ public sealed class ContinuityTests(MotoFixture fixture) : ContinuityTest(fixtur
         TuneOptions = static o => o with { HealthWaitTimeout = TimeSpan.FromMinutes(5) };
         var to = Base.WithFirstBackendIp();
 
-        var change = await ChangeAsync(Base, to, betweenRuns: _ => Clock.Advance(TimeSpan.FromMinutes(2)));
+        var change = await ChangeAsync(Base, to, betweenRuns: _ => Clock.Advance(TimeSpan.FromMinutes(2)), healthyInTheEnd: false);
 
         Assert.Equal(4, change.Runs.Count);
         Assert.All(change.Runs.Take(3), static r => Assert.Equal(ReconcileKind.RequeueAfter, r.Reconcile.Kind));
