@@ -65,7 +65,7 @@ public sealed class LiveGroupRunner(IKubernetesApi api, ClusterSettings cluster,
                 // Not finished: the finalizers must stay, so the Kubernetes side must see a failed deploy.
                 throw new DeployNotFinishedException(last.Reconcile.ToString());
             }
-            return new DeployOutcome(last.DnsName, last.Changes.Any(c => c.IsMutation));
+            return new DeployOutcome(last.DnsName, last.Changes.Any(c => c.IsMutation), last.Warnings);
         }
         var kubernetes = await new GroupReconciler(api, cluster, Deploy, Facts).ReconcileAsync(group, cancellationToken).ConfigureAwait(false);
         return new LiveGroupRun(group, built ?? kubernetes.Stack, last, kubernetes);

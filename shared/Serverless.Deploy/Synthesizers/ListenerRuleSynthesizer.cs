@@ -174,7 +174,7 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
                     }
                     catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTooManyRules && doomed.Count > 0)
                     {
-                        DeployLog.Fallback(Ctx.Logger, Ctx.StackId, port, ex.Message);
+                        // The listener's real quota (logged as a failed call): from now on, one out per one in.
                         quota = count;
                     }
                 }

@@ -9,7 +9,8 @@ namespace Serverless.Kubernetes.Live;
 /// <summary>What deploying a stack did.</summary>
 /// <param name="LoadBalancerDnsName">The load balancer's DNS name; null when the stack has none (deleted, or all members frozen).</param>
 /// <param name="Changed">True when anything on AWS was created, changed or deleted.</param>
-public sealed record DeployOutcome(string? LoadBalancerDnsName, bool Changed);
+/// <param name="Warnings">What a person should look at although the deploy finished: one Warning Event each on the active members.</param>
+public sealed record DeployOutcome(string? LoadBalancerDnsName, bool Changed, IReadOnlyList<string>? Warnings = null);
 
 /// <summary>Deploys a stack to AWS (injected: the deployer lives elsewhere). Throws on failure.</summary>
 public delegate Task<DeployOutcome> StackDeploy(Stack stack, CancellationToken cancellationToken);
@@ -26,6 +27,9 @@ public static class IngressEventReasons
 
     /// <summary>Ours, not upstream's: an ALB annotation that is ignored or not applied (see <see cref="AnnotationWarnings"/>).</summary>
     public const string IgnoredAnnotation = "IgnoredAnnotation";
+
+    /// <summary>Ours: the deploy finished but something needs a person (e.g. traffic switched to a target group without a healthy target).</summary>
+    public const string DeployWarning = "DeployWarning";
 }
 
 /// <summary>One Event the reconcile emitted (or tried to: <see cref="Error"/> says why it was not written).</summary>
@@ -235,6 +239,11 @@ public sealed class GroupReconciler
 
         // 6. Events: each frozen member its own errors; the active ones success, when this pass changed anything.
         await EmitFrozen(outcomes, ingresses, Emit).ConfigureAwait(false);
+        foreach (var warning in deployed.Warnings ?? [])
+        {
+            foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
+                await Emit(ingresses[outcome.Key], Warning, IngressEventReasons.DeployWarning, warning).ConfigureAwait(false);
+        }
         var changed = deployed.Changed || added.Count > 0 || statuses.Count > 0 || removed.Count > 0;
         if (failed is null && changed)
         {

@@ -257,6 +257,21 @@ public sealed class ContinuityTests(MotoFixture fixture) : ContinuityTest(fixtur
         Assert.Equal("/svc0/probe", gap.Probe.Path);
     }
 
+    [Fact]
+    public async Task Changing_the_scheme_opens_a_gap_from_deleting_the_old_load_balancer()
+    {
+        // Known and documented: the old load balancer is deleted before the new one (another name, another DNS name)
+        // routes; a target group belongs to one load balancer only.
+        var to = Base with { Scheme = "internal" };
+
+        var change = await ChangeAsync(Base, to);
+
+        AssertDone(change.Last);
+        Assert.NotEmpty(change.Report.Continuous);
+        Assert.Equal("DeleteLoadBalancer", change.Report.Gaps[0].Call.Operation);
+        Assert.All(change.Report.Continuous, p => Assert.Contains(change.Report.Gaps, g => g.Probe == p && g.Call.Operation == "DeleteLoadBalancer"));
+    }
+
     /// <summary><paramref name="stack"/> with its first rule forwarding to the services' groups at the given weights.</summary>
     private static Stack Weighted(Stack stack, params (string Service, int Weight)[] groups)
     {
