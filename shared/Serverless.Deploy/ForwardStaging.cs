@@ -31,7 +31,7 @@ internal sealed class ForwardStaging(DeployRun run)
     public const int MaxTargetGroupsPerForward = 5;
 
     private readonly Dictionary<string, bool> _ready = new(StringComparer.Ordinal);
-    private readonly List<(string Arn, string Name)> _untag = [];
+    private readonly HashSet<string> _staged = new(StringComparer.Ordinal);
     private HashSet<string>? _forwardedNow;
 
     private DeployContext Ctx => run.Ctx;
@@ -62,6 +62,7 @@ internal sealed class ForwardStaging(DeployRun run)
         }
         if (pending.Count == 0)
             return desired;
+        _staged.UnionWith(pending);
         var tuples = now.Concat(wanted.Where(t => !nowArns.Contains(t.Arn)).Select(static t => (t.Arn, Weight: 0))).ToList();
         if (tuples.Count > MaxTargetGroupsPerForward)
         {
@@ -129,18 +130,22 @@ internal sealed class ForwardStaging(DeployRun run)
             : Values(c, regex: false).Any(v => Regex.IsMatch(request.Path, Wildcard(v), RegexOptions.CultureInvariant)));
     }
 
-    /// <summary>Drops the staging tag of the groups that stopped waiting this run.</summary>
+    /// <summary>
+    /// Drops the staging tag of every group this run did not stage (it switched, or a run that switched stopped before
+    /// dropping it); groups about to be deleted keep theirs.
+    /// </summary>
     public async Task FinishAsync(CancellationToken ct)
     {
         if (!Ctx.IsApply)
             return;
-        foreach (var (arn, name) in _untag)
+        var stale = run.Actual.TargetGroups.Where(tg => run.IsOurs(tg.Tags) && tg.Tags.ContainsKey(DeployTags.StagedSince)
+            && !_staged.Contains(tg.Arn) && !run.ObsoleteTargetGroups.Contains(tg)).ToList();
+        foreach (var tg in stale)
         {
-            await Ctx.CallAsync("RemoveTags", ResourceTypes.TargetGroup, name, arn, () => Ctx.Elb.RemoveTagsAsync(new RemoveTagsRequest { ResourceArns = [arn], TagKeys = [DeployTags.StagedSince] }, ct)).ConfigureAwait(false);
-            if (run.Actual.TargetGroups.FirstOrDefault(tg => tg.Arn == arn) is { } tagged)
-                tagged.Tags.Remove(DeployTags.StagedSince);
+            var name = tg.Resource.TargetGroupName ?? tg.Arn;
+            await Ctx.CallAsync("RemoveTags", ResourceTypes.TargetGroup, name, tg.Arn, () => Ctx.Elb.RemoveTagsAsync(new RemoveTagsRequest { ResourceArns = [tg.Arn], TagKeys = [DeployTags.StagedSince] }, ct)).ConfigureAwait(false);
+            tg.Tags.Remove(DeployTags.StagedSince);
         }
-        _untag.Clear();
     }
 
     private async Task<bool> ReadyAsync(string arn, CancellationToken ct)
@@ -149,9 +154,6 @@ internal sealed class ForwardStaging(DeployRun run)
             return known;
         var ready = await ComputeReadyAsync(arn, ct).ConfigureAwait(false);
         _ready[arn] = ready;
-        var tagged = run.Actual.TargetGroups.FirstOrDefault(tg => tg.Arn == arn);
-        if (ready && tagged is not null && tagged.Tags.ContainsKey(DeployTags.StagedSince))
-            _untag.Add((arn, Name(arn)));
         return ready;
     }
 

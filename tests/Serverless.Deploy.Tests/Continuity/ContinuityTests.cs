@@ -258,6 +258,49 @@ public sealed class ContinuityTests(MotoFixture fixture) : ContinuityTest(fixtur
     }
 
     [Fact]
+    public async Task A_staged_replacement_stays_gap_free_and_ends_the_same_after_a_crash_after_any_mutating_call()
+    {
+        var to = Base.WithFirstBackendIp();
+        var clean = await ChangeAsync(Base, to);
+        AssertNoGap(clean);
+        var expected = await NormalizedSnapshotAsync();
+        var calls = clean.Report.Steps.Count;
+        Assert.True(calls >= 6, clean.Report.ToString());
+
+        for (var k = 0; k < calls; k++)
+        {
+            await ResetWorldAsync();
+            await ConvergeAsync(Build(Base));
+            Proxy.Health.ReleaseAll();
+            Proxy.Health.HoldNewTargets = true;
+            using var checker = new ContinuityChecker(Proxy, Moto, Build(Base).KnownLoadBalancerNames, Probe.From(Build(Base), Build(to)));
+            await checker.BeginAsync();
+            Crash.MutatingCallsAllowed = k;
+            var outcomes = new List<string>();
+            for (var run = 0; run < 8; run++)
+            {
+                NewDeployer();
+                var result = await ApplyAsync(Build(to));
+                outcomes.Add(result.Reconcile.ToString());
+                if (result.Reconcile.Kind == ReconcileKind.Done)
+                    break;
+                if (Crash.Crashed)
+                    Crash.Reset(); // the process died; the next invocation starts afresh
+                else
+                    Proxy.Health.ReleaseAll();
+            }
+            Proxy.Health.ReleaseAll();
+            var report = await checker.EndAsync();
+            Proxy.Health.HoldNewTargets = false;
+            Assert.True(outcomes[^1] == "done", $"crash after mutating call {k}: {string.Join(" | ", outcomes)}");
+            Assert.True(outcomes[0].StartsWith("failed: InjectedCrash", StringComparison.Ordinal), $"no crash after mutating call {k}: {string.Join(" | ", outcomes)}");
+            Assert.True(report.Gaps.Count == 0, $"crash after mutating call {k}:\n{report}");
+            var actual = await NormalizedSnapshotAsync();
+            Assert.True(expected == actual, $"crash after mutating call {k} of {calls}:\n--- expected\n{expected}\n--- actual\n{actual}");
+        }
+    }
+
+    [Fact]
     public async Task Changing_the_scheme_opens_a_gap_from_deleting_the_old_load_balancer()
     {
         // Known and documented: the old load balancer is deleted before the new one (another name, another DNS name)
