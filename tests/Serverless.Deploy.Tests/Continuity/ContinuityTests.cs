@@ -315,6 +315,36 @@ public sealed class ContinuityTests(MotoFixture fixture) : ContinuityTest(fixtur
         Assert.All(change.Report.Continuous, p => Assert.Contains(change.Report.Gaps, g => g.Probe == p && g.Call.Operation == "DeleteLoadBalancer"));
     }
 
+    [Fact]
+    public async Task A_listener_default_forward_moves_to_a_new_group_only_once_it_has_a_healthy_target()
+    {
+        var withDefault = Base with { Backends = [.. Base.Backends, new Backend("default/web", "fallback", NodePort: 30008)] };
+        var before = DefaultForward(Build(Base), "svc1");
+        var after = DefaultForward(Build(withDefault), "fallback");
+
+        var change = await ChangeAsync(before, after);
+
+        AssertNoGap(change);
+        AssertDoneAfterStaging(change);
+        Assert.Contains(new Probe(80, Probe.DefaultHost, "/no-rule-names-this-path"), change.Report.Continuous);
+        var staged = Assert.Single(change.Runs[0].Changes, static c => c.ResourceType == ResourceTypes.Listener && c.Action == ChangeAction.Modify);
+        Assert.Contains(staged.Fields, static f => f.Field == "defaultActions" && f.After!.Contains("fallback:80 (new)*0", StringComparison.Ordinal));
+        await AssertSettledAsync(after);
+    }
+
+    /// <summary><paramref name="stack"/> with its listeners' default action forwarding to the service's group.</summary>
+    private static Stack DefaultForward(Stack stack, string service)
+    {
+        var id = stack.TargetGroups.Single(t => t.Id.EndsWith("-" + service + ":80", StringComparison.Ordinal)).Id;
+        return stack with
+        {
+            Listeners = [.. stack.Listeners.Select(l => l with
+            {
+                DefaultActions = [new ActionSpec { Type = "forward", Forward = new ForwardActionSpec { TargetGroups = [new WeightedTargetGroup { TargetGroupArn = StringOrRef.To(ResourceRef.TargetGroupArn(id)) }] } }],
+            })],
+        };
+    }
+
     /// <summary><paramref name="stack"/> with its first rule forwarding to the services' groups at the given weights.</summary>
     private static Stack Weighted(Stack stack, params (string Service, int Weight)[] groups)
     {
