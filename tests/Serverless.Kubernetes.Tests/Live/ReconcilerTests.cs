@@ -19,12 +19,14 @@ public sealed class ReconcilerTests
 
         public bool Changed { get; set; } = true;
 
+        public IReadOnlyList<string>? Warnings { get; set; }
+
         public Task<DeployOutcome> DeployAsync(Stack stack, CancellationToken cancellationToken)
         {
             Calls.Add((stack, Observe?.Invoke(stack) ?? []));
             if (Fail is not null)
                 throw Fail;
-            return Task.FromResult(new DeployOutcome(stack.LoadBalancer is null ? null : Dns, Changed));
+            return Task.FromResult(new DeployOutcome(stack.LoadBalancer is null ? null : Dns, Changed, Warnings));
         }
     }
 
@@ -52,6 +54,20 @@ public sealed class ReconcilerTests
         // The status went through the status subresource, the finalizer through a conditional patch.
         Assert.Single(cluster.Server.Requests, static r => r.Verb == "patch" && r.Subresource == "status");
         Assert.Single(cluster.Server.Requests, static r => r.Verb == "patch" && r.Subresource is null && r.Plural == "ingresses");
+    }
+
+    [Fact]
+    public async Task A_deploy_warning_is_a_Warning_Event_on_each_active_member()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        cluster.Seed(FakeCluster.AlbClass, FakeCluster.IngressJson("web", "web-svc", group: "shop"), FakeCluster.NodePortService("web-svc"), FakeCluster.Node("n1", "i-0a"));
+        const string warning = "target group k8s-default-web-0123456789 had no healthy target 360s after traffic was staged to it (timeout 300s): traffic switched to it anyway";
+        var deployer = new Deployer { Warnings = [warning] };
+
+        var result = await Reconciler(cluster, deployer).ReconcileAsync(StackId.Explicit("shop"));
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Contains(("web", "Warning", IngressEventReasons.DeployWarning, warning), cluster.Events());
     }
 
     [Fact]
