@@ -10,7 +10,9 @@ namespace Serverless.Deploy.Synthesizers;
 /// just changes priority), then by priority (modified in place: a target group switch is one atomic ModifyRule, never a
 /// moment without a rule). Rules without our tags are left alone and reported, and our priorities skip the ones they
 /// hold; rules of frozen owners keep their content and are only moved to stay after <see cref="FrozenRuleBlock.AfterPriority"/>.
-/// Order: priority moves (SetRulePriorities), modifications, creations; deletions last (create before delete).
+/// Order: priority moves (SetRulePriorities), modifications, creations; deletions last (create before delete), except
+/// past <see cref="DeployOptions.RulesPerListener"/>, where a rule that goes makes room before a creation. A forward to a
+/// target group that does not serve yet is staged (<see cref="ForwardStaging"/>).
 /// </summary>
 internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer listeners) : ISynthesizer
 {
