@@ -143,6 +143,28 @@ public sealed class ContinuityTests(MotoFixture fixture) : ContinuityTest(fixtur
     }
 
     [Fact]
+    public async Task A_TooManyRules_answer_from_AWS_turns_on_one_rule_out_per_rule_in()
+    {
+        // The quota option is left at its default: the listener's real quota is learned from AWS's refusal.
+        var start = GroupShape.Reference(backends: 10) with { Https = false };
+        var to = (start with { Backends = [.. start.Backends.Take(9)], Paths = [.. start.Paths.Take(9)] }).WithExtraPathInFront();
+        var refusals = 0;
+        Canned = r => r.Operation == "CreateRule" && r.Form.AllKeys.Any(k => r.Form[k!] == "/extra/*") && Interlocked.Increment(ref refusals) == 1
+            ? ElbError("TooManyRules", "You've reached the limit on the number of rules per listener")
+            : null;
+
+        var change = await ChangeAsync(start, to);
+
+        Assert.Equal(2, refusals); // refused once, then accepted
+        AssertNoGap(change);
+        AssertDone(change.Last);
+        Assert.True(change.Report.MaxRulesOnAListener <= 10, change.Report.ToString());
+        var order = change.Report.Steps.Select(static s => s.Call.Operation).Where(static o => o is "CreateRule" or "DeleteRule").ToList();
+        Assert.Equal(["DeleteRule", "CreateRule"], order);
+        await AssertSettledAsync(to);
+    }
+
+    [Fact]
     public async Task Without_the_quota_interleave_the_same_change_needs_eleven_rules_on_the_listener()
     {
         // The quota test above is only meaningful if the plain order crosses the quota: with the default quota the
