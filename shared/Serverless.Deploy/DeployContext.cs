@@ -16,8 +16,9 @@ namespace Serverless.Deploy;
 /// </summary>
 internal sealed class DeployContext
 {
-    public DeployContext(Stack desired, DeployOptions options, IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, ILogger logger)
+    public DeployContext(Stack desired, DeployOptions options, IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, ILogger logger, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         Desired = desired;
         Options = options;
         Elb = elb;
@@ -39,6 +40,10 @@ internal sealed class DeployContext
     public IWafv2Client Waf { get; }
 
     public ILogger Logger { get; }
+
+    public TimeProvider Time { get; }
+
+    public List<string> Warnings { get; } = [];
 
     public string StackId { get; }
 

@@ -35,6 +35,11 @@ internal sealed class DeployRun(DeployContext ctx)
 
     public string? Hash { get; set; }
 
+    /// <summary>Staged forwards: traffic moves to a target group once it has a healthy target.</summary>
+    public ForwardStaging Staging => _staging ??= new ForwardStaging(this);
+
+    private ForwardStaging? _staging;
+
     /// <summary>True when this run created (or, in plan mode, would create) the load balancer.</summary>
     public bool CreatedLoadBalancer { get; set; }
 

@@ -15,8 +15,15 @@ public static class DeployTags
     /// </summary>
     public const string PendingDeletion = "serverless.elbv2.k8s.aws/pending-deletion";
 
+    /// <summary>
+    /// On a target group while a forward to it is staged (named at weight 0 beside the groups serving the traffic now,
+    /// waiting for a healthy target): when the staging began (ISO 8601 UTC), so the wait is bounded across runs.
+    /// </summary>
+    public const string StagedSince = "serverless.elbv2.k8s.aws/staged-since";
+
     /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
-    public static bool IsUnmanaged(string key) => TrackingTags.IsIgnored(key) || key == Checkpoint || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
+    public static bool IsUnmanaged(string key) =>
+        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StagedSince || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
 
     /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
     public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>

@@ -33,6 +33,21 @@ public sealed record DeployOptions
 
     /// <summary>How long to wait before retrying a deletion AWS refused for now (resource in use, LB provisioning).</summary>
     public TimeSpan RequeueDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long to wait before looking again while a forward is staged: traffic still goes to the target groups that
+    /// serve it now, the new target group is named at weight 0, and the switch waits for one of its targets to be healthy.
+    /// </summary>
+    public TimeSpan HealthPollDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a staged forward waits for a healthy target (measured from the staging tag on the target group); after
+    /// that the forward switches anyway and the result carries a warning.
+    /// </summary>
+    public TimeSpan HealthWaitTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Rules per listener (AWS's default quota is 100); past it rule deletions are interleaved with creations.</summary>
+    public int RulesPerListener { get; init; } = 100;
 }
 
 /// <summary>What happens (plan) or happened (apply) to one resource.</summary>

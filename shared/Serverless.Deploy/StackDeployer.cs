@@ -34,10 +34,15 @@ public sealed class StackDeployer : IStackDeployer
     private readonly IWafv2Client _waf;
     private readonly AwsCallRecorder _recorder;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    /// <summary>A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in.</summary>
-    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null)
+    /// <summary>
+    /// A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in;
+    /// <paramref name="time"/> (default the system clock) dates and bounds the wait of staged forwards.
+    /// </summary>
+    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _elb = elb ?? throw new ArgumentNullException(nameof(elb));
         _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
         _waf = waf ?? throw new ArgumentNullException(nameof(waf));
@@ -62,7 +67,7 @@ public sealed class StackDeployer : IStackDeployer
         if (!string.Equals(desired.ClusterName, options.ClusterName, StringComparison.Ordinal))
             throw new ArgumentException($"the stack is for cluster {desired.ClusterName}, the options for {options.ClusterName}", nameof(options));
         var before = _recorder.Calls;
-        var ctx = new DeployContext(desired, options, _elb, _ec2, _waf, _logger);
+        var ctx = new DeployContext(desired, options, _elb, _ec2, _waf, _logger, _time);
         if (desired.AllMembersFrozen)
         {
             ctx.Note("every member of the group is frozen (invalid): nothing was read or changed");
@@ -133,9 +138,10 @@ public sealed class StackDeployer : IStackDeployer
         targetGroups.Plan();
         await run.WritePendingMarkerAsync(ct).ConfigureAwait(false);
 
-        // The web ACL last, as upstream (after the load balancer, listeners, rules and targets): a WAF refusal (unknown
-        // ACL, access denied) defers the reconcile but leaves everything else of the stack deployed.
-        ISynthesizer[] order = [securityGroups, targetGroups, loadBalancer, listeners, rules, targets, webAcl];
+        // Targets are registered before anything can forward to their groups (a new group has its targets before a
+        // listener or rule uses it). The web ACL last, as upstream: a WAF refusal (unknown ACL, access denied) defers
+        // the reconcile but leaves everything else of the stack deployed.
+        ISynthesizer[] order = [securityGroups, targetGroups, targets, loadBalancer, listeners, rules, webAcl];
         foreach (var synthesizer in order)
             await synthesizer.SynthesizeAsync(ct).ConfigureAwait(false);
         // Deletions: targets, rules, listeners (nothing references the doomed target groups any more), target groups,
@@ -143,6 +149,7 @@ public sealed class StackDeployer : IStackDeployer
         ISynthesizer[] deletions = [targets, rules, listeners, targetGroups, loadBalancer, securityGroups];
         foreach (var synthesizer in deletions)
             await synthesizer.PostSynthesizeAsync(ct).ConfigureAwait(false);
+        await run.Staging.FinishAsync(ct).ConfigureAwait(false);
 
         // Last: the checkpoint, only after everything succeeded. A run that stops before it leaves the old checkpoint,
         // so the next event-driven run compares everything again.
@@ -184,6 +191,7 @@ public sealed class StackDeployer : IStackDeployer
             Reconcile = reconcile,
             Changes = [.. ctx.Changes],
             Notes = [.. ctx.Notes],
+            Warnings = [.. ctx.Warnings],
             AwsCalls = calls,
             DnsName = live ? lb!.Resource.DNSName : null,
             ListenerPorts = live || (run?.CreatedLoadBalancer ?? false) ? [.. ctx.Desired.Listeners.Select(static l => l.Port).Order()] : [],

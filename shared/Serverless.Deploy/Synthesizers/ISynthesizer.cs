@@ -2,7 +2,7 @@ namespace Serverless.Deploy.Synthesizers;
 
 /// <summary>
 /// One kind of resource: <see cref="SynthesizeAsync"/> creates and modifies (in the fixed order security groups →
-/// target groups → load balancer → listeners → rules → targets → web ACL association), <see cref="PostSynthesizeAsync"/> deletes (in reverse,
+/// target groups → targets → load balancer → listeners → rules → web ACL association), <see cref="PostSynthesizeAsync"/> deletes (in reverse,
 /// after everything that could still reference the deleted resources has been changed).
 /// </summary>
 internal interface ISynthesizer

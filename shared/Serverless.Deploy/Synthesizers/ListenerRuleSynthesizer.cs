@@ -10,7 +10,9 @@ namespace Serverless.Deploy.Synthesizers;
 /// just changes priority), then by priority (modified in place: a target group switch is one atomic ModifyRule, never a
 /// moment without a rule). Rules without our tags are left alone and reported, and our priorities skip the ones they
 /// hold; rules of frozen owners keep their content and are only moved to stay after <see cref="FrozenRuleBlock.AfterPriority"/>.
-/// Order: priority moves (SetRulePriorities), modifications, creations; deletions last (create before delete).
+/// Order: priority moves (SetRulePriorities), modifications, creations; deletions last (create before delete), except
+/// past <see cref="DeployOptions.RulesPerListener"/>, where a rule that goes makes room before a creation. A forward to a
+/// target group that does not serve yet is staged (<see cref="ForwardStaging"/>).
 /// </summary>
 internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer listeners) : ISynthesizer
 {
@@ -122,6 +124,13 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
 
         await MovePrioritiesAsync(port, actualRules, sequence, ct).ConfigureAwait(false);
 
+        // Past the quota (rules on the listener + creations > RulesPerListener, or AWS answers TooManyRules), a rule
+        // that goes is deleted before a creation, as upstream's createAndDeleteRules does; the one deleted first is one
+        // whose requests no rule still to be created takes over (those are served after the change by what exists).
+        var count = actualRules.Count;
+        var quota = Ctx.Options.RulesPerListener;
+        var doomed = _delete.Where(x => x.Listener == listenerArn).ToList();
+        var pending = sequence.Where(static i => i.Desired is not null && i.Actual is null).ToHashSet();
         foreach (var item in sequence)
         {
             if (item.Frozen is { } f)
@@ -133,10 +142,83 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
                 continue;
             }
             if (item.Actual is null)
-                await CreateAsync(listenerArn, item, ct).ConfigureAwait(false);
+            {
+                while (true)
+                {
+                    if (Ctx.IsApply && count >= quota && doomed.Count > 0)
+                    {
+                        var (entry, safe) = PickDoomed(doomed, sequence, pending, item);
+                        doomed.Remove(entry);
+                        _delete.Remove(entry);
+                        if (safe)
+                        {
+                            await DeleteEarlyAsync(port, entry, ct).ConfigureAwait(false);
+                            count--;
+                            continue;
+                        }
+                        // Every doomed rule's requests go to a rule still to be created: turn one of them into this
+                        // rule in place (moved to its priority, then modified: one atomic switch, as a priority match).
+                        await Ctx.CallAsync("SetRulePriorities", ResourceTypes.ListenerRule, item.Desired!.Id, entry.Rule.Arn, () => Ctx.Elb.SetRulePrioritiesAsync(new SetRulePrioritiesRequest
+                        {
+                            RulePriorities = [new RulePriorityPair { RuleArn = entry.Rule.Arn, Priority = item.Target }],
+                        }, ct)).ConfigureAwait(false);
+                        item.Actual = entry.Rule;
+                        pending.Remove(item);
+                        await UpdateAsync(item, ct).ConfigureAwait(false);
+                        break;
+                    }
+                    try
+                    {
+                        await CreateAsync(listenerArn, item, ct).ConfigureAwait(false);
+                        count++;
+                        pending.Remove(item);
+                        break;
+                    }
+                    catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTooManyRules && doomed.Count > 0)
+                    {
+                        // The listener's real quota (logged as a failed call): from now on, one out per one in.
+                        quota = count;
+                    }
+                }
+            }
             else
                 await UpdateAsync(item, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The doomed rule to give up first. Safe (delete it): one whose requests (a request its conditions describe) are,
+    /// after the change, matched first by a rule that exists already — or by none — rather than by a rule still to be
+    /// created. Otherwise (not safe: turn it into <paramref name="creating"/> in place) the one whose requests
+    /// <paramref name="creating"/> takes over, else the first.
+    /// </summary>
+    private static ((string Listener, Tagged<Rule> Rule, string Id) Entry, bool Safe) PickDoomed(List<(string Listener, Tagged<Rule> Rule, string Id)> doomed, List<Item> sequence, HashSet<Item> pending, Item creating)
+    {
+        (string Listener, Tagged<Rule> Rule, string Id)? takenByThis = null;
+        foreach (var candidate in doomed)
+        {
+            if (ForwardStaging.Sample(candidate.Rule.Resource.Conditions ?? []) is not { } request)
+                continue;
+            var taker = sequence.FirstOrDefault(i => ForwardStaging.Matches(i.Desired?.Conditions ?? i.Frozen?.Resource.Conditions ?? [], request));
+            if (taker is null || !pending.Contains(taker))
+                return (candidate, true);
+            if (taker == creating)
+                takenByThis ??= candidate;
+        }
+        return (takenByThis ?? doomed[0], false);
+    }
+
+    private async Task DeleteEarlyAsync(int port, (string Listener, Tagged<Rule> Rule, string Id) entry, CancellationToken ct)
+    {
+        try
+        {
+            await Ctx.CallAsync("DeleteRule", ResourceTypes.ListenerRule, entry.Id, entry.Rule.Arn, () => Ctx.Elb.DeleteRuleAsync(new DeleteRuleRequest { RuleArn = entry.Rule.Arn }, ct)).ConfigureAwait(false);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsRuleNotFound)
+        {
+            // already gone
+        }
+        Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.ListenerRule, entry.Id, entry.Rule.Arn, [], $"deleted before a creation: listener {port} is at its rule quota"));
     }
 
     private DesiredRule Resolve(ListenerRuleSpec spec)
@@ -192,11 +274,12 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
     private async Task CreateAsync(string listenerArn, Item item, CancellationToken ct)
     {
         var d = item.Desired!;
+        var actions = await run.Staging.ActionsAsync(d.Id, d.Actions, run.Staging.ServingNow(d.Spec.Port, d.Conditions), ct).ConfigureAwait(false);
         var fields = new List<FieldChange>
         {
             new("priority", null, item.Target.ToString(CultureInfo.InvariantCulture)),
             new("conditions", null, ElbMapping.Canonical(d.Conditions)),
-            new("actions", null, ElbMapping.Canonical(d.Actions, Ctx.Show)),
+            new("actions", null, ElbMapping.Canonical(actions, Ctx.Show)),
         };
         if (d.Transforms.Count > 0)
             fields.Add(new FieldChange("transforms", null, ElbMapping.Canonical(d.Transforms)));
@@ -207,7 +290,7 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
                 ListenerArn = listenerArn,
                 Priority = item.Target,
                 Conditions = d.Conditions,
-                Actions = d.Actions,
+                Actions = actions,
                 Transforms = d.Transforms.Count == 0 ? null : d.Transforms,
                 Tags = ElbMapping.Tags(d.Spec.Tags),
             };
@@ -225,14 +308,19 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
         if (Priority(rule) != item.Target)
             fields.Add(new FieldChange("priority", rule.Priority, item.Target.ToString(CultureInfo.InvariantCulture)));
         var modify = false;
+        var actions = d.Actions;
         if (!item.ByContent)
         {
             var conditionsBefore = ElbMapping.Canonical(rule.Conditions);
             var conditionsAfter = ElbMapping.Canonical(d.Conditions);
             if (conditionsBefore != conditionsAfter)
                 fields.Add(new FieldChange("conditions", conditionsBefore, conditionsAfter));
-            if (ElbMapping.Canonical(rule.Actions, static a => a) != ElbMapping.Canonical(d.Actions, static a => a))
-                fields.Add(new FieldChange("actions", ElbMapping.Canonical(rule.Actions, Ctx.Show), ElbMapping.Canonical(d.Actions, Ctx.Show)));
+            // The requests this rule matches are served now by its own actions when its conditions stay, else by
+            // whatever matches them on the listener now.
+            var serving = conditionsBefore == conditionsAfter ? rule.Actions : run.Staging.ServingNow(d.Spec.Port, d.Conditions);
+            actions = await run.Staging.ActionsAsync(d.Id, d.Actions, serving, ct).ConfigureAwait(false);
+            if (ElbMapping.Canonical(rule.Actions, static a => a) != ElbMapping.Canonical(actions, static a => a))
+                fields.Add(new FieldChange("actions", ElbMapping.Canonical(rule.Actions, Ctx.Show), ElbMapping.Canonical(actions, Ctx.Show)));
             var transformsBefore = ElbMapping.Canonical(rule.Transforms);
             var transformsAfter = ElbMapping.Canonical(d.Transforms);
             if (transformsBefore != transformsAfter)
@@ -251,7 +339,7 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
                 {
                     RuleArn = actual.Arn,
                     Conditions = d.Conditions,
-                    Actions = d.Actions,
+                    Actions = actions,
                     Transforms = d.Transforms.Count == 0 ? null : d.Transforms,
                     ResetTransforms = d.Transforms.Count == 0 && rule.Transforms is { Count: > 0 } ? true : null,
                 };

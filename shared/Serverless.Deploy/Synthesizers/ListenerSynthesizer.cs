@@ -132,7 +132,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             modify.Certificates = [new Certificate { CertificateArn = d.Certificates[0] }];
             modified = true;
         }
-        var actions = ElbMapping.Actions(d.DefaultActions, Ctx.Resolve);
+        var actions = await run.Staging.ActionsAsync("listener " + id, ElbMapping.Actions(d.DefaultActions, Ctx.Resolve), listener.DefaultActions, ct).ConfigureAwait(false);
         if (ElbMapping.Canonical(actions, static x => x) != ElbMapping.Canonical(listener.DefaultActions, static x => x))
         {
             fields.Add(new FieldChange("defaultActions", ElbMapping.Canonical(listener.DefaultActions, Ctx.Show), ElbMapping.Canonical(actions, Ctx.Show)));

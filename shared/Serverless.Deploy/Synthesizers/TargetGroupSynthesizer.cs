@@ -178,6 +178,11 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
             var id = tg.ResourceId ?? tg.Resource.TargetGroupName!;
             if (Ctx.Desired.TargetGroups.Any(d => d.Id == id))
                 continue; // recorded as the Replace of the new group
+            if (run.Staging.Kept.Contains(tg.Arn))
+            {
+                allGone = false; // a staged forward still sends its traffic here
+                continue;
+            }
             if (!Ctx.IsApply)
             {
                 Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.TargetGroup, id, tg.Arn, []));
@@ -204,6 +209,11 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         {
             if (!Ctx.IsApply)
                 continue;
+            if (run.Staging.Kept.Contains(tg.Arn))
+            {
+                allGone = false;
+                continue;
+            }
             try
             {
                 await Ctx.CallAsync("DeleteTargetGroup", ResourceTypes.TargetGroup, tg.ResourceId!, tg.Arn, () => Ctx.Elb.DeleteTargetGroupAsync(new DeleteTargetGroupRequest { TargetGroupArn = tg.Arn }, ct)).ConfigureAwait(false);

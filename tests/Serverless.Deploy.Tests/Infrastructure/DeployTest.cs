@@ -54,6 +54,15 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
     /// </summary>
     protected Func<CapturedRequest, HttpResponseMessage?>? Canned { get; set; }
 
+    /// <summary>Where the deployer's clients send their requests instead of moto itself (a proxy in front of it); null: moto.</summary>
+    protected string? Endpoint { get; set; }
+
+    /// <summary>The deployer's clock (staged forwards are dated and bounded with it); null: the system clock.</summary>
+    protected TimeProvider? Time { get; set; }
+
+    /// <summary>Applied to every <see cref="Options"/> (a lowered rule quota, a health wait timeout).</summary>
+    protected Func<DeployOptions, DeployOptions>? TuneOptions { get; set; }
+
     /// <summary>SetRulePriorities checks the new order as a whole, as on AWS (<see cref="AtomicRulePrioritiesHandler"/>). Default true.</summary>
     protected bool AtomicRulePriorities { get; set; } = true;
 
@@ -67,7 +76,7 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
         $"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>canned</RequestID></Response>",
         System.Net.HttpStatusCode.BadRequest);
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Inspect = new ElasticLoadBalancingV2Client(Moto.ClientOptions());
         _disposables.Add(Inspect);
@@ -101,16 +110,18 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
             _handlers.Add(handler);
             return handler;
         });
+        if (Endpoint is not null)
+            options = options with { ServiceUrl = Endpoint };
         var elb = new ElasticLoadBalancingV2Client(options);
         var ec2 = Ec2Gateway.Create(options);
         var waf = new Wafv2Client(options);
         _disposables.Add(elb);
         _disposables.Add(ec2);
         _disposables.Add(waf);
-        Deployer = new StackDeployer(elb, ec2, waf, Recorder, DeployLogger);
+        Deployer = new StackDeployer(elb, ec2, waf, Recorder, DeployLogger, time: Time);
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
         foreach (var d in _disposables)
             d.Dispose();
@@ -119,8 +130,11 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
 
     protected Stack Build(GroupShape shape) => TestStacks.Build(World, shape);
 
-    protected DeployOptions Options(DeployMode mode = DeployMode.Apply, bool full = false) =>
-        new() { ClusterName = World.Cluster, VpcId = World.VpcId, Mode = mode, FullDriftCheck = full };
+    protected DeployOptions Options(DeployMode mode = DeployMode.Apply, bool full = false)
+    {
+        var options = new DeployOptions { ClusterName = World.Cluster, VpcId = World.VpcId, Mode = mode, FullDriftCheck = full };
+        return TuneOptions is null ? options : TuneOptions(options);
+    }
 
     protected Task<DeployResult> ApplyAsync(Stack stack, bool full = false) => Deployer.DeployAsync(stack, Options(DeployMode.Apply, full));
 

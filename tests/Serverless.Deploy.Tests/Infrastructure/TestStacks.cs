@@ -5,7 +5,7 @@ using Serverless.Model;
 namespace Serverless.Deploy.Tests.Infrastructure;
 
 /// <summary>A backend of the test group: one Service port of one member Ingress.</summary>
-public sealed record Backend(string Owner, string Service, string TargetType = "instance", int NodePort = 30080, string HealthPath = "/healthz");
+public sealed record Backend(string Owner, string Service, string TargetType = "instance", int NodePort = 30080, string HealthPath = "/healthz", string Protocol = "HTTP");
 
 /// <summary>A path of the test group: a member's path forwarding to a backend.</summary>
 public sealed record PathRule(string Owner, string Path, string Service);
@@ -93,10 +93,11 @@ public static class TestStacks
             return new TargetGroupSpec
             {
                 Id = tgId,
-                Name = $"k8s-{ns}-{(b.Service.Length > 8 ? b.Service[..8] : b.Service)}-{Hash(cluster, shape.Group, tgId, b.TargetType, port.ToString())}",
+                // The backend protocol is part of the name's hash (as upstream's), so changing it replaces the group.
+                Name = $"k8s-{ns}-{(b.Service.Length > 8 ? b.Service[..8] : b.Service)}-{(b.Protocol == "HTTP" ? Hash(cluster, shape.Group, tgId, b.TargetType, port.ToString()) : Hash(cluster, shape.Group, tgId, b.TargetType, port.ToString(), b.Protocol))}",
                 TargetType = b.TargetType,
                 Port = port,
-                Protocol = "HTTP",
+                Protocol = b.Protocol,
                 ProtocolVersion = "HTTP1",
                 HealthCheck = new HealthCheckSpec { Protocol = "HTTP", Path = b.HealthPath },
                 Attributes = shape.TargetGroupAttributes,
