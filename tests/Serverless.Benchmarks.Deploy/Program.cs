@@ -63,6 +63,13 @@ foreach (var region in regions)
         if (!await RunAsync(container, region, name, shape, full))
             return 2;
     }
+    // The same two reconciles when the orchestration does not hand the facts' reads to the deployer.
+    container.PassKnownReads = false;
+    container.Clock.Advance(ReconcileContainer.FactsWindow + TimeSpan.FromMinutes(1));
+    if (!await RunAsync(container, region, "no-op after the facts window, reads not passed to the deployer", pathChanged, false)
+        || !await RunAsync(container, region, "full drift check, reads not passed to the deployer", pathChanged, true))
+        return 2;
+
     // A target-only change reaching a container that remembers nothing (a new one): facts, then the full comparison
     // (structure checkpoint in place: target group attributes are not read).
     using var fresh = new ReconcileContainer(moto, world, wrap);

@@ -61,6 +61,12 @@ public sealed class ReconcileContainer : IDisposable
 
     public AwsCallRecorder Recorder { get; } = new();
 
+    /// <summary>
+    /// Whether the facts' fresh reads go to the deployer (<see cref="DeployOptions.Known"/>); false reconciles as an
+    /// orchestration that does not pass them. Default true.
+    /// </summary>
+    public bool PassKnownReads { get; set; } = true;
+
     public ManualClock Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     public static ClusterSettings Cluster(World world) => new() { ClusterName = World.Cluster, VpcId = world.VpcId };
@@ -92,7 +98,7 @@ public sealed class ReconcileContainer : IDisposable
             ClusterName = World.Cluster,
             VpcId = _world.VpcId,
             FullDriftCheck = fullDriftCheck,
-            Known = known,
+            Known = PassKnownReads ? known : null,
         });
         if (deploy.DnsName is not null)
             _hostname = deploy.DnsName;
