@@ -65,7 +65,7 @@ internal sealed partial class DeployRun
             Memory = null;
             return false;
         }
-        if (await CheckpointAsync(new Tagged<LoadBalancer>(memory.LoadBalancer, arn, tags), ct).ConfigureAwait(false))
+        if (await CheckpointAsync(new Tagged<LoadBalancer>(memory.LoadBalancer, arn, tags), ct, remembered: true).ConfigureAwait(false))
             return true;
         JustReadTags[arn] = tags;
         return false;
@@ -73,9 +73,10 @@ internal sealed partial class DeployRun
 
     /// <summary>
     /// Event-driven only: true when <paramref name="ours"/> carries the desired checkpoint (nothing to do) or the
-    /// desired structure checkpoint and the target sets were brought up to date.
+    /// desired structure checkpoint and the target sets were brought up to date (from what is remembered, else by
+    /// reading them — not for a load balancer as remembered, whose state may be old: that one is looked up again).
     /// </summary>
-    private async Task<bool> CheckpointAsync(Tagged<LoadBalancer> ours, CancellationToken ct)
+    private async Task<bool> CheckpointAsync(Tagged<LoadBalancer> ours, CancellationToken ct, bool remembered = false)
     {
         StructureMatches = ours.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) == StructureHash;
         if (Ctx.Options.FullDriftCheck || ours.Resource.State?.Code != "active")
@@ -85,13 +86,17 @@ internal sealed partial class DeployRun
             CurrentLoadBalancer = ours;
             return true;
         }
-        if (StructureMatches && Memory is { } memory && await TargetFastPath.TryAsync(this, ours, memory, ct).ConfigureAwait(false))
+        if (!StructureMatches)
+            return false;
+        var done = Memory is { } memory && await TargetFastPath.TryAsync(this, ours, memory, ct).ConfigureAwait(false);
+        if (!done && !remembered)
+            done = await TargetFastPath.TryReadingAsync(this, ours, ct).ConfigureAwait(false);
+        if (done)
         {
             CurrentLoadBalancer = ours;
             TargetsOnly = true;
-            return true;
         }
-        return false;
+        return done;
     }
 
     private bool KnownCovers(string name) =>

@@ -39,7 +39,8 @@ internal sealed partial class DeployRun(DeployContext ctx)
     public bool CreatedLoadBalancer { get; set; }
 
     /// <summary>
-    /// Finds what exists. Returns true when the checkpoint matched (event-driven no-op): nothing else was read.
+    /// Finds what exists. Returns true when the checkpoint matched (event-driven no-op: nothing else was read) or only
+    /// target sets differed and <see cref="TargetFastPath"/> applied them (<see cref="TargetsOnly"/>).
     /// </summary>
     public async Task<bool> DiscoverAsync(string hash, CancellationToken ct)
     {

@@ -18,8 +18,9 @@ namespace Serverless.Deploy;
 /// </summary>
 /// <remarks>
 /// Discovery never scans the region: the load balancer is looked up by its names, everything else by its ARN, tags
-/// 20 ARNs per call. An event-driven deploy whose desired hash equals the load balancer's checkpoint tag makes two
-/// calls. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
+/// 20 ARNs per call. An event-driven deploy whose desired hash equals the load balancer's checkpoint tag makes at most
+/// two calls (one when this deployer remembers the load balancer, none when <see cref="DeployOptions.Known"/> has it);
+/// one whose structure checkpoint matches only touches the target groups whose targets changed. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
 /// concurrent deploy its own recorder (and clients) for exact counts.
 /// </remarks>
 public sealed class StackDeployer

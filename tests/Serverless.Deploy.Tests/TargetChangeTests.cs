@@ -76,6 +76,28 @@ public sealed class TargetChangeTests(MotoFixture fixture) : DeployTest(fixture)
     }
 
     [Fact]
+    public async Task Without_a_memory_a_target_only_change_reads_the_targets_but_not_the_rest_of_the_stack()
+    {
+        var shape = Shape();
+        await SettleAsync(shape);
+        NewDeployer(); // a new container: nothing remembered
+
+        var added = await ApplyAsync(Build(shape with { IpTargets = 4 }));
+        AssertDone(added);
+        AssertCalls(added, "DescribeTargetGroups", 1);
+        AssertCalls(added, "DescribeTargetHealth", 10);
+        AssertCalls(added, "DescribeRules", 0);
+        AssertCalls(added, "DescribeTargetGroupAttributes", 0);
+        AssertCalls(added, "RegisterTargets", 1);
+        AssertMutating(added, 2); // RegisterTargets, the checkpoint
+
+        // It remembers now: the next change is the short one, and AWS holds what was asked for.
+        var removed = await ApplyAsync(Build(shape));
+        Assert.True(removed.TotalCalls <= 3, PlanRenderer.RenderText(removed));
+        AssertMutating(await ApplyAsync(Build(shape), full: true), 0);
+    }
+
+    [Fact]
     public async Task A_structure_change_is_compared_in_full()
     {
         var shape = Shape();
