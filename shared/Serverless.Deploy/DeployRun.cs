@@ -9,7 +9,7 @@ namespace Serverless.Deploy;
 /// One deploy of one stack: discovery, then the synthesizers in their fixed order, then their deletions in reverse.
 /// Holds what the synthesizers decide for each other (which load balancer is kept, which target groups go).
 /// </summary>
-internal sealed class DeployRun(DeployContext ctx)
+internal sealed partial class DeployRun(DeployContext ctx)
 {
     public DeployContext Ctx { get; } = ctx;
 
@@ -44,7 +44,8 @@ internal sealed class DeployRun(DeployContext ctx)
     public bool CreatedLoadBalancer { get; set; }
 
     /// <summary>
-    /// Finds what exists. Returns true when the checkpoint matched (event-driven no-op): nothing else was read.
+    /// Finds what exists. Returns true when the checkpoint matched (event-driven no-op: nothing else was read) or only
+    /// target sets differed and <see cref="TargetFastPath"/> applied them (<see cref="TargetsOnly"/>).
     /// </summary>
     public async Task<bool> DiscoverAsync(string hash, CancellationToken ct)
     {
@@ -52,22 +53,19 @@ internal sealed class DeployRun(DeployContext ctx)
         var elb = Ctx.Elb;
         var desiredLb = Ctx.Desired.LoadBalancer;
 
-        // 1. The load balancer by its deterministic name; its tags say whether it is ours and what it last applied.
+        // 1. The load balancer by its deterministic name (or as the caller or this deployer already knows it); its tags
+        // say whether it is ours and what it last applied.
         if (desiredLb is not null)
         {
-            var found = await elb.LoadBalancersByNameAsync([desiredLb.Name], ct).ConfigureAwait(false);
-            await AddLoadBalancersAsync(found, ct).ConfigureAwait(false);
-            var ours = Actual.LoadBalancers.FirstOrDefault(lb => IsOurs(lb.Tags));
-            if (!Ctx.Options.FullDriftCheck && ours is not null
-                && ours.Tags.GetValueOrDefault(DeployTags.Checkpoint) == hash
-                && ours.Resource.State?.Code == "active")
-            {
-                CurrentLoadBalancer = ours;
+            if (await TryRememberedAsync(desiredLb, ct).ConfigureAwait(false))
                 return true;
-            }
+            await AddByNameAsync([desiredLb.Name], ct).ConfigureAwait(false);
+            var ours = Actual.LoadBalancers.FirstOrDefault(lb => IsOurs(lb.Tags) && lb.Resource.LoadBalancerName == desiredLb.Name);
+            if (ours is not null && await CheckpointAsync(ours, ct).ConfigureAwait(false))
+                return true;
         }
         var otherNames = Ctx.Desired.KnownLoadBalancerNames.Where(n => n != desiredLb?.Name).Distinct(StringComparer.Ordinal).ToList();
-        await AddLoadBalancersAsync(await elb.LoadBalancersByNameAsync(otherNames, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await AddByNameAsync(otherNames, ct).ConfigureAwait(false);
 
         foreach (var lb in Actual.LoadBalancers)
         {
@@ -144,6 +142,8 @@ internal sealed class DeployRun(DeployContext ctx)
 
         // 5. Security groups: the stack's (by tags, server-side filter), the shared backend SG, the node SGs.
         var ec2 = Ctx.Ec2;
+        if (await KnownSecurityGroups.TryAddAsync(this, ct).ConfigureAwait(false))
+            return false;
         Actual.StackSecurityGroups.AddRange(await ec2.FindSecurityGroupsAsync(
             [Ec2Filter.VpcId(Ctx.Options.VpcId), Ec2Filter.Tag(TrackingTags.Cluster, Ctx.Cluster), Ec2Filter.Tag(TrackingTags.Stack, Ctx.StackId)], ct).ConfigureAwait(false));
         if (Ctx.Desired.BackendSecurityGroup is not null)
@@ -202,7 +202,9 @@ internal sealed class DeployRun(DeployContext ctx)
         found = [.. found.Where(lb => Actual.LoadBalancers.All(known => known.Arn != lb.LoadBalancerArn))];
         if (found.Count == 0)
             return;
-        var tags = await Discovery.TagsAsync(Ctx.Elb, found.Select(static lb => lb.LoadBalancerArn!), ct).ConfigureAwait(false);
+        var tags = await Discovery.TagsAsync(Ctx.Elb, found.Select(static lb => lb.LoadBalancerArn!).Where(arn => !JustReadTags.ContainsKey(arn)), ct).ConfigureAwait(false);
+        foreach (var (arn, known) in JustReadTags)
+            tags[arn] = new Dictionary<string, string>(known, StringComparer.Ordinal);
         foreach (var lb in found)
             Actual.LoadBalancers.Add(new Tagged<LoadBalancer>(lb, lb.LoadBalancerArn!, tags[lb.LoadBalancerArn!]));
     }

@@ -9,6 +9,12 @@ public static class DeployTags
     public const string Checkpoint = "serverless.elbv2.k8s.aws/checkpoint";
 
     /// <summary>
+    /// On the load balancer next to <see cref="Checkpoint"/>: the hash of the desired stack without its target sets, so
+    /// an event-driven deploy that only changes targets knows everything else is as applied.
+    /// </summary>
+    public const string StructureCheckpoint = "serverless.elbv2.k8s.aws/checkpoint-structure";
+
+    /// <summary>
     /// On the load balancer while target groups are being detached and deleted: their names, space-separated, so a run
     /// that stops between detaching a target group and deleting it finds the target group again (a detached target
     /// group is no longer listed by <c>DescribeTargetGroups(LoadBalancerArn)</c>).
@@ -23,7 +29,7 @@ public static class DeployTags
 
     /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
     public static bool IsUnmanaged(string key) =>
-        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StagedSince || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
+        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
 
     /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
     public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>

@@ -31,6 +31,13 @@ public sealed record DeployOptions
     /// <summary>Targets per RegisterTargets/DeregisterTargets call (AWS accepts many; upstream uses 200).</summary>
     public int TargetBatchSize { get; init; } = 200;
 
+    /// <summary>
+    /// What the caller read from AWS for this reconcile moments ago (the facts the model builder used): the deployer
+    /// takes the load balancers under those names and the VPC's security groups from here instead of reading them
+    /// again. Null (the default): everything is read. Never pass reads served from a cache.
+    /// </summary>
+    public KnownAwsReads? Known { get; init; }
+
     /// <summary>How long to wait before retrying a deletion AWS refused for now (resource in use, LB provisioning).</summary>
     public TimeSpan RequeueDelay { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Amazon.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,14 +18,15 @@ namespace Serverless.Deploy;
 /// </summary>
 /// <remarks>
 /// Discovery never scans the region: the load balancer is looked up by its names, everything else by its ARN, tags
-/// 20 ARNs per call. An event-driven deploy whose desired hash equals the load balancer's checkpoint tag makes two
-/// calls. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
+/// 20 ARNs per call. An event-driven deploy whose desired hash equals the load balancer's checkpoint tag makes at most
+/// two calls (one when this deployer remembers the load balancer, none when <see cref="DeployOptions.Known"/> has it);
+/// one whose structure checkpoint matches only touches the target groups whose targets changed. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
 /// concurrent deploy its own recorder (and clients) for exact counts.
 /// </remarks>
 public sealed class StackDeployer : IStackDeployer
 {
     /// <summary>Part of every checkpoint: a deployer whose diff changes bumps it, so every stack is compared once more.</summary>
-    public const string Version = "deployer/1";
+    public const string Version = "deployer/2";
 
     private readonly IElasticLoadBalancingV2Client _elb;
     private readonly IEc2Gateway _ec2;
@@ -35,14 +34,19 @@ public sealed class StackDeployer : IStackDeployer
     private readonly AwsCallRecorder _recorder;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly DeployMemory _memory;
 
     /// <summary>
-    /// A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in;
-    /// <paramref name="time"/> (default the system clock) dates and bounds the wait of staged forwards.
+    /// A deployer over the given clients; <paramref name="recorder"/> is the one those clients count calls in. It
+    /// remembers each stack's last apply in <paramref name="memory"/> (its own when null): keep one deployer, or one
+    /// memory, per process so target-only changes touch only the affected target groups. <paramref name="time"/>
+    /// (default the system clock) dates and bounds the wait of staged forwards.
     /// </summary>
-    public StackDeployer(IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null, TimeProvider? time = null)
+    public StackDeployer(
+        IElasticLoadBalancingV2Client elb, IEc2Gateway ec2, IWafv2Client waf, AwsCallRecorder recorder, ILogger? logger = null, DeployMemory? memory = null, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
+        _memory = memory ?? new DeployMemory();
         _elb = elb ?? throw new ArgumentNullException(nameof(elb));
         _ec2 = ec2 ?? throw new ArgumentNullException(nameof(ec2));
         _waf = waf ?? throw new ArgumentNullException(nameof(waf));
@@ -55,8 +59,7 @@ public sealed class StackDeployer : IStackDeployer
     {
         ArgumentNullException.ThrowIfNull(desired);
         ArgumentNullException.ThrowIfNull(options);
-        var text = Version + "\n" + options.VpcId + "\n" + StackJson.Serialize(desired);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        return Checkpoint.Hash(desired, options);
     }
 
     /// <inheritdoc />
@@ -74,24 +77,27 @@ public sealed class StackDeployer : IStackDeployer
             return Finish(ctx, null, ReconcileResult.Done, before, checkpointHit: false);
         }
 
-        var run = new DeployRun(ctx);
+        var run = new DeployRun(ctx) { StructureHash = Checkpoint.Structure(desired, options), Memory = _memory.Get(options.ClusterName, ctx.StackId) };
         var hash = DesiredHash(desired, options);
         ReconcileResult reconcile;
         var hit = false;
         try
         {
             hit = await run.DiscoverAsync(hash, cancellationToken).ConfigureAwait(false);
-            if (hit)
+            if (hit && !run.TargetsOnly)
                 DeployLog.CheckpointHit(_logger, ctx.StackId, hash);
-            else
+            else if (!hit)
                 await SynthesizeAsync(run, hash, cancellationToken).ConfigureAwait(false);
             reconcile = ctx.Deferred ?? ReconcileResult.Done;
+            Remember(run, hash, reconcile);
+            hit &= !run.TargetsOnly;
         }
         catch (AmazonServiceException ex)
         {
             // Throttling that outlasted the retries, a crash-like failure, a conflict AWS reports: the next run
             // re-reads everything and finishes; nothing here is left half-known.
             reconcile = ReconcileResult.Failed($"{ex.ErrorCode}: {ex.Message}");
+            _memory.Forget(options.ClusterName, ctx.StackId);
         }
         return Finish(ctx, run, reconcile, before, hit);
     }
@@ -154,15 +160,51 @@ public sealed class StackDeployer : IStackDeployer
         // Last: the checkpoint, only after everything succeeded. A run that stops before it leaves the old checkpoint,
         // so the next event-driven run compares everything again.
         if (ctx.IsApply && ctx.Deferred is null && ctx.Desired.LoadBalancer is not null && run.CurrentLoadBalancer is { } lb
-            && lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash)
+            && (lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash || lb.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) != run.StructureHash))
         {
             await ctx.CallAsync("AddTags", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, lb.Arn, () => ctx.Elb.AddTagsAsync(new AddTagsRequest
             {
                 ResourceArns = [lb.Arn],
-                Tags = [new Tag { Key = DeployTags.Checkpoint, Value = hash }],
+                Tags = [new Tag { Key = DeployTags.Checkpoint, Value = hash }, new Tag { Key = DeployTags.StructureCheckpoint, Value = run.StructureHash }],
             }, ct)).ConfigureAwait(false);
             lb.Tags[DeployTags.Checkpoint] = hash;
+            lb.Tags[DeployTags.StructureCheckpoint] = run.StructureHash!;
         }
+    }
+
+    /// <summary>
+    /// After an apply: what the load balancer's checkpoints now stand for (its ARNs and target sets), for the next
+    /// target-only change; forgotten when the apply did not finish. A checkpoint hit keeps what was remembered under
+    /// the same checkpoint, with the load balancer as just read.
+    /// </summary>
+    private void Remember(DeployRun run, string hash, ReconcileResult reconcile)
+    {
+        var ctx = run.Ctx;
+        if (!ctx.IsApply)
+            return;
+        var lb = run.CurrentLoadBalancer;
+        if (reconcile.Kind != ReconcileKind.Done || lb is null || run.DeletedLoadBalancers.Contains(lb.Arn)
+            || lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash || lb.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) != run.StructureHash)
+        {
+            _memory.Forget(ctx.Cluster, ctx.StackId);
+            return;
+        }
+        var known = run.Memory;
+        var hit = ctx.TargetGroupArns.Count == 0 && ctx.Desired.TargetGroups.Count > 0;
+        if (hit && (known is null || known.Checkpoint != hash || known.StructureCheckpoint != run.StructureHash))
+            return; // a checkpoint hit read no target group: nothing new to remember
+        var arns = hit ? known!.TargetGroupArns : ctx.TargetGroupArns;
+        if (arns.Values.Any(DeployContext.IsPlaceholder) || ctx.Desired.TargetSets.Any(s => !arns.ContainsKey(s.TargetGroupId)))
+        {
+            _memory.Forget(ctx.Cluster, ctx.StackId);
+            return;
+        }
+        _memory.Set(ctx.Cluster, ctx.StackId, new StackMemory(
+            hash,
+            run.StructureHash!,
+            lb.Resource,
+            new Dictionary<string, string>(arns, StringComparer.Ordinal),
+            ctx.Desired.TargetSets.ToDictionary(static s => s.TargetGroupId, static s => s.Targets, StringComparer.Ordinal)));
     }
 
     private DeployResult Finish(DeployContext ctx, DeployRun? run, ReconcileResult reconcile, IReadOnlyDictionary<string, long> before, bool checkpointHit)

@@ -5,6 +5,7 @@ using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Wafv2;
+using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Model;
 
@@ -36,21 +37,35 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
+    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached.
+    /// </summary>
+    /// <param name="cluster">The cluster.</param>
+    /// <param name="group">The group.</param>
+    /// <param name="ingresses">The group's candidate members.</param>
+    /// <param name="nodes">The cluster's nodes.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <param name="fresh">True: read AWS even when cached (a full drift check).</param>
+    /// <param name="read">
+    /// Called when the facts were read from AWS by this call (not served from the cache), with what the deployer would
+    /// otherwise read again: pass it as <see cref="DeployOptions.Known"/> of this reconcile's deploy.
+    /// </param>
     public async Task<AwsFacts> LoadAsync(
         ClusterSettings cluster,
         StackId group,
         IReadOnlyList<V1Ingress> ingresses,
         IReadOnlyList<V1Node> nodes,
         CancellationToken cancellationToken = default,
-        bool fresh = false)
+        bool fresh = false,
+        Action<KnownAwsReads>? read = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(ingresses);
         ArgumentNullException.ThrowIfNull(nodes);
         if (cacheFor <= TimeSpan.Zero)
-            return await ReadAsync(cluster, group, ingresses, nodes, cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
 
         var key = string.Join('\n', [
             cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
@@ -65,7 +80,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             if (!fresh && _cache.TryGetValue(key, out var hit) && hit.Until > now)
                 return hit.Facts;
         }
-        var facts = await ReadAsync(cluster, group, ingresses, nodes, cancellationToken).ConfigureAwait(false);
+        var facts = await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
         lock (_cache)
         {
             foreach (var expired in _cache.Where(e => e.Value.Until <= now).Select(e => e.Key).ToList())
@@ -80,6 +95,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         StackId group,
         IReadOnlyList<V1Ingress> ingresses,
         IReadOnlyList<V1Node> nodes,
+        Action<KnownAwsReads>? read,
         CancellationToken cancellationToken)
     {
         var vpc = await ec2.DescribeVpcAsync(cluster.VpcId, cancellationToken).ConfigureAwait(false);
@@ -90,6 +106,14 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         var backendName = Naming.BackendSecurityGroupName(cluster.ClusterName);
         var backend = groups.FirstOrDefault(g =>
             g.GroupName == backendName && g.Tags.TryGetValue(TrackingTags.Cluster, out var owner) && owner == cluster.ClusterName);
+        var lookup = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false);
+        read?.Invoke(new KnownAwsReads
+        {
+            LoadBalancerNames = lookup.Names,
+            LoadBalancers = lookup.Found,
+            VpcId = cluster.VpcId,
+            VpcSecurityGroups = groups,
+        });
 
         return new AwsFacts
         {
@@ -106,7 +130,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             SecurityGroups = [.. groups.Select(g => new SecurityGroupFact { Id = g.GroupId, Name = g.GroupName, Tags = g.Tags })],
             BackendSecurityGroupId = backend?.GroupId,
             NodeSecurityGroupIds = await NodeSecurityGroupsAsync(cluster, nodes, groups, cancellationToken).ConfigureAwait(false),
-            ExistingLoadBalancer = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false),
+            ExistingLoadBalancer = lookup.Existing,
             TargetGroupArnsByName = await NamedTargetGroupsAsync(ingresses, cancellationToken).ConfigureAwait(false),
             Certificates = NeedsCertificateDiscovery(ingresses) ? await IssuedCertificatesAsync(cancellationToken).ConfigureAwait(false) : [],
             WebAclArnsByName = NeedsWebAclNames(ingresses)
@@ -240,30 +264,56 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             yield return name[internalPrefix.Length..];
     }
 
-    private async Task<ExistingLoadBalancerFact?> ExistingLoadBalancerAsync(
+    /// <summary>
+    /// The candidate names in the order the group's load balancer most likely has: the names behind the members'
+    /// status hostnames (the load balancer the group runs on; an <c>internal-</c> prefix is the DNS name's, so the name
+    /// without it comes first), the <c>load-balancer-name</c> annotations, then the generated names.
+    /// </summary>
+    public static IReadOnlyList<string> LikelyLoadBalancerNames(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses)
+    {
+        ArgumentNullException.ThrowIfNull(ingresses);
+        var candidates = CandidateLoadBalancerNames(cluster, group, ingresses);
+        var fromStatus = ingresses.SelectMany(static i => i.Status?.LoadBalancer?.Ingress ?? []).SelectMany(static s => NamesFromHostname(s.Hostname)).ToList();
+        var annotated = ingresses.Select(static i => i.Metadata?.Annotations is { } a && a.TryGetValue(LoadBalancerNameAnnotation, out var n) ? n : null).OfType<string>();
+        string[] generated = [Naming.LoadBalancerName(cluster.ClusterName, group, "internet-facing"), Naming.LoadBalancerName(cluster.ClusterName, group, "internal")];
+        return [.. fromStatus.Where(static n => !n.StartsWith("internal-", StringComparison.Ordinal))
+            .Concat(annotated).Concat(generated).Concat(fromStatus).Concat(candidates)
+            .Where(candidates.Contains).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// The group's load balancer: the candidate names one per call, most likely first (AWS fails a call naming an
+    /// absent load balancer), until one carries this cluster's and group's tags. Returns it, the names asked and what
+    /// they found (with tags).
+    /// </summary>
+    private async Task<(ExistingLoadBalancerFact? Existing, List<string> Names, List<KnownLoadBalancer> Found)> ExistingLoadBalancerAsync(
         ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
     {
-        var names = CandidateLoadBalancerNames(cluster, group, ingresses);
-        var found = await elb.LoadBalancersByNameAsync(names, ct).ConfigureAwait(false);
-        if (found.Count == 0)
-            return null;
-        var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. found.Select(lb => lb.LoadBalancerArn!)] }, ct).ConfigureAwait(false);
         var stack = group.ToString();
-        foreach (var lb in found)
+        var names = new List<string>();
+        var found = new List<KnownLoadBalancer>();
+        foreach (var name in LikelyLoadBalancerNames(cluster, group, ingresses))
         {
-            var lbTags = tags.TagDescriptions?.FirstOrDefault(d => d.ResourceArn == lb.LoadBalancerArn)?.Tags ?? [];
-            bool Has(string key, string value) => lbTags.Any(t => t.Key == key && t.Value == value);
-            if (Has(TrackingTags.Cluster, cluster.ClusterName) && Has(TrackingTags.Stack, stack))
+            names.Add(name);
+            var lb = await elb.LoadBalancerByNameAsync(name, ct).ConfigureAwait(false);
+            if (lb is null)
+                continue;
+            var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [lb.LoadBalancerArn!] }, ct).ConfigureAwait(false);
+            var lbTags = (tags.TagDescriptions?.FirstOrDefault(d => d.ResourceArn == lb.LoadBalancerArn)?.Tags ?? [])
+                .Where(static t => t.Key is not null).ToDictionary(static t => t.Key!, static t => t.Value ?? string.Empty, StringComparer.Ordinal);
+            found.Add(new KnownLoadBalancer(lb, lbTags));
+            if (lbTags.GetValueOrDefault(TrackingTags.Cluster) == cluster.ClusterName && lbTags.GetValueOrDefault(TrackingTags.Stack) == stack)
             {
-                return new ExistingLoadBalancerFact
+                var existing = new ExistingLoadBalancerFact
                 {
                     Scheme = lb.Scheme ?? "internal",
                     SubnetIds = [.. (lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)],
                     DnsName = lb.DNSName,
                 };
+                return (existing, names, found);
             }
         }
-        return null;
+        return (null, names, found);
     }
 
     private async Task<IReadOnlyDictionary<string, string>> NamedTargetGroupsAsync(IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)

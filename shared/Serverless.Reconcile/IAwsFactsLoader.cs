@@ -1,4 +1,5 @@
 using k8s.Models;
+using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Model;
 
@@ -9,7 +10,9 @@ public interface IAwsFactsLoader
 {
     /// <summary>
     /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
-    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached.
+    /// when allowed and still valid, read from AWS when <paramref name="fresh"/> or not cached. <paramref name="read"/>
+    /// is called only when they were read from AWS by this call, with what the deployer would otherwise read again
+    /// (<see cref="DeployOptions.Known"/> of the same reconcile's deploy).
     /// </summary>
     Task<AwsFacts> LoadAsync(
         ClusterSettings cluster,
@@ -17,5 +20,6 @@ public interface IAwsFactsLoader
         IReadOnlyList<V1Ingress> ingresses,
         IReadOnlyList<V1Node> nodes,
         CancellationToken cancellationToken = default,
-        bool fresh = false);
+        bool fresh = false,
+        Action<KnownAwsReads>? read = null);
 }

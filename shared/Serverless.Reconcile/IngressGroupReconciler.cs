@@ -162,10 +162,13 @@ public sealed partial class IngressGroupReconciler
             // 1-3. Load, facts (once, inside the load: they need the Ingresses and Nodes), build (once).
             var started = Stopwatch.GetTimestamp();
             TimeSpan factsTime = default;
+            // What the facts loader read from AWS in this reconcile (null when its cache answered): the deployer
+            // does not read it again. Nothing changes AWS between the facts and the deploy of one reconcile.
+            KnownAwsReads? known = null;
             async Task<GroupSnapshot> Prepare(GroupSnapshot snapshot, CancellationToken token)
             {
                 var at = Stopwatch.GetTimestamp();
-                var aws = await owner._facts.LoadAsync(owner._cluster, group, Candidates(snapshot), snapshot.Nodes, token, fresh: request.FullDriftCheck).ConfigureAwait(false);
+                var aws = await owner._facts.LoadAsync(owner._cluster, group, Candidates(snapshot), snapshot.Nodes, token, fresh: request.FullDriftCheck, read: r => known = r).ConfigureAwait(false);
                 var prepared = snapshot with { Aws = aws };
                 factsTime = Stopwatch.GetElapsedTime(at);
                 return prepared with { HeldLeavers = HeldLeavers(prepared, aws.ExistingLoadBalancer?.DnsName) };
@@ -187,12 +190,12 @@ public sealed partial class IngressGroupReconciler
             foreach (var ingress in _loaded.Snapshot.Ingresses)
                 _ingresses.TryAdd(Key(ingress), ingress);
             var candidates = Candidates(_loaded.Snapshot);
-            IReadOnlyList<string> known = AwsFactsLoader.CandidateLoadBalancerNames(owner._cluster, group, candidates);
+            IReadOnlyList<string> names = AwsFactsLoader.CandidateLoadBalancerNames(owner._cluster, group, candidates);
             _stack = _loaded.Stack with
             {
                 // The deployer finds the load balancer only by these names (a scheme change, or a group being deleted
                 // whose stack has no load balancer spec any more, still finds the old one).
-                KnownLoadBalancerNames = [.. known.Union(_loaded.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                KnownLoadBalancerNames = [.. names.Union(_loaded.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             };
             var options = owner._options.Deploy(new DeployOptions
             {
@@ -200,6 +203,7 @@ public sealed partial class IngressGroupReconciler
                 FullDriftCheck = request.FullDriftCheck,
                 ClusterName = owner._cluster.ClusterName,
                 VpcId = owner._cluster.VpcId,
+                Known = known,
             });
 
             if (!IsApply)

@@ -50,6 +50,25 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
     }
 
     [Fact]
+    public void The_name_behind_the_status_hostname_is_asked_first_then_the_annotation_then_the_generated_names()
+    {
+        var cluster = new ClusterSettings { ClusterName = "demo", VpcId = "vpc-0123456789abcdef0" };
+        var group = StackId.Explicit("shop");
+        var member = new V1Ingress
+        {
+            Metadata = new V1ObjectMeta { Name = "web", Annotations = new Dictionary<string, string> { ["alb.ingress.kubernetes.io/load-balancer-name"] = "shop-new" } },
+            Status = new V1IngressStatus { LoadBalancer = new V1IngressLoadBalancerStatus { Ingress = [new V1IngressLoadBalancerIngress { Hostname = "internal-shop-old-99.us-west-2.elb.amazonaws.com" }] } },
+        };
+
+        var names = AwsFactsLoader.LikelyLoadBalancerNames(cluster, group, [member]);
+
+        Assert.Equal(
+            ["shop-old", "shop-new", Naming.LoadBalancerName("demo", group, "internet-facing"), Naming.LoadBalancerName("demo", group, "internal"), "internal-shop-old"],
+            names);
+        Assert.Equal(AwsFactsLoader.CandidateLoadBalancerNames(cluster, group, [member]).Order(), names.Order());
+    }
+
+    [Fact]
     public async Task Reads_the_sandbox_VPC_with_a_bounded_number_of_calls()
     {
         var recorder = new AwsCallRecorder();
@@ -76,9 +95,10 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
         Assert.Null(facts.BackendSecurityGroupId);
         Assert.Null(facts.ExistingLoadBalancer);
         Assert.Contains(facts.SecurityGroups, g => g.Id == sandbox.NodeSecurityGroupId && g.Name == "facts-node");
-        // VPC, subnets, security groups, instances; one DescribeLoadBalancers for both candidate names (both missing:
-        // a failed batch of two, then one call each).
+        // VPC, subnets, security groups, instances; one DescribeLoadBalancers per candidate name (both missing; a call
+        // naming both would fail on AWS and cost one more).
         Assert.Equal(4, recorder.Calls.Where(c => c.Key.StartsWith("EC2:", StringComparison.Ordinal)).Sum(c => c.Value));
+        Assert.Equal(2, recorder.CallsOf("ELBv2", "DescribeLoadBalancers"));
         // No member asks for HTTPS without a certificate: ACM is not read.
         Assert.Empty(facts.Certificates);
         Assert.Equal(0, recorder.Calls.Where(c => c.Key.StartsWith("ACM:", StringComparison.Ordinal)).Sum(c => c.Value));

@@ -6,22 +6,47 @@ namespace Serverless.Aws.ElasticLoadBalancingV2;
 /// Lookups by name where a missing name is an answer, not an error: AWS fails a whole
 /// <c>DescribeLoadBalancers</c>/<c>DescribeTargetGroups</c> call when one of its names does not exist, so a failed
 /// batch falls back to one call per name. The common case (all exist, or the only name is missing) costs one call.
+/// Load balancers are looked up one name per call.
 /// </summary>
 public static class ElasticLoadBalancingV2Lookups
 {
     /// <summary>Names per call (AWS's limit for both operations is 20).</summary>
     public const int NamesPerCall = 20;
 
-    /// <summary>The load balancers named <paramref name="names"/> that exist.</summary>
-    public static Task<List<LoadBalancer>> LoadBalancersByNameAsync(
+    /// <summary>
+    /// The load balancers named <paramref name="names"/> that exist, one call per name: a group's candidate names are
+    /// few and mostly absent (the other scheme's name, old names), and AWS fails a call naming an absent one, so a batch
+    /// would cost one failed call more than asking name by name.
+    /// </summary>
+    public static async Task<List<LoadBalancer>> LoadBalancersByNameAsync(
         this IElasticLoadBalancingV2Client elb, IReadOnlyCollection<string> names, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(elb);
-        return ByNameAsync(
-            names,
-            async batch => (await elb.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest { Names = batch }, cancellationToken).ConfigureAwait(false)).LoadBalancers,
-            lb => lb.LoadBalancerName,
-            ex => ex.IsLoadBalancerNotFound);
+        ArgumentNullException.ThrowIfNull(names);
+        var result = new List<LoadBalancer>();
+        foreach (var name in names.Distinct(StringComparer.Ordinal))
+        {
+            var found = await LoadBalancerByNameAsync(elb, name, cancellationToken).ConfigureAwait(false);
+            if (found is not null)
+                result.Add(found);
+        }
+        return result;
+    }
+
+    /// <summary>The load balancer named <paramref name="name"/>; null when there is none. One call.</summary>
+    public static async Task<LoadBalancer?> LoadBalancerByNameAsync(
+        this IElasticLoadBalancingV2Client elb, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(elb);
+        try
+        {
+            var response = await elb.DescribeLoadBalancersAsync(new DescribeLoadBalancersRequest { Names = [name] }, cancellationToken).ConfigureAwait(false);
+            return response.LoadBalancers?.FirstOrDefault(lb => lb.LoadBalancerName == name);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsLoadBalancerNotFound)
+        {
+            return null;
+        }
     }
 
     /// <summary>The target groups named <paramref name="names"/> that exist.</summary>

@@ -140,7 +140,11 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         var after = HealthCheck(desired.HealthCheck);
         if (before != after)
             fields.Add(new FieldChange("healthCheck", before, after));
-        var attributes = await Discovery.TargetGroupAttributesAsync(Ctx.Elb, actual.Arn, ct).ConfigureAwait(false);
+        // With the structure checkpoint in place, attributes the stack does not set are as last applied (defaults) or
+        // changed by hand, which is left alone as upstream does: read them only for groups that set some.
+        var attributes = run.StructureMatches && desired.Attributes.Count == 0
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : await Discovery.TargetGroupAttributesAsync(Ctx.Elb, actual.Arn, ct).ConfigureAwait(false);
         var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, attributes, AttributeDefaults.TargetGroup);
         foreach (var key in unknown)
             Ctx.Note($"target group {desired.Id}: attribute {key} is not desired and has no known default: left as is");

@@ -211,6 +211,7 @@ public abstract class DeployTest(MotoFixture fixture) : IAsyncLifetime
             text = text.Replace(World.Instances[i], $"node{i}", StringComparison.Ordinal);
         text = text.Replace(World.CertificateArn, "cert1", StringComparison.Ordinal).Replace(World.SecondCertificateArn, "cert2", StringComparison.Ordinal);
         text = System.Text.RegularExpressions.Regex.Replace(text, DeployTags.Checkpoint + "=[0-9a-f]{64}", DeployTags.Checkpoint + "=<hash>");
+        text = System.Text.RegularExpressions.Regex.Replace(text, DeployTags.StructureCheckpoint + "=[0-9a-f]{64}", DeployTags.StructureCheckpoint + "=<hash>");
         var lbs = await CountAsync(Inspect.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()));
         var tgs = await CountAsync(Inspect.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()));
         using var ec2 = World.Ec2Sdk(Moto);

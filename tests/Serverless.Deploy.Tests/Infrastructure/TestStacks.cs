@@ -24,6 +24,9 @@ public sealed record GroupShape
     public IReadOnlyList<Backend> Backends { get; init; } = [new("default/web", "web")];
     public IReadOnlyList<PathRule> Paths { get; init; } = [new("default/web", "/web/*", "web")];
     public int NodeCount { get; init; } = 5;
+
+    /// <summary>Pod IPs behind each ip-mode backend (10.0.1.10 onwards).</summary>
+    public int IpTargets { get; init; } = 3;
     public IReadOnlyDictionary<string, string> LoadBalancerAttributes { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
     public IReadOnlyDictionary<string, string> TargetGroupAttributes { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
     public bool Empty { get; init; }
@@ -112,7 +115,7 @@ public static class TestStacks
             TargetType = p.First.TargetType,
             Targets = p.First.TargetType == "instance"
                 ? [.. world.Instances.Take(shape.NodeCount).Select(i => new TargetSpec(i, p.First.NodePort))]
-                : [.. Enumerable.Range(0, 3).Select(i => new TargetSpec($"10.0.1.{10 + i}", 8080))],
+                : [.. Enumerable.Range(0, shape.IpTargets).Select(i => new TargetSpec($"10.0.1.{10 + i}", 8080))],
         }).ToList();
 
         var ports = new List<(int Port, string Protocol)>();

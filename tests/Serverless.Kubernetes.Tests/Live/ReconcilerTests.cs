@@ -48,7 +48,7 @@ public sealed class ReconcilerTests
         public int Loads { get; private set; }
 
         public Task<AwsFacts> LoadAsync(ClusterSettings cluster, StackId group, IReadOnlyList<k8s.Models.V1Ingress> ingresses, IReadOnlyList<k8s.Models.V1Node> nodes,
-            CancellationToken cancellationToken = default, bool fresh = false)
+            CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null)
         {
             Loads++;
             var dns = existingDns?.Invoke(group);
