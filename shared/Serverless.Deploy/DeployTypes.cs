@@ -55,6 +55,14 @@ public sealed record DeployOptions
 
     /// <summary>Rules per listener (AWS's default quota is 100); past it rule deletions are interleaved with creations.</summary>
     public int RulesPerListener { get; init; } = 100;
+
+    /// <summary>
+    /// Ingresses (<c>namespace/name</c>) whose clients still reach another load balancer (their status shows it) and
+    /// will move to this one once the reconcile writes its address: the deploy is done only when every target group
+    /// their rules forward to has a healthy target (or waited <see cref="HealthWaitTimeout"/>, with a warning); until
+    /// then it asks to come back after <see cref="HealthPollDelay"/>.
+    /// </summary>
+    public IReadOnlySet<string> AwaitServing { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 }
 
 /// <summary>What happens (plan) or happened (apply) to one resource.</summary>

@@ -157,11 +157,50 @@ internal sealed class ForwardStaging(DeployRun run)
         return ready;
     }
 
+    /// <summary>
+    /// Defers the deploy while a target group that a rule of an Ingress in <see cref="DeployOptions.AwaitServing"/>
+    /// forwards to has no healthy target (bounded like a staged forward): the Ingress's address must not move to this
+    /// load balancer before it serves that Ingress.
+    /// </summary>
+    public async Task AwaitServingAsync(CancellationToken ct)
+    {
+        if (!Ctx.IsApply || Ctx.Options.AwaitServing.Count == 0)
+            return;
+        var owners = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var rule in Ctx.Desired.Rules.Where(r => Ctx.Options.AwaitServing.Contains(r.Owner)))
+        {
+            foreach (var group in rule.Actions.Where(static a => a.Forward is not null).SelectMany(static a => a.Forward!.TargetGroups).Where(static t => (t.Weight ?? 1) > 0))
+            {
+                var arn = Ctx.Resolve(group.TargetGroupArn);
+                if (_staged.Contains(arn) || !await HealthyAsync(arn, ct).ConfigureAwait(false))
+                {
+                    pending.Add(arn);
+                    owners.Add(rule.Owner);
+                }
+            }
+        }
+        if (pending.Count == 0)
+            return;
+        _staged.UnionWith(pending);
+        Ctx.Defer(ReconcileResult.RequeueAfter(
+            $"waiting for a healthy target in target group {string.Join(", ", pending.Select(Name))} before the address of {string.Join(", ", owners)} moves to this load balancer",
+            Ctx.Options.HealthPollDelay));
+    }
+
     private async Task<bool> ComputeReadyAsync(string arn, CancellationToken ct)
     {
         if (DeployContext.IsPlaceholder(arn))
             return true;
         if (ForwardedNow().Contains(arn))
+            return true;
+        return await HealthyAsync(arn, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>True when the group needs no targets, has a healthy one, or has waited past the timeout (with a warning); dates the wait on the group.</summary>
+    private async Task<bool> HealthyAsync(string arn, CancellationToken ct)
+    {
+        if (DeployContext.IsPlaceholder(arn))
             return true;
         var id = Ctx.TargetGroupArns.FirstOrDefault(kv => kv.Value == arn).Key;
         var set = id is null ? null : Ctx.Desired.TargetSets.FirstOrDefault(s => s.TargetGroupId == id);

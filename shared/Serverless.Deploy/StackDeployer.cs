@@ -150,6 +150,7 @@ public sealed class StackDeployer : IStackDeployer
         ISynthesizer[] order = [securityGroups, targetGroups, targets, loadBalancer, listeners, rules, webAcl];
         foreach (var synthesizer in order)
             await synthesizer.SynthesizeAsync(ct).ConfigureAwait(false);
+        await run.Staging.AwaitServingAsync(ct).ConfigureAwait(false);
         // Deletions: targets, rules, listeners (nothing references the doomed target groups any more), target groups,
         // then the load balancer (it carries the pending-deletion marker until the groups are gone), then its SGs.
         ISynthesizer[] deletions = [targets, rules, listeners, targetGroups, loadBalancer, securityGroups];

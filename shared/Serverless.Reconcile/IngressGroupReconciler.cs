@@ -204,6 +204,7 @@ public sealed partial class IngressGroupReconciler
                 ClusterName = owner._cluster.ClusterName,
                 VpcId = owner._cluster.VpcId,
                 Known = known,
+                AwaitServing = MovingIn(_stack, _loaded.Snapshot.Aws.ExistingLoadBalancer?.DnsName),
             });
 
             if (!IsApply)
@@ -265,6 +266,24 @@ public sealed partial class IngressGroupReconciler
                     $"holding {string.Join(", ", _held.Order(StringComparer.Ordinal))} until the group it moves to serves it", owner._options.HoldRecheckDelay));
             }
             return Finish(result);
+        }
+
+        /// <summary>
+        /// Active members whose status shows another load balancer: their clients move here when this reconcile writes
+        /// the address, so the deploy must first serve them (healthy targets).
+        /// </summary>
+        private HashSet<string> MovingIn(Stack stack, string? dnsName)
+        {
+            var moving = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var outcome in stack.Ingresses.Where(static o => o.State == IngressState.Active))
+            {
+                if (_ingresses.TryGetValue(outcome.Key, out var ingress)
+                    && StatusHostnames(ingress).Any(h => !string.Equals(h, dnsName, StringComparison.OrdinalIgnoreCase)))
+                {
+                    moving.Add(outcome.Key);
+                }
+            }
+            return moving;
         }
 
         public StackRun Finish(ReconcileResult result)

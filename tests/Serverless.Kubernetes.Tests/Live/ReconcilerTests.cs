@@ -336,6 +336,7 @@ public sealed class ReconcilerTests
         deployer.Result = ReconcileResult.RequeueAfter("new targets are not healthy yet", TimeSpan.FromSeconds(10));
         var waiting = await Apply(reconciler, StackId.Explicit("new"));
         Assert.Equal(ReconcileKind.RequeueAfter, waiting.Result.Kind);
+        Assert.Equal(["default/web"], deployer.Calls[^1].Options.AwaitServing);
         Assert.Equal(oldDns, cluster.Ingress("default", "web")!["status"]!["loadBalancer"]!["ingress"]![0]!["hostname"]!.GetValue<string>());
         Assert.Equal(["default/web"], (await Apply(reconciler, StackId.Explicit("old"))).Held);
 
