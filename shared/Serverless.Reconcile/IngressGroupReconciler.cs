@@ -347,21 +347,16 @@ public sealed partial class IngressGroupReconciler
         {
             foreach (var outcome in outcomes.Where(static o => o.Finalizer is not null))
             {
-                var ingress = _ingresses[outcome.Key];
-                try
+                var failed = await WriteAsync(outcome.Key, IngressEventReasons.FailedAddFinalizer, "Failed add finalizer", async ingress =>
                 {
                     var (now, written) = await Source.AddFinalizerAsync(ingress, outcome.Finalizer!, ct).ConfigureAwait(false);
                     if (now is not null)
                         _ingresses[outcome.Key] = now;
                     if (written)
                         _added.Add(outcome.Key);
-                }
-                catch (KubernetesApiException ex)
-                {
-                    var message = "Failed add finalizer due to " + ex.Message;
-                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedAddFinalizer, message, ct).ConfigureAwait(false);
-                    return ReconcileResult.Failed($"{outcome.Key}: {message}");
-                }
+                }, ct).ConfigureAwait(false);
+                if (failed is not null)
+                    return ReconcileResult.Failed(failed);
             }
             return null;
         }
@@ -375,20 +370,15 @@ public sealed partial class IngressGroupReconciler
             string? failed = null;
             foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
             {
-                var ingress = _ingresses[outcome.Key];
-                if (!done && StatusHostnames(ingress).Any(h => !string.Equals(h, hostname, StringComparison.OrdinalIgnoreCase)))
+                if (!done && StatusHostnames(_ingresses[outcome.Key]).Any(h => !string.Equals(h, hostname, StringComparison.OrdinalIgnoreCase)))
                     continue; // served elsewhere until this deploy is done
-                try
+                // Every member gets its status even when an earlier one failed; the first failure is the result.
+                var failure = await WriteAsync(outcome.Key, IngressEventReasons.FailedUpdateStatus, "Failed update status", async ingress =>
                 {
                     if (await Source.UpdateStatusAsync(ingress, hostname, ports, ct).ConfigureAwait(false))
                         _statuses.Add(outcome.Key);
-                }
-                catch (KubernetesApiException ex)
-                {
-                    var message = "Failed update status due to " + ex.Message;
-                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedUpdateStatus, message, ct).ConfigureAwait(false);
-                    failed ??= $"{outcome.Key}: {message}";
-                }
+                }, ct).ConfigureAwait(false);
+                failed ??= failure;
             }
             return failed;
         }
@@ -399,21 +389,32 @@ public sealed partial class IngressGroupReconciler
             string? failed = null;
             foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Leaving))
             {
-                var ingress = _ingresses[outcome.Key];
-                try
+                var failure = await WriteAsync(outcome.Key, IngressEventReasons.FailedRemoveFinalizer, "Failed remove finalizer", async ingress =>
                 {
                     var (_, written) = await Source.RemoveFinalizerAsync(ingress, finalizer, ct).ConfigureAwait(false);
                     if (written)
                         _removed.Add(outcome.Key);
-                }
-                catch (KubernetesApiException ex)
-                {
-                    var message = "Failed remove finalizer due to " + ex.Message;
-                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedRemoveFinalizer, message, ct).ConfigureAwait(false);
-                    failed ??= $"{outcome.Key}: {message}";
-                }
+                }, ct).ConfigureAwait(false);
+                failed ??= failure;
             }
             return failed;
+        }
+
+        /// <summary>One write to an Ingress; a refusal of the API server becomes a Warning on it and the returned reason.</summary>
+        private async Task<string?> WriteAsync(string key, string reason, string failure, Func<V1Ingress, Task> write, CancellationToken ct)
+        {
+            var ingress = _ingresses[key];
+            try
+            {
+                await write(ingress).ConfigureAwait(false);
+                return null;
+            }
+            catch (KubernetesApiException ex)
+            {
+                var message = failure + " due to " + ex.Message;
+                await EmitAsync(ingress, Warning, reason, message, ct).ConfigureAwait(false);
+                return $"{key}: {message}";
+            }
         }
 
         private async Task EmitFrozenAsync(List<IngressOutcome> outcomes, CancellationToken ct)
