@@ -1,5 +1,13 @@
 using Serverless.Testing;
 using System.Text.Json;
+using k8s;
+using k8s.Models;
+using Serverless.Functions.Wiring;
+using Serverless.Ingress;
+using Serverless.Kubernetes.Auth;
+using Serverless.Model;
+using Serverless.Reconcile;
+using Serverless.Testing.FakeKubernetes;
 using Serverless.Aws.Sqs;
 using Serverless.Deploy;
 using Serverless.Lambda;
@@ -120,5 +128,77 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.All(reconciler.Calls, c => Assert.Equal(group, c.Key));
         Assert.InRange(received, 18, 19);
         Assert.Equal(0, (await sqs.GetQueueAttributesAsync(queue)).ApproximateNumberOfMessages);
+    }
+
+    /// <summary>Two discoverable internal subnets: enough for the group to build.</summary>
+    private sealed class TwoSubnets : IAwsFactsLoader
+    {
+        public Task<AwsFacts> LoadAsync(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, IReadOnlyList<V1Node> nodes,
+            CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null) =>
+            Task.FromResult(new AwsFacts
+            {
+                Subnets =
+                [
+                    new SubnetFact { Id = "subnet-0a", AvailabilityZone = "us-east-1a", CidrBlock = "10.0.0.0/24", Tags = new Dictionary<string, string> { ["kubernetes.io/role/internal-elb"] = "1" } },
+                    new SubnetFact { Id = "subnet-0b", AvailabilityZone = "us-east-1b", CidrBlock = "10.0.1.0/24", Tags = new Dictionary<string, string> { ["kubernetes.io/role/internal-elb"] = "1" } },
+                ],
+                VpcCidrs = ["10.0.0.0/16"],
+            });
+    }
+
+    /// <summary>A deployer that has built the load balancer and waits for new targets to become healthy.</summary>
+    private sealed class WaitingDeployer : IStackDeployer
+    {
+        public int Calls { get; private set; }
+
+        public Task<DeployResult> DeployAsync(Stack desired, DeployOptions options, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            return Task.FromResult(new DeployResult
+            {
+                Stack = desired.Id.ToString(),
+                Mode = options.Mode,
+                Reconcile = ReconcileResult.RequeueAfter("waiting for a healthy target in target group k8s-default-web before forwarding to it", TimeSpan.FromSeconds(2)),
+                Changes = [],
+                AwsCalls = new Dictionary<string, long>(),
+                DnsName = "internal-k8s-default-web-0123456789.us-east-1.elb.amazonaws.com",
+            });
+        }
+    }
+
+    [Fact]
+    public async Task A_requeue_through_the_queue_writes_the_status_emits_no_Warning_and_the_message_is_back_after_the_delay()
+    {
+        var (sqs, queue, _) = await QueuesAsync(5);
+        using var _ = sqs;
+        await using var kube = await FakeKubernetesApiServer.StartAsync();
+        kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"alb"},"spec":{"controller":"ingress.k8s.aws/alb"}}""");
+        kube.CreateReadyNode("node-a", "aws:///us-east-1a/i-0000000000000000a");
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}""");
+        kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"web","namespace":"default"},"spec":{"ingressClassName":"alb","rules":[{"http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}""");
+        using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
+        var cluster = new ClusterSettings { ClusterName = "requeue", VpcId = "vpc-0123456789abcdef0" };
+        var deployer = new WaitingDeployer();
+        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, new TwoSubnets(), deployer));
+        var output = new CapturedOutput();
+        var context = TestContext.Create(output);
+        var function = new ReconcileFunction(reconciler, new GroupFanOut(api, cluster), sqs, new ReconcileOptions { QueueUrl = queue, DeadlineMargin = TimeSpan.Zero }, context);
+        var host = new LocalFunctionHost(function, function, function, sqs, queue, context);
+        var key = QueueKey.IngressGroup("default/web");
+        await sqs.SendAsync(queue, Message("m1", new QueueMessage(key, QueueMessageOrigin.Forwarder).ToJson(), key.MessageGroupId));
+
+        var first = await host.PollOnceAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
+
+        Assert.Equal(new PollResult(1, 0, 1), first);
+        Assert.Equal(1, deployer.Calls);
+        var ingress = kube.Get("networking.k8s.io/v1", "Ingress", "default", "web")!;
+        Assert.Equal("internal-k8s-default-web-0123456789.us-east-1.elb.amazonaws.com", ingress["status"]!["loadBalancer"]!["ingress"]![0]!["hostname"]!.GetValue<string>());
+        Assert.Equal("ingress.k8s.aws/resources", ingress["metadata"]!["finalizers"]![0]!.GetValue<string>());
+        Assert.DoesNotContain(kube.List("v1", "Event", "default"), e => e["type"]!.GetValue<string>() == "Warning");
+        Assert.Contains(output.Lines, l => l.Contains("\"requeued\"", StringComparison.Ordinal) && l.Contains("\"delaySeconds\":2", StringComparison.Ordinal));
+        // Hidden for the delay (the queue's own visibility timeout is 30 s), then back, by the queue's clock.
+        Assert.Empty(await sqs.ReceiveAsync(queue, new SqsReceiveOptions()));
+        var again = await sqs.ReceiveAsync(queue, new SqsReceiveOptions { WaitTime = TimeSpan.FromSeconds(10) });
+        Assert.Equal(key, QueueMessage.Parse(Assert.Single(again).Body).Key);
     }
 }
