@@ -137,7 +137,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 var collected = await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2))
                     .CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
                 report["backendSecurityGroup"] = collected.ToString().ToLowerInvariant();
-                Text($"Shared backend security group: {collected}.");
+                Text(collected == BackendCollection.ReferencedByOthers
+                    ? "Shared backend security group: kept, because security group rules this controller did not create reference it (only ours were revoked)."
+                    : $"Shared backend security group: {collected}.");
                 if (collected == BackendCollection.RetryLater)
                     exit = ExitCodes.Failure;
             }

@@ -19,12 +19,20 @@ public enum BackendCollection
 
     /// <summary>AWS refused for now (<c>DependencyViolation</c>: an ENI still holds it); try again later.</summary>
     RetryLater,
+
+    /// <summary>
+    /// Kept: security group rules this controller did not create (another description) reference it. Only our rules
+    /// were revoked; the group goes once whoever added the others removes them.
+    /// </summary>
+    ReferencedByOthers,
 }
 
 /// <summary>
 /// The shared backend security group is used by every load balancer of the cluster, so no single stack deletes it
 /// (the deployer never does). This collector, run by the replay's garbage collection and after the runner's destroy,
-/// deletes it once the cluster has no load balancer left: first the node-SG rules whose source it is, then the group.
+/// deletes it once the cluster has no load balancer left: first the node-SG rules we created whose source it is (the
+/// description <see cref="TrackingTags.SharedNodeRuleDescription"/>), then the group — unless a rule someone else added
+/// still references it: that rule is never revoked, and the group is kept (<see cref="BackendCollection.ReferencedByOthers"/>).
 /// It reads with the cluster-wide inventory scan, which is why reconciles never call it.
 /// </summary>
 public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInventory inventory)
@@ -70,12 +78,17 @@ public sealed class BackendSecurityGroupCollector(IEc2Gateway ec2, ClusterInvent
     {
         if (scan.Stacks.Any(s => s.LoadBalancerArns.Count > 0))
             return BackendCollection.InUse;
+        var others = false;
         foreach (var group in await ReferencingGroupsAsync(scan, vpcId, ct).ConfigureAwait(false))
         {
-            var rules = group.Ingress.Where(r => r.SourceSecurityGroupId == scan.Backend.GroupId).ToList();
-            if (rules.Count > 0)
-                await ec2.RevokeIngressAsync(group.GroupId, rules, ct).ConfigureAwait(false);
+            var referencing = group.Ingress.Where(r => r.SourceSecurityGroupId == scan.Backend.GroupId).ToList();
+            var ours = referencing.Where(static r => r.Description == TrackingTags.SharedNodeRuleDescription).ToList();
+            if (ours.Count > 0)
+                await ec2.RevokeIngressAsync(group.GroupId, ours, ct).ConfigureAwait(false);
+            others |= ours.Count < referencing.Count;
         }
+        if (others)
+            return BackendCollection.ReferencedByOthers;
         var deletion = await ec2.DeleteSecurityGroupAsync(scan.Backend.GroupId, ct).ConfigureAwait(false);
         return deletion.Outcome == SecurityGroupDeletionOutcome.InUse ? BackendCollection.RetryLater : BackendCollection.Deleted;
     }

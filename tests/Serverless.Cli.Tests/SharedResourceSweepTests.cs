@@ -57,6 +57,37 @@ public sealed class SharedResourceSweepTests(MotoFixture fixture)
         Assert.Equal(BackendCollection.Absent, backendAtEnd);
     }
 
+    [Fact]
+    public async Task Collecting_the_backend_SG_revokes_only_our_rules_and_keeps_the_group_while_a_rule_of_someone_else_references_it()
+    {
+        const string cluster = "e2e-foreign-rule";
+        string[] common = ["--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json"];
+        var clusterYaml = Path.Combine(RepoPaths.Root, "examples", "cluster.yaml");
+        var echoserver = Path.Combine(RepoPaths.Root, "examples", "echoserver");
+        Assert.Equal(ExitCodes.Ok, await RunAsync(["apply", "-f", clusterYaml, "-f", echoserver, .. common]));
+
+        var options = _moto.ClientOptions();
+        using var ec2 = Ec2Gateway.Create(options);
+        using var elb = new ElasticLoadBalancingV2Client(options);
+        var vpc = (await ec2.FindSubnetsAsync([Ec2Filter.Tag("kubernetes.io/cluster/" + cluster, "shared")])).First().VpcId;
+        var nodeSg = (await ec2.FindSecurityGroupsAsync([Ec2Filter.VpcId(vpc), Ec2Filter.GroupName(cluster + "-node")])).Single().GroupId;
+        var backend = (await ec2.FindSecurityGroupsAsync([Ec2Filter.VpcId(vpc), Ec2Filter.Tag(TrackingTags.Cluster, cluster)]))
+            .Single(g => g.Tags.GetValueOrDefault(TrackingTags.BackendResource) == ResourceIds.BackendSecurityGroup).GroupId;
+        // Someone lets the load balancers reach a metrics port, with a rule of their own.
+        await ec2.AuthorizeIngressAsync(nodeSg, [new IngressRule("tcp", 9100, 9100, SourceSecurityGroupId: backend, Description: "team monitoring")]);
+        async Task<List<string>> RulesFromBackendAsync() =>
+            [.. (await ec2.DescribeSecurityGroupsAsync([nodeSg])).Single().Ingress
+                .Where(r => r.SourceSecurityGroupId == backend).Select(r => $"{r.FromPort}-{r.ToPort} {r.Description}").Order(StringComparer.Ordinal)];
+        Assert.Equal(["30080-30080 " + TrackingTags.SharedNodeRuleDescription, "9100-9100 team monitoring"], await RulesFromBackendAsync());
+
+        Assert.Equal(ExitCodes.Ok, await RunAsync(["destroy", "-f", clusterYaml, "-f", echoserver, .. common]));
+
+        Assert.Equal(["9100-9100 team monitoring"], await RulesFromBackendAsync());
+        Assert.Single(await ec2.FindSecurityGroupsAsync([Ec2Filter.VpcId(vpc), Ec2Filter.Tag(TrackingTags.Cluster, cluster)]),
+            g => g.GroupId == backend);
+        Assert.Equal(BackendCollection.ReferencedByOthers, await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2)).CollectAsync(cluster, vpc));
+    }
+
     private static async Task<int> RunAsync(string[] args)
     {
         using var output = new StringWriter();
