@@ -32,7 +32,9 @@ public readonly record struct KeyCause(QueueKey Key, string Cause, string? Resou
 /// <summary>
 /// Maps watched objects to reconcile keys, keeping only what that needs in memory: per Ingress its class and
 /// groups, per IngressClass its controller, default flag and parameters, and a 64-bit fingerprint of the fields
-/// that matter per object (so status-only writes and Node heartbeats produce nothing). Thread-safe.
+/// that matter per object (so status-only writes and Node heartbeats produce nothing). The index outlives the watch:
+/// an object a relist (after 410 Gone) finds with the fingerprint already known produces nothing, one that changed
+/// while not watching produces its keys, and one the list no longer has is found by <see cref="Resync"/>. Thread-safe.
 /// </summary>
 public sealed class KeyMapper(string ingressClass)
 {
@@ -98,12 +100,16 @@ public sealed class KeyMapper(string ingressClass)
                     break;
                 case ResourceKind.EndpointSlice:
                     {
-                        var old = _slices.TryGetValue(id, out var o) ? o.Service : null;
+                        var known = _slices.TryGetValue(id, out var o);
+                        var old = known ? o.Service : null;
                         var service = change == ChangeType.Deleted ? null : SliceService(obj);
+                        var fingerprint = change == ChangeType.Deleted ? 0 : SliceFingerprint(obj);
+                        if (change == ChangeType.Listed && known && old == service && o.Fingerprint == fingerprint)
+                            break; // relisted as it was known: its Service has nothing new to reconcile
                         if (change == ChangeType.Deleted)
                             _slices.Remove(id);
                         else
-                            _slices[id] = (service, 0);
+                            _slices[id] = (service, fingerprint);
                         AddKey(keys, old is null ? null : ServiceKey(old), cause, rv);
                         AddKey(keys, service is null ? null : ServiceKey(service), cause, rv);
                         break;
@@ -176,8 +182,8 @@ public sealed class KeyMapper(string ingressClass)
     private void ApplyIngress(List<KeyCause> keys, string id, ChangeType change, IngressEntry? next, string cause, string? rv)
     {
         _ingresses.TryGetValue(id, out var previous);
-        if (change == ChangeType.Modified && previous is not null && next is not null && previous.Fingerprint == next.Fingerprint)
-            return; // status-only write (e.g. the reconcile's own load balancer hostname)
+        if ((change is ChangeType.Modified or ChangeType.Listed) && previous is not null && next is not null && previous.Fingerprint == next.Fingerprint)
+            return; // status-only write (e.g. the reconcile's own load balancer hostname), or relisted as it was known
         if (next is null)
             _ingresses.Remove(id);
         else
@@ -292,8 +298,8 @@ public sealed class KeyMapper(string ingressClass)
         if (fingerprint is { } f)
         {
             index[id] = f;
-            if (known && f == previous && change == ChangeType.Modified)
-                return; // nothing that matters changed (status heartbeat)
+            if (known && f == previous && (change is ChangeType.Modified or ChangeType.Listed))
+                return; // nothing that matters changed (status heartbeat, or relisted as it was known)
         }
         else
             index.Remove(id);
@@ -307,6 +313,13 @@ public sealed class KeyMapper(string ingressClass)
             ? (Str(metadata, "namespace") ?? "") + "/" + service
             : null;
     }
+
+    /// <summary>
+    /// The fields of an EndpointSlice a reconcile reads: its endpoints, ports, address type, labels and deletion mark.
+    /// Compared only when a relist finds a slice already known; every watched change of a slice is sent.
+    /// </summary>
+    private static ulong SliceFingerprint(JsonElement obj) =>
+        Fingerprint(obj, "endpoints", "ports", "addressType", "metadata.labels", "metadata.deletionTimestamp");
 
     private static QueueKey? ServiceKey(string id)
     {

@@ -38,7 +38,8 @@ public sealed record WatchTarget(ResourceKind Kind, string ApiPrefix, string Plu
 
 /// <summary>
 /// List-then-watch of one <see cref="WatchTarget"/>, for ever: resumes from the last resourceVersion seen (event or
-/// bookmark) after a broken or ended stream, relists on 410 Gone, reconnects a watch silent for longer than the idle
+/// bookmark) after a broken or ended stream, relists on 410 Gone (the mapper's index survives it, so only objects
+/// changed or deleted meanwhile produce keys), reconnects a watch silent for longer than the idle
 /// timeout, backs off exponentially on errors. Every object of a list and every event goes through the
 /// <see cref="KeyMapper"/> into the <see cref="KeyBuffer"/> before its resourceVersion counts as seen (and the
 /// buffer's backpressure therefore slows this loop, never drops a key).

@@ -113,6 +113,58 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
         Assert.True(_h.Host.Metrics.Relists("Service") >= 2);
     }
 
+    /// <summary>Runs the clock until every kind was listed again and watches again after that list (its keys are in the buffer then).</summary>
+    private async Task RelistedAsync(IReadOnlyDictionary<string, int> watchesBefore)
+    {
+        string[] kinds = ["Ingress", "IngressClass", "IngressClassParams", "Service", "EndpointSlice", "Node"];
+        await _h.WaitUntilAsync(() =>
+            kinds.All(k => _h.Host.Metrics.Relists(k) >= 2)
+            && watchesBefore.All(w => _h.Api.CountRequests("watch", w.Key) > w.Value));
+    }
+
+    private Dictionary<string, int> WatchCounts() =>
+        new[] { "ingresses", "ingressclasses", "ingressclassparams", "services", "endpointslices", "nodes" }
+            .ToDictionary(static p => p, p => _h.Api.CountRequests("watch", p));
+
+    [Fact]
+    public async Task A_410_Gone_relist_of_unchanged_objects_sends_nothing()
+    {
+        SeedWorld();
+        await _h.StartAsync();
+        Assert.Equal(6, (await _h.DrainAsync()).Count); // the first sync sends every key once
+        var watches = WatchCounts();
+
+        _h.Api.CompactHistory();
+        _h.Api.ExpireWatches(); // every watch ends with an ERROR 410 event: every kind relists
+        await RelistedAsync(watches);
+
+        Assert.Empty(await _h.NewMessagesAsync());
+        Assert.Equal(6, _h.Host.Metrics.KeysSent);
+    }
+
+    [Fact]
+    public async Task After_a_410_Gone_relist_only_objects_changed_or_deleted_while_not_watching_are_sent()
+    {
+        SeedWorld();
+        await _h.StartAsync();
+        await _h.DrainAsync();
+        var watches = WatchCounts();
+
+        _h.Api.StallWatches(); // the forwarder stops hearing anything
+        _h.Api.Mutate("v1", "Service", "default", "web", s => s["spec"]!["ports"]![0]!["port"] = 81);
+        _h.Api.Mutate("v1", "Node", null, "n2", n => n["status"]!["conditions"]![0]!["lastHeartbeatTime"] = "2026-01-01T00:05:00Z", status: true); // heartbeat only
+        _h.Api.Mutate("discovery.k8s.io/v1", "EndpointSlice", "default", "api-abc", s => s["endpoints"]![0]!["addresses"]![0] = "10.0.0.9");
+        _h.Api.Delete("v1", "Node", null, "n1");
+        _h.Api.CompactHistory();
+        _h.Api.ExpireWatches();
+        _h.Api.DropWatches(); // the reconnect from the old version gets 410 too
+        await RelistedAsync(watches);
+
+        var messages = await _h.NewMessagesAsync();
+        Assert.Equal(["node:n1", "service:default/api", "service:default/web"], Keys(messages));
+        Assert.All(messages, m => Assert.NotNull(m.Message.ResourceVersion));
+    }
+
     [Fact]
     public async Task A_watch_resumed_with_a_compacted_version_gets_410_and_relists()
     {
