@@ -91,7 +91,7 @@ public static class FunctionFactory
         return new ReplayFunction(seams.Keys, seams.Stacks, SqsGateway.Create(aws), options, context);
     }
 
-    /// <summary>The instance-events function (<c>CLUSTER_NAME</c>, <c>DRAIN_CHECK_QUEUE_URL</c>, <c>DRAIN_CHECK_INTERVAL_SECONDS</c>).</summary>
+    /// <summary>The instance-events function (<c>CLUSTER_NAME</c>, <c>DRAIN_CHECK_QUEUE_URL</c>, <c>DRAIN_CHECK_INTERVAL_SECONDS</c>, <c>LIFECYCLE_HOOK_NAME</c>).</summary>
     public static InstanceEventsFunction InstanceEvents(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -102,6 +102,7 @@ public static class FunctionFactory
             ClusterName = context.Required("CLUSTER_NAME"),
             DrainCheckQueueUrl = context.Required("DRAIN_CHECK_QUEUE_URL"),
             CheckInterval = context.Seconds("DRAIN_CHECK_INTERVAL_SECONDS", TimeSpan.FromSeconds(20)),
+            LifecycleHookNames = InstanceEventsOptions.ParseHookNames(context.Environment("LIFECYCLE_HOOK_NAME")),
         };
         return new InstanceEventsFunction(
             new ClusterTargetGroups(new ElasticLoadBalancingV2Client(aws), options.ClusterName),

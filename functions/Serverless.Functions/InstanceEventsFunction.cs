@@ -16,6 +16,17 @@ public sealed record InstanceEventsOptions
     /// <summary><c>DRAIN_CHECK_QUEUE_URL</c>: the standard queue of delayed drain checks (consumed by this function).</summary>
     public required string DrainCheckQueueUrl { get; init; }
 
+    /// <summary>
+    /// <c>LIFECYCLE_HOOK_NAME</c>: the names of the lifecycle hooks the operator created for the cluster's node groups
+    /// (comma-separated). Only an action of one of these hooks is acted on and completed; an action of any other hook
+    /// belongs to someone else and is left alone. Empty: no lifecycle action is ever completed.
+    /// </summary>
+    public IReadOnlySet<string> LifecycleHookNames { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Parses <c>LIFECYCLE_HOOK_NAME</c>: comma-separated names, blanks around them ignored; empty or unset is no name.</summary>
+    public static IReadOnlySet<string> ParseHookNames(string? value) =>
+        new HashSet<string>((value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), StringComparer.Ordinal);
+
     /// <summary><c>DRAIN_CHECK_INTERVAL_SECONDS</c>: delay between drain checks (≤ 900 s). Default 20 s.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -35,7 +46,9 @@ public sealed record InstanceEventsOptions
 /// re-invocation would need an extra API and IAM), and this function consumes that queue: when the instance has left
 /// <c>draining</c> in all those target groups, or the largest deregistration delay has passed, it calls
 /// <c>CompleteLifecycleAction(CONTINUE)</c>; otherwise it records a heartbeat if the action would expire before the
-/// next check, and sends the next check.
+/// next check, and sends the next check. Only actions of the lifecycle hooks the operator configured
+/// (<see cref="InstanceEventsOptions.LifecycleHookNames"/>) are handled: an action of another hook is someone else's,
+/// so its instance is neither marked nor deregistered and the action is not completed (the event is logged and ignored).
 /// </summary>
 public sealed class InstanceEventsFunction(
     ClusterTargetGroups targetGroups,
@@ -72,6 +85,13 @@ public sealed class InstanceEventsFunction(
         {
             log.Info("event ignored", ("detailType", e.DetailType), ("reason", ignored));
             report.Ignored = ignored;
+            return report;
+        }
+        if (instanceEvent.Lifecycle is { } foreign && !options.LifecycleHookNames.Contains(foreign.LifecycleHookName))
+        {
+            log.Warn("lifecycle action of a hook not configured for this controller left alone",
+                ("hook", foreign.LifecycleHookName), ("autoScalingGroup", foreign.AutoScalingGroupName), ("instanceIds", instanceEvent.InstanceIds));
+            report.Ignored = "lifecycle hook not configured: " + foreign.LifecycleHookName;
             return report;
         }
         var startedAt = context.Time.GetUtcNow();
@@ -121,6 +141,12 @@ public sealed class InstanceEventsFunction(
                     ?? throw new JsonException("empty drain check");
                 if (!InstanceEventParser.IsInstanceId(check.InstanceId) || check.LifecycleActionToken.Length == 0)
                     throw new JsonException("drain check without instance id or token");
+                if (!options.LifecycleHookNames.Contains(check.LifecycleHookName))
+                {
+                    context.Logger.Warn("drain check of a hook no longer configured dropped; the action is not completed",
+                        ("hook", check.LifecycleHookName), ("instanceId", check.InstanceId));
+                    continue;
+                }
                 await RunCheckAsync(check, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -7,7 +7,7 @@ using Serverless.LocalHost;
 
 // Usage: Serverless.LocalHost --endpoint http://127.0.0.1:5000 --queue-url URL [--dlq-url URL] [--cluster NAME]
 //        [--vpc-id VPC] [--kubeconfig PATH [--context NAME]] [--drain-queue-url URL] [--events DIR]
-//        [--replay-seconds N] [--seconds N]
+//        [--replay-seconds N] [--seconds N] [--lifecycle-hook-name NAMES]
 // Runs the functions against an emulator (moto) the way Lambda would. With --kubeconfig and --vpc-id the seams are
 // the deployed ones (Kubernetes API + deployer); without, the unwired stand-ins (every key retried, nothing marked).
 // --replay-sender-id: the SenderId trusted with full drift checks (default: moto's fixed SenderId).
@@ -16,7 +16,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
     options[args[i].TrimStart('-')] = args[i + 1];
 if (!options.TryGetValue("endpoint", out var endpoint) || !options.TryGetValue("queue-url", out var queueUrl))
 {
-    Console.Error.WriteLine("usage: Serverless.LocalHost --endpoint URL --queue-url URL [--dlq-url URL] [--cluster NAME] [--drain-queue-url URL] [--events DIR] [--replay-seconds N] [--seconds N]");
+    Console.Error.WriteLine("usage: Serverless.LocalHost --endpoint URL --queue-url URL [--dlq-url URL] [--cluster NAME] [--drain-queue-url URL] [--events DIR] [--replay-seconds N] [--seconds N] [--lifecycle-hook-name NAMES]");
     return 2;
 }
 var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -29,6 +29,8 @@ var environment = new Dictionary<string, string>(StringComparer.Ordinal)
     ["VPC_ID"] = options.GetValueOrDefault("vpc-id", ""),
     ["KUBECONFIG"] = options.GetValueOrDefault("kubeconfig", ""),
     ["KUBE_CONTEXT"] = options.GetValueOrDefault("context", ""),
+    // The lifecycle hooks whose actions instance-events handles (comma-separated; empty: none).
+    ["LIFECYCLE_HOOK_NAME"] = options.GetValueOrDefault("lifecycle-hook-name", ""),
     // Who may ask for a full drift check: on AWS the replay function's SenderId (role id:function name). An emulator
     // such as moto gives every message one fixed SenderId, so locally the replay cannot be told from other senders.
     ["REPLAY_SENDER_ID"] = options.GetValueOrDefault("replay-sender-id", MotoSenderId),

@@ -71,6 +71,9 @@ public sealed class InstanceEventsTests(MotoFixture fixture) : MotoTest(fixture)
     private static async Task<List<string>> TargetsAsync(IElasticLoadBalancingV2Client elb, string tg) =>
         [.. ((await elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = tg })).TargetHealthDescriptions ?? []).Select(d => d.Target!.Id!)];
 
+    /// <summary>The operator's hooks: the sample event's <c>drain</c> among others.</summary>
+    private static readonly IReadOnlySet<string> OurHooks = InstanceEventsOptions.ParseHookNames("spot-drain, drain");
+
     private static string Event(string file, string instanceId) => EventParsingTests.Sample(file).Replace("i-1234567890abcdef0", instanceId, StringComparison.Ordinal);
 
     [Fact]
@@ -118,7 +121,7 @@ public sealed class InstanceEventsTests(MotoFixture fixture) : MotoTest(fixture)
         var time = new ManualTime(DateTimeOffset.Parse("2026-11-23T12:00:00Z", CultureInfo.InvariantCulture));
         var output = new CapturedOutput();
         var function = new InstanceEventsFunction(new ClusterTargetGroups(world.Elb, Cluster), autoScaling, sqs, new RecordingMarker(),
-            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = checks, CheckInterval = TimeSpan.FromSeconds(1) }, TestContext.Create(output, time));
+            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = checks, CheckInterval = TimeSpan.FromSeconds(1), LifecycleHookNames = OurHooks }, TestContext.Create(output, time));
         int Completes() => asgHandler!.Requests.Count(r => r.Form["Action"] == "CompleteLifecycleAction");
         int Heartbeats() => asgHandler!.Requests.Count(r => r.Form["Action"] == "RecordLifecycleActionHeartbeat");
 
@@ -178,7 +181,7 @@ public sealed class InstanceEventsTests(MotoFixture fixture) : MotoTest(fixture)
         var checks = await sqs.CreateQueueAsync(new SqsQueueSpec("drain-checks"));
         var time = new ManualTime(DateTimeOffset.Parse("2026-11-23T12:00:00Z", CultureInfo.InvariantCulture));
         var function = new InstanceEventsFunction(new ClusterTargetGroups(world.Elb, Cluster), autoScaling, sqs, new RecordingMarker(),
-            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = checks, CheckInterval = TimeSpan.FromSeconds(1) }, TestContext.Create(new CapturedOutput(), time));
+            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = checks, CheckInterval = TimeSpan.FromSeconds(1), LifecycleHookNames = OurHooks }, TestContext.Create(new CapturedOutput(), time));
         await function.InvokeAsync(TestContext.Invocation(Event("terminate-lifecycle-action.json", victim), time), CancellationToken.None);
         var message = Assert.Single(await sqs.ReceiveAsync(checks, new SqsReceiveOptions { WaitTime = TimeSpan.FromSeconds(5) }));
 
@@ -188,6 +191,85 @@ public sealed class InstanceEventsTests(MotoFixture fixture) : MotoTest(fixture)
 
         Assert.Equal(1, asgHandler!.Requests.Count(r => r.Form["Action"] == "CompleteLifecycleAction"));
     }
+
+    [Theory]
+    [InlineData("someone-elses-hook", "drain")]
+    [InlineData("drain", "")]
+    public async Task A_lifecycle_action_of_a_hook_not_configured_is_left_alone_no_mark_no_deregistration_no_lifecycle_call_and_logged_with_the_hooks_name(string hook, string configured)
+    {
+        CannedResponseHandler? elbHandler = null;
+        var world = await WorldAsync(inner => elbHandler = new CannedResponseHandler(inner, _ => null));
+        using var _ = world.Elb;
+        var victim = world.Instances[0];
+        CannedResponseHandler? asgHandler = null;
+        using var autoScaling = new AutoScalingClient(Moto.ClientOptions(wrap: inner => asgHandler = new CannedResponseHandler(inner, request => AsgAnswer(request.Form["Action"]))));
+        using var sqs = SqsGateway.Create(Moto.ClientOptions());
+        var checks = await sqs.CreateQueueAsync(new SqsQueueSpec("drain-checks-foreign"));
+        var marker = new RecordingMarker();
+        var output = new CapturedOutput();
+        var function = new InstanceEventsFunction(new ClusterTargetGroups(world.Elb, Cluster), autoScaling, sqs, marker,
+            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = checks, LifecycleHookNames = InstanceEventsOptions.ParseHookNames(configured) },
+            TestContext.Create(output));
+        var json = Event("terminate-lifecycle-action.json", victim).Replace("\"LifecycleHookName\": \"drain\"", $"\"LifecycleHookName\": \"{hook}\"", StringComparison.Ordinal);
+        Assert.Contains(hook, json, StringComparison.Ordinal);
+
+        var answer = await function.InvokeAsync(TestContext.Invocation(json), CancellationToken.None);
+
+        var report = JsonSerializer.Deserialize(answer, FunctionsJsonContext.Default.InstanceEventReport)!;
+        Assert.Equal("lifecycle hook not configured: " + hook, report.Ignored);
+        Assert.Null(report.Lifecycle);
+        Assert.Empty(report.DeregisteredFrom);
+        Assert.Empty(marker.Marks);
+        Assert.Empty(asgHandler?.Requests ?? []); // no DescribeLifecycleHooks, heartbeat or CompleteLifecycleAction
+        Assert.DoesNotContain(elbHandler!.Requests, r => r.Form["Action"] == "DeregisterTargets");
+        Assert.Equal(world.Instances.Order(StringComparer.Ordinal), (await TargetsAsync(world.Elb, world.Tg1)).Order(StringComparer.Ordinal));
+        Assert.Equal([victim], await TargetsAsync(world.Elb, world.Tg2));
+        Assert.Empty(await sqs.ReceiveAsync(checks, new SqsReceiveOptions { WaitTime = TimeSpan.FromSeconds(1) }));
+        Assert.Contains(output.Lines, l => l.Contains("not configured", StringComparison.Ordinal) && l.Contains($"\"{hook}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_drain_check_of_a_hook_no_longer_configured_is_dropped_without_completing_the_action()
+    {
+        var world = await WorldAsync();
+        using var _ = world.Elb;
+        var victim = world.Instances[0];
+        CannedResponseHandler? asgHandler = null;
+        using var autoScaling = new AutoScalingClient(Moto.ClientOptions(wrap: inner => asgHandler = new CannedResponseHandler(inner, request => AsgAnswer(request.Form["Action"]))));
+        using var sqs = SqsGateway.Create(Moto.ClientOptions());
+        var output = new CapturedOutput();
+        var function = new InstanceEventsFunction(new ClusterTargetGroups(world.Elb, Cluster), autoScaling, sqs, new RecordingMarker(),
+            new InstanceEventsOptions { ClusterName = Cluster, DrainCheckQueueUrl = "unused", LifecycleHookNames = InstanceEventsOptions.ParseHookNames("drain") },
+            TestContext.Create(output));
+        var check = new DrainCheck
+        {
+            InstanceId = victim,
+            AutoScalingGroupName = "nodes",
+            LifecycleHookName = "someone-elses-hook",
+            LifecycleActionToken = "87654321-4321-4321-4321-210987654321",
+            TargetGroupArns = [world.Tg1],
+            StartedAt = DateTimeOffset.UnixEpoch,
+            DrainDeadline = DateTimeOffset.UnixEpoch,
+            ActionExpiresAt = DateTimeOffset.UnixEpoch,
+            HeartbeatTimeoutSeconds = 60,
+        };
+        var batch = new Lambda.Events.SqsEvent { Records = [new Lambda.Events.SqsRecord { MessageId = "m-1", Body = JsonSerializer.Serialize(check, FunctionsJsonContext.Default.DrainCheck) }] };
+
+        var response = await function.HandleChecksAsync(batch, CancellationToken.None);
+
+        Assert.Empty(response.BatchItemFailures);
+        Assert.DoesNotContain(asgHandler?.Requests ?? [], r => r.Form["Action"] == "CompleteLifecycleAction");
+        Assert.Contains(output.Lines, l => l.Contains("no longer configured", StringComparison.Ordinal) && l.Contains("\"someone-elses-hook\"", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("drain", new[] { "drain" })]
+    [InlineData("drain,spot-drain", new[] { "drain", "spot-drain" })]
+    [InlineData(" drain , spot-drain ,", new[] { "drain", "spot-drain" })]
+    [InlineData("", new string[0])]
+    [InlineData(null, new string[0])]
+    public void The_hook_names_are_a_comma_separated_list_and_empty_is_none(string? value, string[] expected) =>
+        Assert.Equal(expected, InstanceEventsOptions.ParseHookNames(value).Order(StringComparer.Ordinal));
 
     private static HttpResponseMessage DrainingHealth(string instanceId) => CannedResponseHandler.Xml(
         "<DescribeTargetHealthResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><DescribeTargetHealthResult><TargetHealthDescriptions><member>"

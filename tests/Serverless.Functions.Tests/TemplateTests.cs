@@ -151,6 +151,29 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public void Only_the_operators_lifecycle_hooks_reach_the_instance_events_function_which_is_told_their_names()
+    {
+        var parameter = Translated.Value["Parameters"]!["LifecycleHookName"]!.AsObject();
+        Assert.Equal("String", (string?)parameter["Type"]);
+        Assert.Equal("", (string?)parameter["Default"]);
+        Assert.Matches((string)parameter["AllowedPattern"]!, "drain,spot-drain");
+        Assert.Matches((string)parameter["AllowedPattern"]!, "");
+        Assert.DoesNotMatch((string)parameter["AllowedPattern"]!, "drain, spot-drain");
+
+        var variables = Resource("InstanceEventsFunction")["Properties"]!["Environment"]!["Variables"]!;
+        Assert.Equal("LifecycleHookName", (string?)variables["LIFECYCLE_HOOK_NAME"]!["Ref"]);
+
+        var pattern = Resources("AWS::Events::Rule")
+            .Select(r => r.Resource["Properties"]!["EventPattern"])
+            .OfType<JsonObject>()
+            .Single(p => Strings(p["detail-type"]).SequenceEqual(["EC2 Instance-terminate Lifecycle Action"]));
+        Assert.Equal(["aws.autoscaling"], Strings(pattern["source"]));
+        var split = pattern["detail"]!["LifecycleHookName"]!["Fn::Split"]!.AsArray();
+        Assert.Equal(",", (string?)split[0]);
+        Assert.Equal("LifecycleHookName", (string?)split[1]!["Ref"]);
+    }
+
+    [Fact]
     public void The_lambda_role_may_only_read_acm_certificates_for_discovery()
     {
         var allowed = Statements("LambdaRole").Where(static s => s["Effect"]!.GetValue<string>() == "Allow").SelectMany(static s => Strings(s["Action"]));
