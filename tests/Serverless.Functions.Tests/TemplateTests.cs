@@ -82,7 +82,8 @@ public sealed class TemplateTests
     public void Every_mutating_ELBv2_and_EC2_statement_carries_a_cluster_tag_condition_creates_on_the_request_and_changes_on_the_resource()
     {
         var statements = Statements("LambdaRole");
-        var mutating = statements.Where(s => Strings(s["Action"]).Any(IsMutatingElbOrEc2)).ToList();
+        // SetWebAcl is the one mutating action IAM gives no resource type or condition key (see its own test).
+        var mutating = statements.Where(s => Strings(s["Action"]).Any(a => IsMutatingElbOrEc2(a) && a != "elasticloadbalancing:SetWebAcl")).ToList();
 
         Assert.NotEmpty(mutating);
         foreach (var statement in mutating)
@@ -98,7 +99,8 @@ public sealed class TemplateTests
         }
         // Describes are the only unconditioned ELBv2/EC2 actions.
         var unconditioned = statements.Where(s => s["Condition"] is null).SelectMany(s => Strings(s["Action"]))
-            .Where(a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a.StartsWith("ec2:", StringComparison.Ordinal));
+            .Where(a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a.StartsWith("ec2:", StringComparison.Ordinal))
+            .Where(static a => a != "elasticloadbalancing:SetWebAcl");
         Assert.All(unconditioned, a => Assert.Contains(":Describe", a, StringComparison.Ordinal));
     }
 
@@ -138,7 +140,7 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void The_lambda_role_may_manage_web_acl_associations_and_set_a_web_acl_only_on_the_clusters_load_balancers()
+    public void The_lambda_role_may_manage_web_acl_associations_and_SetWebAcl_has_no_condition_IAM_cannot_evaluate()
     {
         var statements = Statements("LambdaRole");
         var waf = statements.Where(s => Strings(s["Action"]).Any(static a => a.StartsWith("wafv2:", StringComparison.Ordinal))).ToList();
@@ -147,7 +149,23 @@ public sealed class TemplateTests
         Assert.Equal(
             ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:ListWebACLs"],
             waf.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
-        Assert.Contains("aws:ResourceTag/elbv2.k8s.aws/cluster", setWebAcl["Condition"]?.ToJsonString() ?? "", StringComparison.Ordinal);
+        // SetWebAcl has neither resource types nor condition keys: a tag condition would deny every association.
+        Assert.Equal(["elasticloadbalancing:SetWebAcl"], Strings(setWebAcl["Action"]));
+        Assert.Equal(["*"], Strings(setWebAcl["Resource"]));
+        Assert.Null(setWebAcl["Condition"]);
+    }
+
+    [Fact]
+    public void The_lambda_role_may_read_cognito_user_pool_clients_and_create_only_the_ELB_service_linked_role()
+    {
+        var statements = Statements("LambdaRole");
+        var cognito = Assert.Single(statements, s => Strings(s["Action"]).Contains("cognito-idp:DescribeUserPoolClient"));
+        var linkedRole = Assert.Single(statements, s => Strings(s["Action"]).Contains("iam:CreateServiceLinkedRole"));
+
+        Assert.Equal(["cognito-idp:DescribeUserPoolClient"], Strings(cognito["Action"]));
+        Assert.Equal(["iam:CreateServiceLinkedRole"], Strings(linkedRole["Action"]));
+        Assert.Equal("elasticloadbalancing.amazonaws.com", (string?)linkedRole["Condition"]!["StringEquals"]!["iam:AWSServiceName"]);
+        Assert.DoesNotContain(statements, s => Strings(s["Action"]).Any(static a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:CreateServiceLinkedRole"));
     }
 
     [Fact]
