@@ -20,9 +20,6 @@ public sealed record IngressReconcilerOptions
     /// (the other group's status write is not an event this group sees).
     /// </summary>
     public TimeSpan HoldRecheckDelay { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Passed to every deploy (the deployer's own knobs: batch sizes, requeue delays, health wait).</summary>
-    public Func<DeployOptions, DeployOptions> Deploy { get; init; } = static o => o;
 }
 
 /// <summary>
@@ -165,10 +162,13 @@ public sealed partial class IngressGroupReconciler
             // What the facts loader read from AWS in this reconcile (null when its cache answered): the deployer
             // does not read it again. Nothing changes AWS between the facts and the deploy of one reconcile.
             KnownAwsReads? known = null;
+            // The Ingresses are listed once, before the preparation: every later round has the same candidates.
+            IReadOnlyList<V1Ingress> candidates = [];
             async Task<GroupSnapshot> Prepare(GroupSnapshot snapshot, CancellationToken token)
             {
                 var at = Stopwatch.GetTimestamp();
-                var aws = await owner._facts.LoadAsync(owner._cluster, group, Candidates(snapshot), snapshot.Nodes, token, fresh: request.FullDriftCheck, read: r => known = r).ConfigureAwait(false);
+                candidates = Candidates(snapshot);
+                var aws = await owner._facts.LoadAsync(owner._cluster, group, candidates, snapshot.Nodes, token, fresh: request.FullDriftCheck, read: r => known = r).ConfigureAwait(false);
                 var prepared = snapshot with { Aws = aws };
                 factsTime = Stopwatch.GetElapsedTime(at);
                 return prepared with { HeldLeavers = HeldLeavers(prepared, aws.ExistingLoadBalancer?.DnsName) };
@@ -189,7 +189,6 @@ public sealed partial class IngressGroupReconciler
             _held = _loaded.Snapshot.HeldLeavers;
             foreach (var ingress in _loaded.Snapshot.Ingresses)
                 _ingresses.TryAdd(Key(ingress), ingress);
-            var candidates = Candidates(_loaded.Snapshot);
             IReadOnlyList<string> names = AwsFactsLoader.CandidateLoadBalancerNames(owner._cluster, group, candidates);
             _stack = _loaded.Stack with
             {
@@ -197,7 +196,7 @@ public sealed partial class IngressGroupReconciler
                 // whose stack has no load balancer spec any more, still finds the old one).
                 KnownLoadBalancerNames = [.. names.Union(_loaded.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             };
-            var options = owner._options.Deploy(new DeployOptions
+            var options = new DeployOptions
             {
                 Mode = request.Mode,
                 FullDriftCheck = request.FullDriftCheck,
@@ -205,7 +204,7 @@ public sealed partial class IngressGroupReconciler
                 VpcId = owner._cluster.VpcId,
                 Known = known,
                 AwaitServing = MovingIn(_stack, _loaded.Snapshot.Aws.ExistingLoadBalancer?.DnsName),
-            });
+            };
 
             if (!IsApply)
             {
