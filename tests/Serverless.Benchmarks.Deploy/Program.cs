@@ -16,7 +16,7 @@ using Serverless.Testing;
 // Usage: dotnet run --project tests/Serverless.Benchmarks.Deploy -c Release [-- <unrelated>]
 // Each scenario runs three times: 0 and N unrelated on moto, and 0 on moto failing multi-name lookups as AWS does.
 // Exit code 1 when a goal is missed (in any run) or a figure differs between 0 and N unrelated.
-// With "-- plans": prints the plan text of two changes (add a path; switch a target type) instead (NOTES-issue4.md).
+// With "-- plans": prints the plan text of two changes (add a path; switch a target type) instead (docs/deployer.md).
 using var moto = MotoServer.Start();
 if (args.Length > 0 && args[0] == "plans")
     return await PrintPlansAsync(moto);
