@@ -126,13 +126,22 @@ public sealed class StatusEndpoint : IDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var client = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                Socket client;
+                try
+                {
+                    client = await _listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    // a connection aborted before it was accepted, or no descriptor left: go on after a pause
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 if (Interlocked.Increment(ref _open) > _options.MaxConnections)
                 {
                     Interlocked.Decrement(ref _open);
                     _metrics.StatusRefused("connections");
-                    client.LingerState = new LingerOption(true, 0); // reset: nothing of it stays behind
-                    client.Dispose();
+                    Reset(client);
                     continue;
                 }
                 _ = ServeAsync(client, cancellationToken);
@@ -144,6 +153,20 @@ public sealed class StatusEndpoint : IDisposable
     }
 
     public void Dispose() => _listener.Dispose();
+
+    /// <summary>Closes with a reset, so nothing of the connection stays behind.</summary>
+    private static void Reset(Socket client)
+    {
+        try
+        {
+            client.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+            // the client is gone already
+        }
+        client.Dispose();
+    }
 
     private async Task ServeAsync(Socket client, CancellationToken cancellationToken)
     {
