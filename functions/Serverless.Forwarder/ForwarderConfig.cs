@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Serverless.Forwarder;
 
@@ -26,7 +27,7 @@ public sealed record ForwarderConfig
     /// <summary><c>KUBE_CA_FILE</c>: the CA bundle trusted for the API server. Default: the service account's.</summary>
     public string? CaFile { get; init; }
 
-    /// <summary><c>WATCH_NAMESPACES</c>: comma-separated; empty: all namespaces.</summary>
+    /// <summary><c>WATCH_NAMESPACES</c>: comma-separated; unset or empty: all namespaces.</summary>
     public IReadOnlyList<string> Namespaces { get; init; } = [];
 
     /// <summary><c>INGRESS_CLASS</c>: the class name this controller serves (default <c>alb</c>).</summary>
@@ -53,6 +54,24 @@ public sealed record ForwarderConfig
     /// <summary><c>HTTP_PORT</c>: /healthz, /readyz, /metrics (0: a free port, for tests).</summary>
     public int HttpPort { get; init; } = 8080;
 
+    /// <summary>
+    /// <c>HTTP_ADDRESS</c>: the address the status endpoint binds. Null (unset): <c>[::]</c> dual-stack (IPv4 and IPv6
+    /// probes), or <c>0.0.0.0</c> when the host has no IPv6.
+    /// </summary>
+    public IPAddress? HttpAddress { get; init; }
+
+    /// <summary><c>HTTP_MAX_CONNECTIONS</c>: status connections served at once; more are closed at once (and counted).</summary>
+    public int HttpMaxConnections { get; init; } = 16;
+
+    /// <summary><c>HTTP_READ_TIMEOUT_SECONDS</c>: a status request must arrive whole (request line and headers) within this.</summary>
+    public TimeSpan HttpReadTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// <c>API_UNREACHABLE_SECONDS</c>: /readyz answers 503 once a kind's list or watch has failed (unreachable, timed
+    /// out, or an error answer) for longer than this without a success in between.
+    /// </summary>
+    public TimeSpan ApiUnreachableTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary><c>SHUTDOWN_FLUSH_SECONDS</c>: how long SIGTERM waits for pending keys to be sent.</summary>
     public TimeSpan ShutdownFlush { get; init; } = TimeSpan.FromSeconds(20);
 
@@ -68,6 +87,11 @@ public sealed record ForwarderConfig
             Get(name) is not { } text ? fallback
             : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min ? v
             : throw new InvalidOperationException($"{name}={text}: expected an integer >= {min}");
+
+        IPAddress? Address(string name) =>
+            Get(name) is not { } text ? null
+            : IPAddress.TryParse(text.TrimStart('[').TrimEnd(']'), out var address) ? address
+            : throw new InvalidOperationException($"{name}={text}: expected an IP address (e.g. :: or 0.0.0.0)");
 
         const string ServiceAccount = "/var/run/secrets/kubernetes.io/serviceaccount/";
         var url = Get("KUBE_API_URL");
@@ -96,6 +120,10 @@ public sealed record ForwarderConfig
             WatchTimeoutSeconds = Int("WATCH_TIMEOUT_SECONDS", 600, 1),
             ListPageSize = Int("LIST_PAGE_SIZE", 250, 1),
             HttpPort = Int("HTTP_PORT", 8080, 0),
+            HttpAddress = Address("HTTP_ADDRESS"),
+            HttpMaxConnections = Int("HTTP_MAX_CONNECTIONS", 16, 1),
+            HttpReadTimeout = TimeSpan.FromSeconds(Int("HTTP_READ_TIMEOUT_SECONDS", 5, 1)),
+            ApiUnreachableTimeout = TimeSpan.FromSeconds(Int("API_UNREACHABLE_SECONDS", 60, 1)),
             ShutdownFlush = TimeSpan.FromSeconds(Int("SHUTDOWN_FLUSH_SECONDS", 20, 0)),
             LogLevel = Get("LOG_LEVEL") ?? "info",
         };

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using Serverless.Aws.Sqs;
 
 namespace Serverless.Forwarder;
@@ -29,8 +31,30 @@ public sealed class ForwarderHost : IDisposable
         Buffer = new KeyBuffer(config.Debounce, config.MaxPendingKeys, Metrics, _time);
         _api = new KubernetesConnection(config, kubernetesHandler, _time);
         Reflectors = [.. WatchTarget.All(config.Namespaces).Select(t => new Reflector(t, _api, Mapper, Buffer, config, Metrics, _log, _time))];
-        _status = new StatusEndpoint(config.HttpPort, Metrics);
-        Metrics.Ready = () => Reflectors.All(static r => r.Synced.IsCompletedSuccessfully);
+        _status = new StatusEndpoint(
+            new StatusEndpointOptions { Address = config.HttpAddress, Port = config.HttpPort, MaxConnections = config.HttpMaxConnections, ReadTimeout = config.HttpReadTimeout },
+            Metrics,
+            _time);
+        Metrics.Readiness = NotReadyReason;
+        Metrics.ApiFailing = () => Reflectors.Max(static r => r.FailingFor ?? TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Why /readyz answers 503, or null: ready once every kind finished its first full sync, and unready again while
+    /// some kind's list or watch has been failing for longer than <see cref="ForwarderConfig.ApiUnreachableTimeout"/>
+    /// (ready again after its next successful list or watch).
+    /// </summary>
+    private string? NotReadyReason()
+    {
+        var unsynced = Reflectors.Where(static r => !r.Synced.IsCompletedSuccessfully).Select(static r => r.Target.Kind.ToString()).Distinct().ToList();
+        if (unsynced.Count > 0)
+            return "initial sync not finished: " + string.Join(", ", unsynced);
+        var failing = Reflectors.Where(r => r.FailingFor > _config.ApiUnreachableTimeout).ToList();
+        if (failing.Count == 0)
+            return null;
+        var longest = failing.Max(static r => r.FailingFor ?? TimeSpan.Zero);
+        return string.Create(CultureInfo.InvariantCulture, $"API server unreachable or failing for {longest.TotalSeconds:0} s (more than {_config.ApiUnreachableTimeout.TotalSeconds:0} s): ")
+            + string.Join(", ", failing.Select(static r => r.Target.Kind.ToString()).Distinct());
     }
 
     public ForwarderMetrics Metrics { get; }
@@ -44,6 +68,9 @@ public sealed class ForwarderHost : IDisposable
     /// <summary>The /healthz, /readyz, /metrics port.</summary>
     public int StatusPort => _status.Port;
 
+    /// <summary>The status endpoint's address (<c>::</c> dual-stack by default, <c>0.0.0.0</c> without IPv6).</summary>
+    public IPAddress StatusAddress => _status.Address;
+
     /// <summary>Completes after the first full sync of every kind.</summary>
     public Task Synced => Task.WhenAll(Reflectors.Select(static r => r.Synced));
 
@@ -51,7 +78,8 @@ public sealed class ForwarderHost : IDisposable
     public async Task RunAsync(CancellationToken stop)
     {
         _log.Info("forwarder starting", ("cluster", _config.ClusterName), ("apiServer", _config.ApiServer.ToString()), ("queue", _config.QueueUrl),
-            ("namespaces", _config.Namespaces.Count == 0 ? "*" : string.Join(',', _config.Namespaces)), ("debounceMs", _config.Debounce.TotalMilliseconds), ("statusPort", StatusPort));
+            ("namespaces", _config.Namespaces.Count == 0 ? "*" : string.Join(',', _config.Namespaces)), ("debounceMs", _config.Debounce.TotalMilliseconds),
+            ("statusAddress", StatusAddress.ToString()), ("statusPort", StatusPort));
         using var senderStop = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
         using var statusStop = new CancellationTokenSource();
         var status = _status.RunAsync(statusStop.Token);

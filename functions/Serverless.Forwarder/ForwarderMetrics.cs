@@ -10,6 +10,7 @@ public sealed class ForwarderMetrics
     private readonly ConcurrentDictionary<string, long> _events = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _restarts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _relists = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _statusRefused = new(StringComparer.Ordinal);
     private readonly object _lagLock = new();
     private readonly double[] _lagSamples = new double[1024];
     private long _lagCount;
@@ -26,8 +27,14 @@ public sealed class ForwarderMetrics
     /// <summary>Age in seconds of the oldest pending key (set by the buffer).</summary>
     public Func<double> OldestPendingSeconds { get; set; } = static () => 0;
 
-    /// <summary>Whether the first full sync finished (set by the forwarder).</summary>
-    public Func<bool> Ready { get; set; } = static () => false;
+    /// <summary>Why the forwarder is not ready (null: ready), for /readyz (set by the forwarder).</summary>
+    public Func<string?> Readiness { get; set; } = static () => "not started";
+
+    /// <summary>The longest time a kind's list or watch has been failing without a success in between (set by the forwarder).</summary>
+    public Func<TimeSpan> ApiFailing { get; set; } = static () => TimeSpan.Zero;
+
+    /// <summary>Whether /readyz answers 200.</summary>
+    public bool Ready => Readiness() is null;
 
     public long KeysSent => Interlocked.Read(ref _keysSent);
 
@@ -38,6 +45,11 @@ public sealed class ForwarderMetrics
     public long WatchRestarts(string kind) => _restarts.Where(p => p.Key.StartsWith(kind + "|", StringComparison.Ordinal)).Sum(static p => p.Value);
 
     public long Relists(string kind) => _relists.GetValueOrDefault(kind);
+
+    /// <summary>Status connections closed without an answer or refused, by reason (connections, request_line, headers, timeout).</summary>
+    public long StatusRefusals(string reason) => _statusRefused.GetValueOrDefault(reason);
+
+    public void StatusRefused(string reason) => _statusRefused.AddOrUpdate(reason, 1, static (_, v) => v + 1);
 
     public void EventSeen(string kind, string type) => _events.AddOrUpdate(kind + "|" + type, 1, static (_, v) => v + 1);
 
@@ -121,8 +133,13 @@ public sealed class ForwarderMetrics
             Value("forwarder_queue_lag_seconds", $"quantile=\"{q.ToString(CultureInfo.InvariantCulture)}\"", samples.Length == 0 ? 0 : samples[Math.Min(samples.Length - 1, (int)(q * samples.Length))]);
         Value("forwarder_queue_lag_seconds_sum", "", sum);
         Value("forwarder_queue_lag_seconds_count", "", count);
-        Metric("forwarder_ready", "gauge", "1 after the first full sync.");
-        Value("forwarder_ready", "", Ready() ? 1 : 0);
+        Metric("forwarder_api_failing_seconds", "gauge", "How long the longest-failing kind's list or watch has failed without a success (0: none failing).");
+        Value("forwarder_api_failing_seconds", "", ApiFailing().TotalSeconds);
+        Metric("forwarder_status_refused_total", "counter", "Status connections closed at once (connections over the cap) or refused (request_line, headers, timeout).");
+        foreach (var (key, value) in _statusRefused.OrderBy(static p => p.Key, StringComparer.Ordinal))
+            Value("forwarder_status_refused_total", $"reason=\"{key}\"", value);
+        Metric("forwarder_ready", "gauge", "1 while /readyz answers 200: the first full sync finished and no kind's list or watch has failed for longer than API_UNREACHABLE_SECONDS.");
+        Value("forwarder_ready", "", Ready ? 1 : 0);
         return text.ToString();
     }
 }

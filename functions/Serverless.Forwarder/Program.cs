@@ -34,6 +34,16 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
 using var sqs = SqsGateway.Create(new AwsClientOptions { Region = config.Region, RateLimits = ApiRateLimits.None });
-using var host = new ForwarderHost(config, sqs, log);
-await host.RunAsync(stop.Token);
+ForwarderHost host;
+try
+{
+    host = new ForwarderHost(config, sqs, log);
+}
+catch (InvalidOperationException e)
+{
+    log.Error("bad configuration", ("error", e));
+    return 1;
+}
+using (host)
+    await host.RunAsync(stop.Token);
 return 0;

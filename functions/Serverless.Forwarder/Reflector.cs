@@ -57,6 +57,10 @@ public sealed class Reflector
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string? _resourceVersion;
     private bool _progress;
+    private long _failingSince = NotFailing;
+
+    /// <summary>The value of <see cref="_failingSince"/> while the last list or watch attempt succeeded.</summary>
+    private const long NotFailing = long.MinValue;
 
     internal Reflector(WatchTarget target, KubernetesConnection api, KeyMapper mapper, KeyBuffer buffer, ForwarderConfig config, ForwarderMetrics metrics, JsonLog log, TimeProvider? time = null)
     {
@@ -79,6 +83,21 @@ public sealed class Reflector
     /// <summary>What this reflector lists and watches.</summary>
     public WatchTarget Target => _target;
 
+    /// <summary>
+    /// How long this kind's list or watch has been failing (the API server unreachable, too slow, or answering with an
+    /// error) without a success in between; null while the last attempt succeeded. Any answer of the API server to a
+    /// list (a missing optional kind included), a watch opened, and any event or bookmark count as success.
+    /// </summary>
+    public TimeSpan? FailingFor => Volatile.Read(ref _failingSince) is var since && since == NotFailing ? null : _time.GetElapsedTime(since);
+
+    private void Succeeded() => Volatile.Write(ref _failingSince, NotFailing);
+
+    private void Failed()
+    {
+        if (Volatile.Read(ref _failingSince) == NotFailing)
+            Volatile.Write(ref _failingSince, _time.GetTimestamp());
+    }
+
     /// <summary>Whether the last list found the (optional) kind not served.</summary>
     public bool KindMissing { get; private set; }
 
@@ -100,7 +119,9 @@ public sealed class Reflector
             {
                 if (needList)
                 {
-                    if (!await ListAsync(cancellationToken).ConfigureAwait(false))
+                    var served = await ListAsync(cancellationToken).ConfigureAwait(false);
+                    Succeeded();
+                    if (!served)
                     {
                         KindMissing = true;
                         _synced.TrySetResult();
@@ -114,6 +135,10 @@ public sealed class Reflector
                 _progress = false;
                 var outcome = await WatchAsync(cancellationToken).ConfigureAwait(false);
                 failures = outcome is WatchOutcome.Ended or WatchOutcome.Gone ? 0 : _progress ? 1 : failures + 1;
+                if (outcome is WatchOutcome.Broken or WatchOutcome.Stalled or WatchOutcome.Failed)
+                    Failed();
+                else
+                    Succeeded();
                 _metrics.WatchRestarted(kind, outcome.ToString().ToLowerInvariant());
                 if (outcome == WatchOutcome.Gone)
                 {
@@ -130,6 +155,7 @@ public sealed class Reflector
             catch (Exception e) when (e is HttpRequestException or IOException or JsonException or KubernetesApiException or OperationCanceledException)
             {
                 failures++;
+                Failed();
                 _metrics.WatchRestarted(kind, "error");
                 _log.Warn("list or watch failed", ("kind", kind), ("namespace", _target.Namespace), ("error", e), ("attempt", failures));
             }
@@ -237,6 +263,7 @@ public sealed class Reflector
                 _log.Warn("watch refused", ("kind", kind), ("status", (int)response.StatusCode));
                 return WatchOutcome.Failed;
             }
+            Succeeded();
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             var reader = new JsonBodyReader(stream);
             while (true)

@@ -72,8 +72,11 @@ public sealed class ForwarderHarness : IAsyncDisposable
         return new ForwarderHarness(api, sqs, new RecordingSqs(sqs), url);
     }
 
-    /// <summary>Starts the forwarder (debounce, idle timeout and more via <paramref name="configure"/>) and waits for its first sync.</summary>
-    public async Task StartAsync(Func<ForwarderConfig, ForwarderConfig>? configure = null, ISqsGateway? sqs = null, bool waitForSync = true)
+    /// <summary>
+    /// Starts the forwarder (debounce, idle timeout and more via <paramref name="configure"/>; its connection to the API
+    /// server through <paramref name="kubernetesHandler"/> if given) and waits for its first sync.
+    /// </summary>
+    public async Task StartAsync(Func<ForwarderConfig, ForwarderConfig>? configure = null, ISqsGateway? sqs = null, bool waitForSync = true, HttpMessageHandler? kubernetesHandler = null)
     {
         var config = new ForwarderConfig
         {
@@ -86,7 +89,7 @@ public sealed class ForwarderHarness : IAsyncDisposable
             ListPageSize = 100,
         };
         config = configure?.Invoke(config) ?? config;
-        Host = new ForwarderHost(config, sqs ?? Recording, JsonLog.None, time: Time);
+        Host = new ForwarderHost(config, sqs ?? Recording, JsonLog.None, kubernetesHandler, Time);
         _run = Host.RunAsync(_stop.Token);
         if (waitForSync)
             await Host.Synced.WaitAsync(TimeSpan.FromSeconds(30));

@@ -11,14 +11,15 @@ namespace Serverless.Forwarder.Tests;
 /// </summary>
 public sealed class ManifestTests
 {
-    private static readonly Lazy<List<object>> Objects = new(Load);
+    /// <summary>Every object of every manifest, typed.</summary>
+    internal static readonly Lazy<List<object>> Objects = new(Load);
 
     private static List<object> Load()
     {
         var objects = new List<object>();
         var errors = new List<ManifestError>();
         var files = Directory.GetFiles(RepoPaths.Combine("infra", "forwarder"), "*.yaml").Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["deployment.yaml", "namespace.yaml", "rbac.yaml", "serviceaccount.yaml"], files.Select(Path.GetFileName));
+        Assert.Equal(["deployment.yaml", "namespace.yaml", "networkpolicy.yaml", "rbac.yaml", "serviceaccount.yaml"], files.Select(Path.GetFileName));
         foreach (var file in files)
         {
             var index = 0;
@@ -38,6 +39,7 @@ public sealed class ManifestTests
                     "ClusterRole" => Typed<V1ClusterRole>(reader),
                     "ClusterRoleBinding" => Typed<V1ClusterRoleBinding>(reader),
                     "Deployment" => Typed<V1Deployment>(reader),
+                    "NetworkPolicy" => Typed<V1NetworkPolicy>(reader),
                     _ => throw new InvalidOperationException($"{file}: unexpected kind {kind}"),
                 };
                 Assert.True(value is not null && errors.Count == 0, string.Join("\n", errors));
@@ -57,7 +59,7 @@ public sealed class ManifestTests
     [Fact]
     public void Every_manifest_loads_strictly_into_typed_objects()
     {
-        Assert.Equal(5, Objects.Value.Count);
+        Assert.Equal(6, Objects.Value.Count);
     }
 
     [Fact]
