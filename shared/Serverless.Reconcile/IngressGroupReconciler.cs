@@ -331,15 +331,35 @@ public sealed partial class IngressGroupReconciler
             // One Warning per annotation and Ingress while the Event lives (a stable Event name), not one per reconcile.
             foreach (var member in _ingresses.Values.Where(i => GroupKeys.Of(i, _loaded!.Snapshot.IngressClasses, _loaded.Snapshot.IngressClassParams, _loaded.Snapshot.Namespaces, _loaded.Snapshot.Cluster) == group))
             {
-                foreach (var warning in AnnotationWarnings.Of(member))
+                var messages = AnnotationWarnings.Of(member).Select(static w => w.ToString())
+                    .Concat(BackendServices(member).SelectMany(static s => AnnotationWarnings.OfService(s)
+                        .Select(w => $"Service {s.Metadata.NamespaceProperty}/{s.Metadata.Name}: {w}")));
+                foreach (var message in messages)
                 {
-                    var message = warning.ToString();
                     var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.IgnoredAnnotation, message, ct).ConfigureAwait(false);
                     if (written || failure is not null)
                         _events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
                 }
             }
             return true;
+        }
+
+        // The loaded Services that the member's backends name (default backend and rule paths), each once.
+        private IEnumerable<V1Service> BackendServices(V1Ingress member)
+        {
+            var ns = member.Metadata.NamespaceProperty;
+            var names = new SortedSet<string>(StringComparer.Ordinal);
+            if (member.Spec?.DefaultBackend?.Service?.Name is { } defaultName)
+                names.Add(defaultName);
+            foreach (var rule in member.Spec?.Rules ?? [])
+            {
+                foreach (var path in rule?.Http?.Paths ?? [])
+                {
+                    if (path?.Backend?.Service?.Name is { } name)
+                        names.Add(name);
+                }
+            }
+            return _loaded!.Snapshot.Services.Where(s => s.Metadata.NamespaceProperty == ns && names.Contains(s.Metadata.Name));
         }
 
         private async Task<ReconcileResult?> AddFinalizersAsync(List<IngressOutcome> outcomes, CancellationToken ct)
