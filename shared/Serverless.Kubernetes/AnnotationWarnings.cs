@@ -67,6 +67,20 @@ public static class AnnotationWarnings
 
     private static readonly string[] Known = [.. Applied, .. NotAppliedYet.Keys, .. Unsupported.Keys];
 
+    /// <summary>
+    /// The annotations read from a backend Service (the Service's value wins over the Ingress's, as upstream): the
+    /// target group's settings, its health check and tags, and authentication.
+    /// </summary>
+    private static readonly string[] ServiceKeys =
+    [
+        Annotations.TargetType, Annotations.BackendProtocol, Annotations.BackendProtocolVersion, Annotations.TargetGroupAttributes,
+        Annotations.HealthCheckPort, Annotations.HealthCheckProtocol, Annotations.HealthCheckPath, Annotations.HealthCheckIntervalSeconds,
+        Annotations.HealthCheckTimeoutSeconds, Annotations.HealthyThresholdCount, Annotations.UnhealthyThresholdCount,
+        Annotations.SuccessCodes, Annotations.AuthType, Annotations.AuthIdpCognito, Annotations.AuthIdpOidc,
+        Annotations.AuthOnUnauthenticatedRequest, Annotations.AuthScope, Annotations.AuthSessionCookie, Annotations.AuthSessionTimeout,
+        Annotations.TargetNodeLabels, Annotations.Tags,
+    ];
+
     /// <summary>The warnings for <paramref name="ingress"/>'s annotations, in annotation order (ordinal).</summary>
     public static IReadOnlyList<AnnotationWarning> Of(V1Ingress ingress)
     {
@@ -80,6 +94,41 @@ public static class AnnotationWarnings
                 warnings.Add(new AnnotationWarning(key, message));
         }
         return warnings;
+    }
+
+    /// <summary>
+    /// The warnings for a backend <paramref name="service"/>'s <c>alb.ingress.kubernetes.io/*</c> annotations, in
+    /// annotation order: keys read only from an Ingress (or its IngressClassParams), keys not applied or not supported,
+    /// and unknown keys (with a "did you mean" among the keys a Service may carry).
+    /// </summary>
+    public static IReadOnlyList<AnnotationWarning> OfService(V1Service service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var warnings = new List<AnnotationWarning>();
+        foreach (var key in (service.Metadata?.Annotations?.Keys ?? []).Order(StringComparer.Ordinal))
+        {
+            if (!key.StartsWith(Annotations.Prefix, StringComparison.Ordinal))
+                continue;
+            if (ServiceMessage(key[Annotations.Prefix.Length..]) is { } message)
+                warnings.Add(new AnnotationWarning(key, message));
+        }
+        return warnings;
+    }
+
+    private static string? ServiceMessage(string suffix)
+    {
+        if (ServiceKeys.Contains(suffix, StringComparer.Ordinal))
+            return null;
+        if (Applied.Contains(suffix, StringComparer.Ordinal) || suffix == DryRunPlan
+            || AppliedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal) && suffix.Length > p.Length))
+            return "is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress";
+        if (NotAppliedYet.ContainsKey(suffix) || Unsupported.ContainsKey(suffix)
+            || UnsupportedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal)))
+            return Message(suffix);
+        var near = YamlObjectReader.Suggest(suffix, [.. ServiceKeys, .. Known]);
+        return near is null
+            ? "is not an AWS Load Balancer Controller annotation and is ignored"
+            : $"is not an AWS Load Balancer Controller annotation and is ignored (did you mean {Annotations.Prefix}{near}?)";
     }
 
     private static string? Message(string suffix)

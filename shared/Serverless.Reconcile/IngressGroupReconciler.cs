@@ -149,6 +149,7 @@ public sealed partial class IngressGroupReconciler
         private Stack? _stack;
         private DeployResult? _deploy;
         private IReadOnlySet<string> _held = new HashSet<string>();
+        private IReadOnlyList<StackWarning> _warnings = [];
 
         private IIngressGroupSource Source => owner._source;
 
@@ -206,6 +207,7 @@ public sealed partial class IngressGroupReconciler
                 AwaitServing = MovingIn(_stack, _loaded.Snapshot.Aws.ExistingLoadBalancer?.DnsName),
             };
 
+            _warnings = StackWarnings.Of(_loaded.Snapshot, _stack);
             if (!IsApply)
             {
                 _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
@@ -213,7 +215,7 @@ public sealed partial class IngressGroupReconciler
             }
 
             var outcomes = _stack.Ingresses.Where(o => _ingresses.ContainsKey(o.Key)).ToList();
-            await Timed("warnings", () => AnnotationWarningsAsync(ct)).ConfigureAwait(false);
+            await Timed("warnings", () => WarningsAsync(ct)).ConfigureAwait(false);
 
             // 4. Finalizers first: no AWS resource may exist for an Ingress that could vanish without us.
             var finalizerFailure = await Timed("finalizers", () => AddFinalizersAsync(outcomes, ct)).ConfigureAwait(false);
@@ -299,6 +301,7 @@ public sealed partial class IngressGroupReconciler
                 StatusesUpdated = _statuses,
                 FinalizersRemoved = _removed,
                 Events = _events,
+                Warnings = _warnings,
                 Held = [.. _held.Order(StringComparer.Ordinal)],
                 Phases = _phases,
             };
@@ -326,20 +329,50 @@ public sealed partial class IngressGroupReconciler
             }
         }
 
-        private async Task<bool> AnnotationWarningsAsync(CancellationToken ct)
+        private async Task<bool> WarningsAsync(CancellationToken ct)
         {
+            // Each once while its Event lives, like the annotation warnings below.
+            foreach (var warning in _warnings)
+            {
+                if (!_ingresses.TryGetValue(warning.Ingress, out var member))
+                    continue;
+                var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.BuildWarning, warning.Message, ct).ConfigureAwait(false);
+                if (written || failure is not null)
+                    _events.Add(new IngressEvent(warning.Ingress, Warning, IngressEventReasons.BuildWarning, warning.Message, failure?.Message));
+            }
+
             // One Warning per annotation and Ingress while the Event lives (a stable Event name), not one per reconcile.
             foreach (var member in _ingresses.Values.Where(i => GroupKeys.Of(i, _loaded!.Snapshot.IngressClasses, _loaded.Snapshot.IngressClassParams, _loaded.Snapshot.Namespaces, _loaded.Snapshot.Cluster) == group))
             {
-                foreach (var warning in AnnotationWarnings.Of(member))
+                var messages = AnnotationWarnings.Of(member).Select(static w => w.ToString())
+                    .Concat(BackendServices(member).SelectMany(static s => AnnotationWarnings.OfService(s)
+                        .Select(w => $"Service {s.Metadata.NamespaceProperty}/{s.Metadata.Name}: {w}")));
+                foreach (var message in messages)
                 {
-                    var message = warning.ToString();
                     var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.IgnoredAnnotation, message, ct).ConfigureAwait(false);
                     if (written || failure is not null)
                         _events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
                 }
             }
             return true;
+        }
+
+        // The loaded Services that the member's backends name (default backend and rule paths), each once.
+        private IEnumerable<V1Service> BackendServices(V1Ingress member)
+        {
+            var ns = member.Metadata.NamespaceProperty;
+            var names = new SortedSet<string>(StringComparer.Ordinal);
+            if (member.Spec?.DefaultBackend?.Service?.Name is { } defaultName)
+                names.Add(defaultName);
+            foreach (var rule in member.Spec?.Rules ?? [])
+            {
+                foreach (var path in rule?.Http?.Paths ?? [])
+                {
+                    if (path?.Backend?.Service?.Name is { } name)
+                        names.Add(name);
+                }
+            }
+            return _loaded!.Snapshot.Services.Where(s => s.Metadata.NamespaceProperty == ns && names.Contains(s.Metadata.Name));
         }
 
         private async Task<ReconcileResult?> AddFinalizersAsync(List<IngressOutcome> outcomes, CancellationToken ct)

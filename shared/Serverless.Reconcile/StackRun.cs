@@ -1,4 +1,5 @@
 using Serverless.Deploy;
+using Serverless.Ingress;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Model;
 
@@ -31,6 +32,9 @@ public static class IngressEventReasons
 
     /// <summary>Ours, not upstream's: the deploy went on past a bound it waits for (e.g. new targets that never became healthy).</summary>
     public const string DeployWarning = "DeployWarning";
+
+    /// <summary>Ours, not upstream's: the built stack will not do what its author probably expects (see <c>StackWarnings</c>).</summary>
+    public const string BuildWarning = "BuildWarning";
 }
 
 /// <summary>One Event the reconcile emitted (or tried to: <see cref="Error"/> says why it was not written).</summary>
@@ -75,6 +79,9 @@ public sealed record StackRun
 
     /// <summary>Events, in order.</summary>
     public IReadOnlyList<IngressEvent> Events { get; init; } = [];
+
+    /// <summary>What the built stack will not do as its author probably expects (a shadowed rule, an ip target group without endpoints, nodes left out of instance targets).</summary>
+    public IReadOnlyList<StackWarning> Warnings { get; init; } = [];
 
     /// <summary>Leaving members held in this group until the group they move to serves them.</summary>
     public IReadOnlyList<string> Held { get; init; } = [];

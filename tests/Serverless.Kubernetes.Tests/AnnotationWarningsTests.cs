@@ -67,4 +67,63 @@ public sealed class AnnotationWarningsTests
         Assert.Contains("metadata.annotations[\"alb.ingress.kubernetes.io/healthcheck-pathh\"]", warning, StringComparison.Ordinal);
         Assert.Contains("did you mean alb.ingress.kubernetes.io/healthcheck-path?", warning, StringComparison.Ordinal);
     }
+
+    private static V1Service Service(params string[] keys) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = "api", NamespaceProperty = "shop", Annotations = keys.ToDictionary(k => k, _ => "x") },
+    };
+
+    [Fact]
+    public void A_Service_may_carry_the_target_group_health_check_and_auth_annotations()
+    {
+        var service = Service(
+            "alb.ingress.kubernetes.io/target-type", "alb.ingress.kubernetes.io/healthcheck-path", "alb.ingress.kubernetes.io/success-codes",
+            "alb.ingress.kubernetes.io/auth-type", "alb.ingress.kubernetes.io/target-group-attributes", "alb.ingress.kubernetes.io/tags",
+            "service.beta.kubernetes.io/aws-load-balancer-type");
+
+        Assert.Empty(AnnotationWarnings.OfService(service));
+    }
+
+    [Fact]
+    public void Ingress_only_keys_and_typos_on_a_Service_are_warned_about_with_a_suggestion()
+    {
+        var warnings = AnnotationWarnings.OfService(Service(
+            "alb.ingress.kubernetes.io/scheme", "alb.ingress.kubernetes.io/actions.blue", "alb.ingress.kubernetes.io/healtcheck-path",
+            "alb.ingress.kubernetes.io/waf-acl-id"));
+
+        Assert.Equal(
+            [
+                ("alb.ingress.kubernetes.io/actions.blue", "is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress"),
+                ("alb.ingress.kubernetes.io/healtcheck-path", "is not an AWS Load Balancer Controller annotation and is ignored (did you mean alb.ingress.kubernetes.io/healthcheck-path?)"),
+                ("alb.ingress.kubernetes.io/scheme", "is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress"),
+                ("alb.ingress.kubernetes.io/waf-acl-id", "(WAF Classic) is not supported by this controller and is ignored: use wafv2-acl-arn"),
+            ],
+            warnings.Select(static w => (w.Annotation, w.Message)));
+    }
+
+    [Fact]
+    public void Manifests_report_a_Service_warning_with_file_line_and_field()
+    {
+        var set = ManifestLoader.LoadText("""
+            apiVersion: v1
+            kind: Service
+            metadata:
+              name: api
+              namespace: shop
+              annotations:
+                alb.ingress.kubernetes.io/healthcheck-path: /healthz
+                alb.ingress.kubernetes.io/listen-ports: '[{"HTTP": 8080}]'
+            spec:
+              type: NodePort
+              ports: [{name: http, port: 80, targetPort: 8080}]
+            """, "api.yaml");
+
+        Assert.True(set.IsValid, string.Join("\n", set.Errors));
+        Assert.Single(set.Services);
+        var warning = Assert.Single(set.Warnings);
+        Assert.Contains("api.yaml", warning, StringComparison.Ordinal);
+        Assert.True(warning.Contains("line 8", StringComparison.Ordinal), warning);
+        Assert.Contains("metadata.annotations[\"alb.ingress.kubernetes.io/listen-ports\"]", warning, StringComparison.Ordinal);
+        Assert.Contains("not from a Service", warning, StringComparison.Ordinal);
+    }
 }

@@ -152,7 +152,8 @@ internal static class AuthBuilder
                 TokenEndpoint = token,
                 UserInfoEndpoint = userInfo,
                 ClientId = clientId.TrimEnd(),
-                ClientSecret = clientSecret,
+                // As upstream: trailing control characters (the newline of a Secret made with `echo`) are not part of it.
+                ClientSecret = TrimEndControl(clientSecret),
                 AuthenticationRequestExtraParams = extra,
                 OnUnauthenticatedRequest = config.OnUnauthenticatedRequest,
                 Scope = config.Scope,
@@ -160,6 +161,14 @@ internal static class AuthBuilder
                 SessionTimeout = config.SessionTimeout,
             },
         };
+    }
+
+    private static string TrimEndControl(string value)
+    {
+        var end = value.Length;
+        while (end > 0 && char.IsControl(value[end - 1]))
+            end--;
+        return value[..end];
     }
 
     /// <summary>A Secret key's value: <c>data</c> (base64 on the wire, bytes here), or <c>stringData</c> of a manifest, which wins as the API server would make it.</summary>

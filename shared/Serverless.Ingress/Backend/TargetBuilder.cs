@@ -45,22 +45,28 @@ internal static class TargetBuilder
     /// Fargate compute type) and no taint marking it for removal (<c>ToBeDeletedByClusterAutoscaler</c> with any
     /// effect, <c>karpenter.sh/disrupted</c> with NoSchedule). Cordoned nodes stay eligible, as upstream.
     /// </summary>
-    public static bool IsEligible(V1Node node)
+    public static bool IsEligible(V1Node node) => IneligibleReason(node) is null;
+
+    /// <summary>Why <paramref name="node"/> may not carry instance targets (the label or taint that excludes it), or null when it may.</summary>
+    public static string? IneligibleReason(V1Node node)
     {
         ArgumentNullException.ThrowIfNull(node);
         var labels = node.Metadata?.Labels ?? new Dictionary<string, string>();
-        if (labels.ContainsKey(LabelMaster) || labels.ContainsKey(LabelExcludeBalancer) || labels.ContainsKey(LabelAlphaExcludeBalancer))
-            return false;
+        foreach (var label in (string[])[LabelMaster, LabelExcludeBalancer, LabelAlphaExcludeBalancer])
+        {
+            if (labels.ContainsKey(label))
+                return $"it has the label {label}";
+        }
         if (labels.TryGetValue(LabelComputeType, out var computeType) && computeType == "fargate")
-            return false;
+            return $"it is a Fargate node ({LabelComputeType}=fargate)";
         foreach (var taint in node.Spec?.Taints ?? [])
         {
             if (taint?.Key == TaintClusterAutoscaler)
-                return false;
+                return $"it is being removed (taint {TaintClusterAutoscaler})";
             if (taint?.Key == TaintKarpenterDisrupted && taint.Effect == "NoSchedule")
-                return false;
+                return $"it is being removed (taint {TaintKarpenterDisrupted}:NoSchedule)";
         }
-        return true;
+        return null;
     }
 
     /// <summary>The EC2 instance ID of <c>spec.providerID</c> (<c>aws:///&lt;az&gt;/i-…</c>: its last segment, which must start with <c>i-</c>); null otherwise.</summary>
@@ -122,7 +128,7 @@ internal static class TargetBuilder
         return labels is not null && required.All(r => labels.TryGetValue(r.Key, out var value) && value == r.Value);
     }
 
-    private static string? ReadyStatus(V1Node node) =>
+    internal static string? ReadyStatus(V1Node node) =>
         node.Status?.Conditions?.FirstOrDefault(static c => c?.Type == "Ready")?.Status;
 
     private static List<IPNetwork> ParseCidrs(IEnumerable<string> cidrs)

@@ -236,10 +236,16 @@ public static partial class ManifestLoader
                     set.IngressList.Add(ingress);
                 break;
             case "Service":
-                if (Typed<V1Service>(reader) is { } service)
+                var (service, serviceClean, locateService) = KubernetesYamlConverter.Convert<V1Service>(reader);
+                if (serviceClean && service is not null)
                 {
                     service.Metadata.NamespaceProperty = document.Namespace;
                     set.ServiceList.Add(service);
+                    foreach (var warning in AnnotationWarnings.OfService(service))
+                    {
+                        var field = YamlObjectReader.Child("metadata.annotations", warning.Annotation);
+                        set.WarningList.Add(document.Error(locateService(field), field, warning.Message).ToString());
+                    }
                 }
                 break;
             case "EndpointSlice":

@@ -53,6 +53,24 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public void Trailing_control_characters_of_the_client_secret_are_dropped_as_upstream_drops_them_and_inner_ones_kept()
+    {
+        _scenario.Secrets.Clear();
+        _scenario.With(Secret("oidc", ("clientID", "id"), ("clientSecret", "s3 cr\tet\r\n\u0000")));
+
+        Assert.Equal("s3 cr\tet", Actions(Oidc(), Scenario.Https443)[0].AuthenticateOidc!.ClientSecret);
+    }
+
+    [Fact]
+    public void Trailing_spaces_of_the_client_secret_are_kept_as_upstream_keeps_them()
+    {
+        _scenario.Secrets.Clear();
+        _scenario.With(Secret("oidc", ("clientID", "id"), ("clientSecret", "secret  ")));
+
+        Assert.Equal("secret  ", Actions(Oidc(), Scenario.Https443)[0].AuthenticateOidc!.ClientSecret);
+    }
+
+    [Fact]
     public void A_manifest_secret_with_stringData_is_read_too()
     {
         _scenario.Secrets.Clear();

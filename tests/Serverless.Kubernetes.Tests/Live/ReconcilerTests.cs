@@ -138,6 +138,49 @@ public sealed class ReconcilerTests
     }
 
     [Fact]
+    public async Task A_backend_Service_annotation_that_does_nothing_is_a_Warning_on_the_Ingress_that_uses_it()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        var service = FakeCluster.NodePortService("web-svc").Replace(
+            "\"namespace\":\"default\"}", "\"namespace\":\"default\",\"annotations\":{\"alb.ingress.kubernetes.io/scheme\":\"internet-facing\"}}", StringComparison.Ordinal);
+        cluster.Seed(FakeCluster.AlbClass, FakeCluster.IngressJson("web", "web-svc", group: "shop"), service, FakeCluster.Node("n1", "i-0a"));
+        var reconciler = Reconciler(cluster, new Deployer());
+
+        var run = await Apply(reconciler, StackId.Explicit("shop"));
+
+        Assert.True(run.Result.IsDone, run.Result.Reason);
+        var warning = Assert.Single(cluster.Events(), static e => e.Reason == IngressEventReasons.IgnoredAnnotation);
+        Assert.Equal(
+            "Service default/web-svc: annotation alb.ingress.kubernetes.io/scheme is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress",
+            warning.Message);
+        Assert.Equal("Warning", warning.Type);
+    }
+
+    [Fact]
+    public async Task A_node_left_out_of_instance_targets_is_one_BuildWarning_on_the_Ingress_and_in_the_run()
+    {
+        await using var cluster = await FakeCluster.StartAsync();
+        var down = FakeCluster.Node("n2", "i-0b").Replace("\"status\":\"True\"", "\"status\":\"False\"", StringComparison.Ordinal);
+        cluster.Seed(FakeCluster.AlbClass, FakeCluster.IngressJson("web", "web-svc", group: "shop"), FakeCluster.NodePortService("web-svc"), FakeCluster.Node("n1", "i-0a"), down);
+        var deployer = new Deployer();
+        var reconciler = Reconciler(cluster, deployer);
+
+        var first = await Apply(reconciler, StackId.Explicit("shop"));
+
+        Assert.True(first.Result.IsDone, first.Result.Reason);
+        var warning = Assert.Single(first.Warnings);
+        Assert.Equal("Node n2 is not an instance target: it is not Ready (condition Ready is False)", warning.Message);
+        var recorded = Assert.Single(cluster.Events(), static e => e.Reason == IngressEventReasons.BuildWarning);
+        Assert.Equal(warning.Message, recorded.Message);
+        Assert.Equal("Warning", recorded.Type);
+
+        deployer.Changed = false;
+        var second = await Apply(reconciler, StackId.Explicit("shop"));
+        Assert.Single(second.Warnings);
+        Assert.Single(cluster.Events(), static e => e.Reason == IngressEventReasons.BuildWarning);
+    }
+
+    [Fact]
     public async Task An_invalid_member_gets_its_own_error_and_the_valid_member_is_not_blamed()
     {
         await using var cluster = await FakeCluster.StartAsync();
