@@ -29,7 +29,7 @@ namespace Serverless.Functions.Tests;
 public sealed class RbacTests
 {
     private const string Group = "serverless-lbc-controller";
-    private const string Dns = "internal-k8s-shop-0123456789.us-west-2.elb.amazonaws.com";
+    private const string Dns = "internal-k8s-shop-0123456789.us-east-1.elb.amazonaws.com";
 
     /// <summary>Every right of the functions' identity, verb by verb, and where it holds.</summary>
     private static readonly string[] Granted =
@@ -110,7 +110,7 @@ public sealed class RbacTests
         kube.FailNext(1, 409, static r => r.Verb == "patch" && r.Plural == "ingresses" && r.Subresource is null);
 
         // The reconcile function: one group.
-        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, new Facts(), new Deployer()));
+        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, new ReconcileQueueTests.TwoSubnets(), new Deployer()));
         var result = await reconciler.ReconcileAsync(QueueKey.IngressGroup("shop"), ReconcileMode.Event, CancellationToken.None);
         Assert.True(result.IsDone, result.Reason);
         Assert.Equal(["group.ingress.k8s.aws/shop"], Finalizers(kube, "web"));
@@ -146,7 +146,7 @@ public sealed class RbacTests
         kube.Create("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default","labels":{"team":"shop"}}}""");
         kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"alb"},"spec":{"controller":"ingress.k8s.aws/alb","parameters":{"apiGroup":"elbv2.k8s.aws","kind":"IngressClassParams","name":"shop"}}}""");
         kube.Create("""{"apiVersion":"elbv2.k8s.aws/v1beta1","kind":"IngressClassParams","metadata":{"name":"shop"},"spec":{"namespaceSelector":{"matchLabels":{"team":"shop"}}}}""");
-        kube.Create("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"topology.kubernetes.io/zone":"us-west-2a"}},"spec":{"providerID":"aws:///us-west-2a/i-0a"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}""");
+        kube.Create("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"topology.kubernetes.io/zone":"us-east-1a"}},"spec":{"providerID":"aws:///us-east-1a/i-0a"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}""");
         // Instance targets (an ignored annotation on it: a Warning Event), ip targets (EndpointSlices), an OIDC Secret.
         kube.Create(Ingress("web", "web-svc", "/", new JsonObject { ["alb.ingress.kubernetes.io/healthcheck-pathh"] = "/healthz" }));
         kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web-svc","namespace":"default"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}""");
@@ -171,7 +171,7 @@ public sealed class RbacTests
     {
         annotations["alb.ingress.kubernetes.io/group.name"] = "shop";
         annotations["alb.ingress.kubernetes.io/listen-ports"] = """[{"HTTPS":443}]""";
-        annotations["alb.ingress.kubernetes.io/certificate-arn"] = "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d";
+        annotations["alb.ingress.kubernetes.io/certificate-arn"] = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d";
         return new JsonObject
         {
             ["apiVersion"] = "networking.k8s.io/v1",
@@ -182,22 +182,6 @@ public sealed class RbacTests
                  "backend":{"service":{"name":"SERVICE","port":{"number":80}}}}]}}]}
                 """.Replace("PATH", path, StringComparison.Ordinal).Replace("SERVICE", service, StringComparison.Ordinal)),
         };
-    }
-
-    /// <summary>Two tagged internal subnets: enough for the group to build. Nothing is read from AWS.</summary>
-    private sealed class Facts : IAwsFactsLoader
-    {
-        public Task<AwsFacts> LoadAsync(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, IReadOnlyList<V1Node> nodes,
-            CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null) =>
-            Task.FromResult(new AwsFacts
-            {
-                Subnets =
-                [
-                    new SubnetFact { Id = "subnet-0a", AvailabilityZone = "us-west-2a", CidrBlock = "10.0.0.0/24", Tags = new Dictionary<string, string> { ["kubernetes.io/role/internal-elb"] = "1" } },
-                    new SubnetFact { Id = "subnet-0b", AvailabilityZone = "us-west-2b", CidrBlock = "10.0.1.0/24", Tags = new Dictionary<string, string> { ["kubernetes.io/role/internal-elb"] = "1" } },
-                ],
-                VpcCidrs = ["10.0.0.0/16"],
-            });
     }
 
     /// <summary>A deploy that succeeds at once with a load balancer address (the AWS side is not this test's subject).</summary>
