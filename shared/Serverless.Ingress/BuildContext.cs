@@ -93,6 +93,9 @@ public sealed class BuildContext
         return _secrets.GetValueOrDefault(key);
     }
 
+    /// <summary>True when the API server refused to show Secret <paramref name="ns"/>/<paramref name="name"/> (see <see cref="GroupSnapshot.ForbiddenSecrets"/>).</summary>
+    public bool IsSecretForbidden(string ns, string name) => Snapshot.ForbiddenSecrets.Contains($"{ns}/{name}");
+
     /// <summary>Every Node (instance targets).</summary>
     public IReadOnlyList<V1Node> Nodes
     {

@@ -41,6 +41,13 @@ public sealed record GroupSnapshot
     /// <summary>Secrets referenced by OIDC authentication (<c>auth-idp-oidc</c> <c>secretName</c>).</summary>
     public IReadOnlyList<V1Secret> Secrets { get; init; } = [];
 
+    /// <summary>
+    /// Secrets (<c>namespace/name</c>) the API server refused to show the controller (403 Forbidden: its identity may
+    /// not <c>get secrets</c> there). A member whose OIDC <c>secretName</c> is one of them is frozen with an error naming
+    /// the Secret and the missing permission, as it is when the Secret does not exist.
+    /// </summary>
+    public IReadOnlySet<string> ForbiddenSecrets { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Every Node (instance targets).</summary>
     public IReadOnlyList<V1Node> Nodes { get; init; } = [];
 

@@ -1,7 +1,6 @@
 using k8s.Models;
-using Serverless.Kubernetes.Manifests;
 using Serverless.Testing;
-using YamlDotNet.RepresentationModel;
+using Serverless.Testing.Rbac;
 
 namespace Serverless.Forwarder.Tests;
 
@@ -16,44 +15,9 @@ public sealed class ManifestTests
 
     private static List<object> Load()
     {
-        var objects = new List<object>();
-        var errors = new List<ManifestError>();
         var files = Directory.GetFiles(RepoPaths.Combine("infra", "forwarder"), "*.yaml").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["deployment.yaml", "namespace.yaml", "networkpolicy.yaml", "rbac.yaml", "serviceaccount.yaml"], files.Select(Path.GetFileName));
-        foreach (var file in files)
-        {
-            var index = 0;
-            foreach (var (firstLine, text) in ManifestLoader.SplitDocuments(File.ReadAllText(file)))
-            {
-                var stream = new YamlStream();
-                stream.Load(new StringReader(text));
-                if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-                    continue;
-                var kind = ((YamlScalarNode)root.Children[new YamlScalarNode("kind")]).Value!;
-                var apiVersion = ((YamlScalarNode)root.Children[new YamlScalarNode("apiVersion")]).Value!;
-                var reader = new YamlObjectReader(new ManifestDocument(file, ++index, firstLine, root, apiVersion, kind, null, null), errors);
-                object? value = kind switch
-                {
-                    "Namespace" => Typed<V1Namespace>(reader),
-                    "ServiceAccount" => Typed<V1ServiceAccount>(reader),
-                    "ClusterRole" => Typed<V1ClusterRole>(reader),
-                    "ClusterRoleBinding" => Typed<V1ClusterRoleBinding>(reader),
-                    "Deployment" => Typed<V1Deployment>(reader),
-                    "NetworkPolicy" => Typed<V1NetworkPolicy>(reader),
-                    _ => throw new InvalidOperationException($"{file}: unexpected kind {kind}"),
-                };
-                Assert.True(value is not null && errors.Count == 0, string.Join("\n", errors));
-                objects.Add(value!);
-            }
-        }
-        return objects;
-    }
-
-    private static T? Typed<T>(YamlObjectReader reader)
-        where T : class
-    {
-        var (value, clean, _) = KubernetesYamlConverter.Convert<T>(reader);
-        return clean ? value : null;
+        return [.. files.SelectMany(static f => TypedManifests.Load(f))];
     }
 
     [Fact]
@@ -63,10 +27,10 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void The_ClusterRole_grants_only_get_list_watch_on_exactly_the_watched_kinds_and_is_bound_to_the_service_account()
+    public void The_ClusterRole_grants_only_list_and_watch_on_exactly_the_watched_kinds_and_is_bound_to_the_service_account()
     {
         var role = Assert.Single(Objects.Value.OfType<V1ClusterRole>());
-        Assert.All(role.Rules, r => Assert.Equal(["get", "list", "watch"], r.Verbs));
+        Assert.All(role.Rules, r => Assert.Equal(["list", "watch"], r.Verbs));
         Assert.All(role.Rules, r => Assert.Null(r.ResourceNames));
         var granted = role.Rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.Select(res => g + "/" + res))).Order(StringComparer.Ordinal);
         Assert.Equal(

@@ -131,7 +131,7 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
     }
 
     /// <summary>Two discoverable internal subnets: enough for the group to build.</summary>
-    private sealed class TwoSubnets : IAwsFactsLoader
+    internal sealed class TwoSubnets : IAwsFactsLoader
     {
         public Task<AwsFacts> LoadAsync(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, IReadOnlyList<V1Node> nodes,
             CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null) =>

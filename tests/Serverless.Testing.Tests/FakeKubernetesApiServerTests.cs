@@ -214,6 +214,27 @@ public sealed class FakeKubernetesApiServerTests : IAsyncLifetime
         Assert.Equal(3, _server.CountRequests("watch"));
     }
 
+    [Fact]
+    public async Task Forbid_answers_403_with_the_RBAC_message_for_that_call_only_and_the_request_is_still_recorded()
+    {
+        _server.Create("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"oidc","namespace":"team"}}""");
+        _server.Create("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"other","namespace":"team"}}""");
+        _server.Forbid("get", "", "secrets", "team", "oidc", user: "arn:aws:sts::123456789012:assumed-role/lambda/fn");
+
+        var (code, body) = await SendAsync(HttpMethod.Get, "/api/v1/namespaces/team/secrets/oidc");
+
+        Assert.Equal(HttpStatusCode.Forbidden, code);
+        Assert.Equal("Forbidden", body["reason"]!.GetValue<string>());
+        Assert.Equal(
+            "secrets \"oidc\" is forbidden: User \"arn:aws:sts::123456789012:assumed-role/lambda/fn\" cannot get resource \"secrets\" in API group \"\" in the namespace \"team\"",
+            body["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/v1/namespaces/team/secrets/other")).Code);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/v1/namespaces/team/secrets")).Code); // list is another verb
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Get, "/api/v1/namespaces/team/secrets/oidc")).Code); // for good, not once
+        var recorded = _server.Requests.Where(static r => r.Plural == "secrets").Select(static r => (r.Verb, r.Resource!.Group, r.Namespace, r.Name)).ToList();
+        Assert.Equal([("get", "", "team", "oidc"), ("get", "", "team", "other"), ("list", "", "team", null), ("get", "", "team", "oidc")], recorded);
+    }
+
     private async Task<StreamReader> OpenWatchAsync(string path)
     {
         var response = await _http.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);

@@ -136,7 +136,10 @@ internal static class AuthBuilder
         // The Secret lives in the Ingress namespace, whichever object carried the annotation (as upstream).
         var ns = member.Member.Namespace;
         var secret = member.Context.Secret(ns, secretName)
-            ?? throw reader.Invalid(Annotations.AuthIdpOidc, $"Secret {ns}/{secretName} (secretName) does not exist");
+            ?? throw reader.Invalid(Annotations.AuthIdpOidc, member.Context.IsSecretForbidden(ns, secretName)
+                ? $"Secret {ns}/{secretName} (secretName, for {member.Member.Description}) cannot be read: 403 Forbidden, the controller may not get secrets in namespace {ns}; " +
+                  $"grant get on it with a Role and RoleBinding in {ns} for the controller's group (infra/eks-access/secret-reader.yaml)"
+                : $"Secret {ns}/{secretName} (secretName) does not exist");
         var clientId = SecretValue(secret, "clientID") ?? SecretValue(secret, "clientId")
             ?? throw reader.Invalid(Annotations.AuthIdpOidc, $"Secret {ns}/{secretName} has no clientID key (nor the legacy clientId)");
         var clientSecret = SecretValue(secret, "clientSecret")

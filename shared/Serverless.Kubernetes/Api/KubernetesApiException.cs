@@ -33,4 +33,7 @@ public sealed class KubernetesApiException : Exception
 
     /// <summary>404.</summary>
     public bool IsNotFound => StatusCode == HttpStatusCode.NotFound;
+
+    /// <summary>403: the controller's identity is not allowed this call (RBAC).</summary>
+    public bool IsForbidden => StatusCode == HttpStatusCode.Forbidden;
 }

@@ -109,7 +109,7 @@ public sealed class GroupIndex
             var secrets = index._bySecret.Keys.Where(fetched.Add).ToList();
             if (secrets.Count == 0)
                 return index;
-            set.SecretList.AddRange(await KubernetesGroupLoader.GetAllAsync(secrets, api.GetSecretAsync, cancellationToken).ConfigureAwait(false));
+            await KubernetesGroupLoader.ReadSecretsAsync(api, secrets, set, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -37,7 +37,7 @@ public sealed record LoadedGroup(GroupSnapshot Snapshot, Stack Stack, IReadOnlyL
 /// until nothing new is asked (usually three builds, which cost no call); the last build is the stack. Services: one
 /// get each. EndpointSlices (only Services of ip targets): one list per namespace with a set selector
 /// <c>kubernetes.io/service-name in (a,b,…)</c>, so neither one call per Service nor every slice of the namespace.
-/// Secrets (OIDC <c>secretName</c>): one get each.
+/// Secrets (OIDC <c>secretName</c>): one get each (a 403 freezes the member using it, see <see cref="GroupSnapshot.ForbiddenSecrets"/>).
 /// </para>
 /// </remarks>
 public sealed class KubernetesGroupLoader
@@ -90,8 +90,7 @@ public sealed class KubernetesGroupLoader
 
             foreach (var service in await GetAllAsync(services, _api.GetServiceAsync, cancellationToken).ConfigureAwait(false))
                 set.ServiceList.Add(service);
-            foreach (var secret in await GetAllAsync(secrets, _api.GetSecretAsync, cancellationToken).ConfigureAwait(false))
-                set.SecretList.Add(secret);
+            await ReadSecretsAsync(_api, secrets, set, cancellationToken).ConfigureAwait(false);
             foreach (var byNamespace in slices.Select(Split).GroupBy(static k => k.Namespace, StringComparer.Ordinal))
             {
                 var names = byNamespace.Select(static k => k.Name).Order(StringComparer.Ordinal).ToList();
@@ -119,7 +118,35 @@ public sealed class KubernetesGroupLoader
         return set;
     }
 
-    internal static async Task<IReadOnlyList<T>> GetAllAsync<T>(
+    /// <summary>
+    /// Gets each Secret of <paramref name="keys"/> (<c>namespace/name</c>) into <paramref name="set"/>: one GET of that
+    /// Secret, never a list (the controller's identity may read only the Secrets it is granted, per namespace). A 403 is
+    /// recorded as forbidden (the member using it is frozen with the missing permission); a 404 leaves it absent.
+    /// </summary>
+    internal static async Task ReadSecretsAsync(IKubernetesApi api, IReadOnlyList<string> keys, ManifestSet set, CancellationToken cancellationToken)
+    {
+        var read = await Task.WhenAll(keys.Select(async key =>
+        {
+            var (ns, name) = Split(key);
+            try
+            {
+                return (Key: key, Secret: await api.GetSecretAsync(ns, name, cancellationToken).ConfigureAwait(false), Forbidden: false);
+            }
+            catch (KubernetesApiException ex) when (ex.IsForbidden)
+            {
+                return (Key: key, Secret: (k8s.Models.V1Secret?)null, Forbidden: true);
+            }
+        })).ConfigureAwait(false);
+        foreach (var (key, secret, forbidden) in read)
+        {
+            if (secret is not null)
+                set.SecretList.Add(secret);
+            if (forbidden)
+                set.ForbiddenSecretSet.Add(key);
+        }
+    }
+
+    private static async Task<IReadOnlyList<T>> GetAllAsync<T>(
         IReadOnlyList<string> keys,
         Func<string, string, CancellationToken, Task<T?>> get,
         CancellationToken cancellationToken)

@@ -26,6 +26,9 @@ public sealed class ManifestSet
 
     internal List<V1Node> NodeList { get; } = [];
 
+    /// <summary>Secrets (<c>namespace/name</c>) the API server refused to show (403); see <see cref="GroupSnapshot.ForbiddenSecrets"/>.</summary>
+    internal HashSet<string> ForbiddenSecretSet { get; } = new(StringComparer.Ordinal);
+
     internal List<ManifestDocument> SkippedList { get; } = [];
 
     internal List<ManifestDocument> DocumentList { get; } = [];
@@ -108,6 +111,7 @@ public sealed class ManifestSet
             IngressClassParams = [.. IngressClassParamsList],
             Namespaces = namespaces,
             Secrets = [.. SecretList],
+            ForbiddenSecrets = new HashSet<string>(ForbiddenSecretSet, StringComparer.Ordinal),
             Nodes = [.. NodeList],
         };
     }

@@ -11,7 +11,7 @@ public sealed class ReconcilerTests
 {
     private const string Dns = "Internal-k8s-shop-0123456789.us-west-2.elb.amazonaws.com";
 
-    private sealed class Deployer : IStackDeployer
+    internal sealed class Deployer : IStackDeployer
     {
         public List<(Stack Stack, IReadOnlyList<string> FinalizersSeen, DeployOptions Options)> Calls { get; } = [];
 
@@ -43,7 +43,7 @@ public sealed class ReconcilerTests
     }
 
     /// <summary>Facts with an existing load balancer per group (its DNS name), as the facts loader finds it.</summary>
-    private sealed class Facts(Func<StackId, string?>? existingDns = null) : IAwsFactsLoader
+    internal sealed class Facts(Func<StackId, string?>? existingDns = null) : IAwsFactsLoader
     {
         public int Loads { get; private set; }
 

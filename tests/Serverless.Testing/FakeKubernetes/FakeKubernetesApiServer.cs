@@ -48,6 +48,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly List<Watcher> _watchers = [];
     private readonly List<FakeRequest> _requests = [];
     private readonly List<InjectedFailure> _failures = [];
+    private readonly List<Forbidden> _forbidden = [];
     private readonly Dictionary<string, (List<JsonObject> Items, int Offset, long Rv)> _continues = new(StringComparer.Ordinal);
     private long _resourceVersion = 1000;
     private long _compactedBelow;
@@ -251,6 +252,21 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     {
         lock (_lock)
             _failures.Add(new InjectedFailure(count, statusCode, match ?? (static _ => true)));
+    }
+
+    /// <summary>
+    /// From now on, answers <paramref name="verb"/> on <paramref name="plural"/> of API group <paramref name="group"/>
+    /// (<c>""</c> for core) — in namespace <paramref name="ns"/> and of object <paramref name="name"/> when given — with
+    /// 403 Forbidden and the message RBAC gives (<c>secrets "x" is forbidden: User "…" cannot get resource "secrets"
+    /// in API group "" in the namespace "ns"</c>), as for an identity that lacks that permission.
+    /// </summary>
+    public void Forbid(string verb, string group, string plural, string? ns = null, string? name = null, string user = "fake-user")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(verb);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentException.ThrowIfNullOrEmpty(plural);
+        lock (_lock)
+            _forbidden.Add(new Forbidden(verb, group, plural, ns, name, user));
     }
 
     /// <summary>Cancels every injected failure not yet used.</summary>
@@ -485,8 +501,10 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             if (Options.RequiredBearerToken is { } token && context.Request.Headers.Authorization.ToString() != "Bearer " + token)
                 throw new FakeApiException(401, "Unauthorized", "Unauthorized");
+            if (ForbiddenFor(request) is { } forbidden)
+                throw new FakeApiException(403, "Forbidden", forbidden.Message(request));
             if (failure is not null)
-                throw new FakeApiException(failure.StatusCode, failure.StatusCode == 409 ? "Conflict" : "InternalError", "injected failure");
+                throw new FakeApiException(failure.StatusCode, failure.StatusCode switch { 403 => "Forbidden", 404 => "NotFound", 409 => "Conflict", _ => "InternalError" }, "injected failure");
             if (request.Verb == "watch")
             {
                 await WatchAsync(context, request).ConfigureAwait(false);
@@ -508,6 +526,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         {
             await WriteJsonAsync(context, 400, Status(400, "BadRequest", e.Message, request)).ConfigureAwait(false);
         }
+    }
+
+    private Forbidden? ForbiddenFor(FakeRequest request)
+    {
+        lock (_lock)
+            return _forbidden.FirstOrDefault(f => f.Matches(request));
     }
 
     private async Task<(int, JsonNode)> ExecuteAsync(HttpContext context, FakeRequest request)
@@ -872,6 +896,21 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     }
 
     private sealed record HistoryEvent(long Rv, string EventType, FakeResourceType Type, JsonObject Object);
+
+    private sealed record Forbidden(string Verb, string Group, string Plural, string? Namespace, string? Name, string User)
+    {
+        public bool Matches(FakeRequest request) =>
+            request.Verb == Verb && request.Resource is { } type && type.Group == Group && type.Plural == Plural
+            && (Namespace is null || request.Namespace == Namespace) && (Name is null || request.Name == Name);
+
+        public string Message(FakeRequest request)
+        {
+            var resource = Group.Length == 0 ? Plural : Plural + "." + Group;
+            var subject = request.Name is null ? resource : $"{resource} \"{request.Name}\"";
+            var scope = request.Namespace is null ? "at the cluster scope" : $"in the namespace \"{request.Namespace}\"";
+            return $"{subject} is forbidden: User \"{User}\" cannot {Verb} resource \"{Plural}\" in API group \"{Group}\" {scope}";
+        }
+    }
 
     private sealed class InjectedFailure(int count, int statusCode, Func<FakeRequest, bool> match)
     {

@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Serverless.Deploy;
+using Serverless.Functions.Wiring;
+using Serverless.Ingress;
+using Serverless.Kubernetes.Auth;
+using Serverless.Kubernetes.Writers;
+using Serverless.Messages;
+using Serverless.Model;
+using Serverless.Reconcile;
+using Serverless.Testing;
+using Serverless.Testing.FakeKubernetes;
+using Serverless.Testing.Rbac;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>
+/// The Kubernetes rights of the functions' identity (group <c>serverless-lbc-controller</c>: infra/eks-access/rbac.yaml,
+/// plus secret-reader.yaml for one namespace) against what the functions really call. Every Kubernetes code path of
+/// the functions runs against the fake API server, wired as deployed: a reconcile of a group that uses everything
+/// (IngressClassParams with a namespaceSelector, instance and ip targets, an OIDC Secret, an ignored annotation, a
+/// finalizer patch that meets a conflict, a status write, a member being deleted whose finalizer is released, Events),
+/// the fan-out of Service and Node keys, the replay's group listing, and the instance-events drain mark of a node.
+/// Every request is recorded as an RBAC call (verb, API group, resource/subresource, namespace, name), and the calls
+/// must be exactly what the manifests grant: a call not granted fails, and so does a grant no call uses. There is no
+/// intentional exception.
+/// </summary>
+public sealed class RbacTests
+{
+    private const string Group = "serverless-lbc-controller";
+    private const string Dns = "internal-k8s-shop-0123456789.us-east-1.elb.amazonaws.com";
+
+    /// <summary>Every right of the functions' identity, verb by verb, and where it holds.</summary>
+    private static readonly string[] Granted =
+    [
+        // ClusterRole serverless-lbc-controller, every namespace.
+        "create /events",
+        "get /nodes",
+        "get /services",
+        "get networking.k8s.io/ingresses",
+        "list /namespaces",
+        "list /nodes",
+        "list /services",
+        "list discovery.k8s.io/endpointslices",
+        "list elbv2.k8s.aws/ingressclassparams",
+        "list networking.k8s.io/ingressclasses",
+        "list networking.k8s.io/ingresses",
+        "patch /nodes",
+        "patch networking.k8s.io/ingresses",
+        "patch networking.k8s.io/ingresses/status",
+        // secret-reader.yaml for NAMESPACE=default, SECRET_NAME=oidc: the one OIDC Secret, by name.
+        "get /secrets in default name oidc",
+    ];
+
+    private static IReadOnlyList<RbacGrant> Grants()
+    {
+        var manifests = TypedManifests.Load(RepoPaths.Combine("infra", "eks-access", "rbac.yaml"))
+            .Concat(TypedManifests.Load(RepoPaths.Combine("infra", "eks-access", "secret-reader.yaml"),
+                new Dictionary<string, string> { ["NAMESPACE"] = "default", ["SECRET_NAME"] = "oidc" }));
+        return RbacGrant.Of(manifests, "Group", Group);
+    }
+
+    [Fact]
+    public void The_identity_gets_exactly_the_listed_rights_and_no_Secret_beyond_the_named_one()
+    {
+        Assert.Equal(Granted.Order(StringComparer.Ordinal), Grants().Select(static g => g.ToString()).Order(StringComparer.Ordinal));
+        var clusterRole = Assert.Single(TypedManifests.Load(RepoPaths.Combine("infra", "eks-access", "rbac.yaml")).OfType<V1ClusterRole>());
+        Assert.DoesNotContain(clusterRole.Rules, static r => r.Resources.Contains("secrets"));
+        Assert.DoesNotContain(clusterRole.Rules, static r => r.ApiGroups.Contains("events.k8s.io"));
+    }
+
+    [Fact]
+    public void The_node_label_policy_denies_the_group_any_Node_update_beyond_the_drain_label()
+    {
+        var objects = TypedManifests.Load(RepoPaths.Combine("infra", "eks-access", "node-label-policy.yaml"));
+        var policy = Assert.Single(objects.OfType<V1ValidatingAdmissionPolicy>());
+        var binding = Assert.Single(objects.OfType<V1ValidatingAdmissionPolicyBinding>());
+        Assert.Equal(policy.Metadata.Name, binding.Spec.PolicyName);
+        Assert.Equal(["Deny"], binding.Spec.ValidationActions);
+        Assert.Null(binding.Spec.MatchResources); // every Node
+        Assert.Equal("Fail", policy.Spec.FailurePolicy);
+        var rule = Assert.Single(policy.Spec.MatchConstraints.ResourceRules);
+        Assert.Equal([""], rule.ApiGroups);
+        Assert.Equal(["nodes"], rule.Resources);
+        Assert.Equal(["UPDATE"], rule.Operations);
+        // Only the functions' group is held to it (the access entry maps the role to that group).
+        var condition = Assert.Single(policy.Spec.MatchConditions);
+        Assert.Equal($"'{Group}' in request.userInfo.groups", condition.Expression);
+        // The label it leaves out of the comparison is the one the drain mark writes.
+        var label = Assert.Single(policy.Spec.Variables);
+        Assert.Equal($"'{NodeDrainWriter.ExcludeLabel}'", label.Expression);
+        // Each validation compares object with oldObject; labels with the drain label left out.
+        Assert.All(policy.Spec.Validations, static v => Assert.Contains("oldObject", v.Expression, StringComparison.Ordinal));
+        Assert.Contains(policy.Spec.Validations, v => v.Expression.Contains($"k == variables.{label.Name}", StringComparison.Ordinal));
+        Assert.Equal(
+            ["metadata.annotations", "metadata.finalizers", "metadata.labels", "metadata.ownerReferences", "spec"],
+            policy.Spec.Validations.Select(static v => System.Text.RegularExpressions.Regex.Match(v.Expression, @"has\(object\.([A-Za-z.]+)\)").Groups[1].Value).Order(StringComparer.Ordinal));
+        Assert.Contains(Group, File.ReadAllText(RepoPaths.Combine("infra", "eks-access", "access-entry.yaml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_functions_call_exactly_what_the_manifests_grant()
+    {
+        await using var kube = await FakeKubernetesApiServer.StartAsync();
+        Seed(kube);
+        using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
+        var cluster = new ClusterSettings { ClusterName = "demo", VpcId = "vpc-0123456789abcdef0" };
+        // The first finalizer patch meets a concurrent write: the writer re-reads the Ingress and patches again.
+        kube.FailNext(1, 409, static r => r.Verb == "patch" && r.Plural == "ingresses" && r.Subresource is null);
+
+        // The reconcile function: one group.
+        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, new ReconcileQueueTests.TwoSubnets(), new Deployer()));
+        var result = await reconciler.ReconcileAsync(QueueKey.IngressGroup("shop"), ReconcileMode.Event, CancellationToken.None);
+        Assert.True(result.IsDone, result.Reason);
+        Assert.Equal(["group.ingress.k8s.aws/shop"], Finalizers(kube, "web"));
+        Assert.Null(kube.Get("networking.k8s.io/v1", "Ingress", "default", "old")); // released, then gone
+        Assert.NotNull(kube.Get("networking.k8s.io/v1", "Ingress", "default", "web")!["status"]?["loadBalancer"]?["ingress"]);
+        Assert.Contains(kube.List("v1", "Event", "default"), static e => e["reason"]!.GetValue<string>() == "IgnoredAnnotation");
+        Assert.Contains(kube.List("v1", "Event", "default"), static e => e["reason"]!.GetValue<string>() == "SuccessfullyReconciled");
+
+        // The reconcile function's fan-out of Service and Node keys, and the replay's list of groups.
+        var fanned = await new GroupFanOut(api, cluster).ResolveAsync([QueueKey.Service("default", "web-svc"), QueueKey.Node("n1")], CancellationToken.None);
+        Assert.All(fanned.Values, static groups => Assert.Equal([QueueKey.IngressGroup("shop")], groups));
+        Assert.Equal([QueueKey.IngressGroup("shop")], await new ClusterKeys(api, cluster).ListGroupKeysAsync(CancellationToken.None));
+
+        // The instance-events function: the drain mark of the interrupted instance's node.
+        var mark = await new NodeMarker(api).MarkAsync("i-0a", "spot interruption", CancellationToken.None);
+        Assert.Equal(new NodeMarkResult("n1", true), mark);
+        Assert.Equal("true", kube.Get("v1", "Node", null, "n1")!["metadata"]!["labels"]![NodeDrainWriter.ExcludeLabel]!.GetValue<string>());
+
+        var calls = RbacCall.Of(kube.Requests);
+        var (denied, unused) = RbacGrant.Compare(Grants(), calls);
+        Assert.True(denied.Count == 0, "calls the manifests do not grant: " + string.Join(", ", denied));
+        Assert.True(unused.Count == 0, "grants the functions never use: " + string.Join(", ", unused));
+        // Writes are patches and creates only: no update (PUT) and no delete anywhere.
+        Assert.DoesNotContain(calls, static c => c.Verb is "update" or "delete" or "deletecollection" or "watch");
+    }
+
+    private static IReadOnlyList<string> Finalizers(FakeKubernetesApiServer kube, string name) =>
+        kube.Get("networking.k8s.io/v1", "Ingress", "default", name)?["metadata"]?["finalizers"]?.AsArray().Select(static f => f!.GetValue<string>()).ToList() ?? [];
+
+    private static void Seed(FakeKubernetesApiServer kube)
+    {
+        // A class whose parameters select namespaces by label: the namespaces are listed.
+        kube.Create("""{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default","labels":{"team":"shop"}}}""");
+        kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"alb"},"spec":{"controller":"ingress.k8s.aws/alb","parameters":{"apiGroup":"elbv2.k8s.aws","kind":"IngressClassParams","name":"shop"}}}""");
+        kube.Create("""{"apiVersion":"elbv2.k8s.aws/v1beta1","kind":"IngressClassParams","metadata":{"name":"shop"},"spec":{"namespaceSelector":{"matchLabels":{"team":"shop"}}}}""");
+        kube.Create("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"topology.kubernetes.io/zone":"us-east-1a"}},"spec":{"providerID":"aws:///us-east-1a/i-0a"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}""");
+        // Instance targets (an ignored annotation on it: a Warning Event), ip targets (EndpointSlices), an OIDC Secret.
+        kube.Create(Ingress("web", "web-svc", "/", new JsonObject { ["alb.ingress.kubernetes.io/healthcheck-pathh"] = "/healthz" }));
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web-svc","namespace":"default"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}""");
+        kube.Create(Ingress("api", "api-svc", "/api", new JsonObject { ["alb.ingress.kubernetes.io/target-type"] = "ip" }));
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"api-svc","namespace":"default"},"spec":{"type":"ClusterIP","ports":[{"name":"http","port":80,"targetPort":8080,"protocol":"TCP"}]}}""");
+        kube.Create("""{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"api-svc-x1","namespace":"default","labels":{"kubernetes.io/service-name":"api-svc"}},"addressType":"IPv4","ports":[{"name":"http","port":8080,"protocol":"TCP"}],"endpoints":[{"addresses":["10.0.0.9"],"conditions":{"ready":true}}]}""");
+        kube.Create(Ingress("login", "web-svc", "/login", new JsonObject
+        {
+            ["alb.ingress.kubernetes.io/auth-type"] = "oidc",
+            ["alb.ingress.kubernetes.io/auth-idp-oidc"] =
+                """{"issuer":"https://idp.example.com","authorizationEndpoint":"https://idp.example.com/auth","tokenEndpoint":"https://idp.example.com/token","userInfoEndpoint":"https://idp.example.com/userinfo","secretName":"oidc"}""",
+        }));
+        kube.Create("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"oidc","namespace":"default"},"data":{"clientID":"Y2xpZW50","clientSecret":"czNjcjN0"}}""");
+        // A member being deleted: its finalizer is released once the group no longer needs it.
+        var old = Ingress("old", "web-svc", "/old", []);
+        old["metadata"]!["finalizers"] = new JsonArray("group.ingress.k8s.aws/shop");
+        kube.Create(old);
+        kube.Delete("networking.k8s.io/v1", "Ingress", "default", "old");
+    }
+
+    private static JsonObject Ingress(string name, string service, string path, JsonObject annotations)
+    {
+        annotations["alb.ingress.kubernetes.io/group.name"] = "shop";
+        annotations["alb.ingress.kubernetes.io/listen-ports"] = """[{"HTTPS":443}]""";
+        annotations["alb.ingress.kubernetes.io/certificate-arn"] = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d";
+        return new JsonObject
+        {
+            ["apiVersion"] = "networking.k8s.io/v1",
+            ["kind"] = "Ingress",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "default", ["annotations"] = annotations },
+            ["spec"] = JsonNode.Parse("""
+                {"ingressClassName":"alb","rules":[{"http":{"paths":[{"path":"PATH","pathType":"Prefix",
+                 "backend":{"service":{"name":"SERVICE","port":{"number":80}}}}]}}]}
+                """.Replace("PATH", path, StringComparison.Ordinal).Replace("SERVICE", service, StringComparison.Ordinal)),
+        };
+    }
+
+    /// <summary>A deploy that succeeds at once with a load balancer address (the AWS side is not this test's subject).</summary>
+    private sealed class Deployer : IStackDeployer
+    {
+        public Task<DeployResult> DeployAsync(Stack desired, DeployOptions options, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new DeployResult
+            {
+                Stack = desired.Id.ToString(),
+                Mode = options.Mode,
+                Reconcile = ReconcileResult.Done,
+                Changes = [new ResourceChange(ChangeAction.Create, "LoadBalancer", "LoadBalancer", "arn:lb", [])],
+                AwsCalls = new Dictionary<string, long>(),
+                DnsName = Dns,
+                Warnings = [],
+            });
+    }
+}
