@@ -12,18 +12,14 @@
 // define — AddTags, RemoveTags, CreateLoadBalancer, DeleteLoadBalancer, ModifyLoadBalancerAttributes — so AddTags on a
 // listener, rule or target group fails with "no.resource.types" and the tag-on-create checks of listeners and rules
 // cannot be simulated at all. It is also AGPL-3.0 and would add Node to the test run. See docs/iam.md.
-using Serverless.Aws.Acm;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
-using Serverless.Aws.Wafv2;
 using Serverless.Deploy;
 using Serverless.Functions.Tests.Iam;
-using Serverless.Functions.Wiring;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Auth;
 using Serverless.Local;
 using Serverless.Messages;
-using Serverless.Reconcile;
 using Serverless.Testing;
 using Serverless.Testing.FakeKubernetes;
 using k8s;
@@ -78,14 +74,9 @@ public sealed class PolicyTests(MotoFixture fixture) : MotoTest(fixture)
             ["alb.ingress.kubernetes.io/healthcheck-path"] = "/healthz",
         }, ["/", "/shop", "/cart"]));
         using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
-        using var ec2 = Ec2Gateway.Create(recording);
-        using var elb = new ElasticLoadBalancingV2Client(recording);
-        using var waf = new Wafv2Client(recording);
-        using var acm = new AcmClient(recording);
-        var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
         // No facts cache: every reconcile reads what it needs, as a cold Lambda container does.
-        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(
-            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf, TimeSpan.Zero), new StackDeployer(elb, ec2, waf, recording.CallRecorder)));
+        using var deployed = new DeployedReconciler(recording, api, new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId }, TimeSpan.Zero);
+        var reconciler = deployed.Reconciler;
         var key = QueueKey.IngressGroup("default/echo");
 
         async Task ReconcileAsync(string phase)
