@@ -1,18 +1,14 @@
 using k8s;
-using Serverless.Aws.Acm;
 using Serverless.Aws.AutoScaling;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
-using Serverless.Aws.Wafv2;
 using Serverless.Aws.Sqs;
-using Serverless.Deploy;
 using Serverless.Functions.Wiring;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Auth;
 using Serverless.Local;
 using Serverless.LocalHost;
 using Serverless.Messages;
-using Serverless.Reconcile;
 using Serverless.Testing;
 using Serverless.Testing.FakeKubernetes;
 using DescribeTargetGroupsRequest = Serverless.Aws.ElasticLoadBalancingV2.Model.DescribeTargetGroupsRequest;
@@ -45,13 +41,10 @@ public sealed class EndToEndTests(MotoFixture fixture) : MotoTest(fixture)
         kube.Create("""{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"echo","namespace":"default","annotations":{"alb.ingress.kubernetes.io/scheme":"internet-facing"}},"spec":{"ingressClassName":"alb","rules":[{"http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"echo","port":{"number":80}}}}]}}]}}""");
         using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
 
-        using var ec2 = Ec2Gateway.Create(options);
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        using var waf = new Wafv2Client(options);
-        using var acm = new AcmClient(options);
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(
-            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow), new StackDeployer(elb, ec2, waf, options.CallRecorder)));
+        using var deployed = new DeployedReconciler(options, api, cluster, LiveSeams.FactsCacheWindow);
+        var elb = deployed.Elb;
+        var reconciler = deployed.Reconciler;
         using var sqs = SqsGateway.Create(options);
         var queue = await sqs.CreateQueueAsync(new SqsQueueSpec("e2e.fifo"));
         var output = new CapturedOutput();

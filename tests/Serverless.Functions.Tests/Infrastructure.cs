@@ -1,4 +1,14 @@
 using System.Text;
+using Serverless.Aws.Acm;
+using Serverless.Aws.Core;
+using Serverless.Aws.Ec2;
+using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.Wafv2;
+using Serverless.Deploy;
+using Serverless.Functions.Wiring;
+using Serverless.Ingress;
+using Serverless.Kubernetes.Api;
+using Serverless.Reconcile;
 using Serverless.Lambda;
 using Serverless.Testing;
 
@@ -64,4 +74,30 @@ public static class TestContext
     public static LambdaInvocation Invocation(string json, TimeProvider? time = null, TimeSpan? timeLeft = null) =>
         new("req-" + Guid.NewGuid().ToString("N")[..8], (time ?? TimeProvider.System).GetUtcNow() + (timeLeft ?? TimeSpan.FromMinutes(5)),
             "arn:aws:lambda:us-east-1:123456789012:function:test", "Root=1-test", Encoding.UTF8.GetBytes(json));
+}
+
+/// <summary>
+/// The reconcile path wired as the function deploys it (<see cref="StackKeyReconciler"/> over the live Ingress
+/// source, the AWS facts loader and the stack deployer), with AWS clients built from <paramref name="options"/>.
+/// </summary>
+public sealed class DeployedReconciler(AwsClientOptions options, IKubernetesApi api, ClusterSettings cluster, TimeSpan factsCacheWindow) : IDisposable
+{
+    private readonly Ec2Gateway _ec2 = Ec2Gateway.Create(options);
+    private readonly Wafv2Client _waf = new(options);
+    private readonly AcmClient _acm = new(options);
+
+    public ElasticLoadBalancingV2Client Elb { get; } = new(options);
+
+    public StackKeyReconciler Reconciler => new(new IngressGroupReconciler(
+        new LiveIngressGroupSource(api, cluster), cluster,
+        new AwsFactsLoader(_ec2, Elb, _acm, _waf, factsCacheWindow),
+        new StackDeployer(Elb, _ec2, _waf, options.CallRecorder)));
+
+    public void Dispose()
+    {
+        _ec2.Dispose();
+        _waf.Dispose();
+        _acm.Dispose();
+        Elb.Dispose();
+    }
 }

@@ -32,15 +32,12 @@ public sealed class TemplateTests
         _ => [node.ToJsonString()],
     };
 
-    /// <summary>Every statement of every policy attached to <paramref name="role"/> (inline and AWS::IAM::Policy).</summary>
-    private static List<JsonObject> Statements(string role)
-    {
-        var documents = (Resource(role)["Properties"]!["Policies"]?.AsArray() ?? []).Select(p => Document(p!["PolicyDocument"]!)).ToList();
-        documents.AddRange(Resources("AWS::IAM::Policy")
-            .Where(p => p.Resource["Properties"]!["Roles"]!.AsArray().Any(r => r!["Ref"]?.GetValue<string>() == role))
-            .Select(p => Document(p.Resource["Properties"]!["PolicyDocument"]!)));
-        return [.. documents.SelectMany(d => d["Statement"]!.AsArray().Select(s => s!.AsObject()))];
-    }
+    /// <summary>
+    /// Every statement of every policy attached to <paramref name="role"/> (inline and AWS::IAM::Policy), intrinsics
+    /// resolved for a stack without VPC mode (other resources' ARNs stand in as <c>arn:aws:&lt;service&gt;:…:&lt;logical id&gt;</c>).
+    /// </summary>
+    private static List<JsonObject> Statements(string role) =>
+        [.. Iam.TemplatePolicy.ForRole(role, new Dictionary<string, string> { ["ClusterName"] = "c", ["VpcId"] = "vpc-1" }).Statements];
 
     [Fact]
     public void Cfn_lint_reports_nothing_on_the_template_and_the_EKS_access_entry()
@@ -82,8 +79,13 @@ public sealed class TemplateTests
     public void Every_mutating_ELBv2_and_EC2_statement_carries_a_cluster_tag_condition_creates_on_the_request_and_changes_on_the_resource()
     {
         var statements = Statements("LambdaRole");
-        // SetWebAcl is the one mutating action IAM gives no resource type or condition key (see its own test).
-        var mutating = statements.Where(s => Strings(s["Action"]).Any(a => IsMutatingElbOrEc2(a) && a != "elasticloadbalancing:SetWebAcl")).ToList();
+        // SetWebAcl (no resource type, no condition key; see its own test) and SetRulePriorities (a resource type but no
+        // condition key) cannot carry a tag condition; CreateSecurityGroup's VPC is the cluster's VPC, which carries no
+        // request tags (PolicyTests checks all of them as AWS authorizes them).
+        static bool Exempt(JsonObject s) =>
+            Strings(s["Action"]).All(static a => a is "elasticloadbalancing:SetWebAcl" or "elasticloadbalancing:SetRulePriorities")
+            || Strings(s["Resource"]).All(static r => r.Contains(":vpc/", StringComparison.Ordinal));
+        var mutating = statements.Where(s => Strings(s["Action"]).Any(IsMutatingElbOrEc2) && !Exempt(s)).ToList();
 
         Assert.NotEmpty(mutating);
         foreach (var statement in mutating)
@@ -98,7 +100,7 @@ public sealed class TemplateTests
                 Assert.Contains("aws:ResourceTag/", condition, StringComparison.Ordinal);
         }
         // Describes are the only unconditioned ELBv2/EC2 actions.
-        var unconditioned = statements.Where(s => s["Condition"] is null).SelectMany(s => Strings(s["Action"]))
+        var unconditioned = statements.Where(s => s["Condition"] is null && !Exempt(s)).SelectMany(s => Strings(s["Action"]))
             .Where(a => a.StartsWith("elasticloadbalancing:", StringComparison.Ordinal) || a.StartsWith("ec2:", StringComparison.Ordinal))
             .Where(static a => a != "elasticloadbalancing:SetWebAcl");
         Assert.All(unconditioned, a => Assert.Contains(":Describe", a, StringComparison.Ordinal));
@@ -113,7 +115,7 @@ public sealed class TemplateTests
 
         Assert.Equal("Allow", (string?)statement["Effect"]);
         Assert.Equal(["sqs:SendMessage"], Strings(statement["Action"]));
-        Assert.Equal("ReconcileQueue", (string?)statement["Resource"]!["Fn::GetAtt"]![0]);
+        Assert.Equal("arn:aws:sqs:us-east-1:123456789012:ReconcileQueue", (string?)statement["Resource"]);
         Assert.Equal("sts:AssumeRoleWithWebIdentity", (string?)assume["Action"]);
         Assert.Equal("${ForwarderOidcProviderArn}", (string?)assume["Principal"]!["Federated"]);
         Assert.Equal("system:serviceaccount:${ForwarderNamespace}:${ForwarderServiceAccount}", (string?)assume["Condition"]!["StringEquals"]!["${ForwarderOidcProviderUrl}:sub"]);
@@ -147,8 +149,13 @@ public sealed class TemplateTests
         var setWebAcl = Assert.Single(statements, s => Strings(s["Action"]).Contains("elasticloadbalancing:SetWebAcl"));
 
         Assert.Equal(
-            ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "wafv2:ListWebACLs"],
-            waf.SelectMany(s => Strings(s["Action"])).Order(StringComparer.Ordinal));
+            ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "wafv2:GetWebACLForResource", "wafv2:ListWebACLs"],
+            waf.SelectMany(s => Strings(s["Action"])).Where(static a => a.StartsWith("wafv2:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        // The association actions: regional web ACLs and ALBs of the account and Region only.
+        var association = Assert.Single(waf, s => Strings(s["Action"]).Contains("wafv2:AssociateWebACL"));
+        Assert.Equal(
+            ["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/*/*", "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/*/*"],
+            Strings(association["Resource"]).Order(StringComparer.Ordinal));
         // SetWebAcl has neither resource types nor condition keys: a tag condition would deny every association.
         Assert.Equal(["elasticloadbalancing:SetWebAcl"], Strings(setWebAcl["Action"]));
         Assert.Equal(["*"], Strings(setWebAcl["Resource"]));
@@ -189,6 +196,16 @@ public sealed class TemplateTests
         var split = pattern["detail"]!["LifecycleHookName"]!["Fn::Split"]!.AsArray();
         Assert.Equal(",", (string?)split[0]);
         Assert.Equal("LifecycleHookName", (string?)split[1]!["Ref"]);
+    }
+
+    [Fact]
+    public void The_lambda_role_carries_no_AWS_managed_policy_and_VPC_access_only_when_SubnetIds_is_set()
+    {
+        Assert.Null(Resource("LambdaRole")["Properties"]!["ManagedPolicyArns"]);
+        Assert.DoesNotContain(Statements("LambdaRole"), static s => Strings(s["Action"]).Any(static a => a.Contains("NetworkInterface", StringComparison.Ordinal) && !a.Contains(":Describe", StringComparison.Ordinal)));
+        var vpc = Iam.TemplatePolicy.ForRole("LambdaRole", new Dictionary<string, string> { ["ClusterName"] = "c", ["VpcId"] = "vpc-1", ["SubnetIds"] = "subnet-a", ["SecurityGroupIds"] = "sg-a" });
+        Assert.Contains(vpc.Statements, static s => Strings(s["Action"]).Contains("ec2:CreateNetworkInterface"));
+        Assert.DoesNotContain(vpc.Statements, static s => Strings(s["Action"]).Contains("ec2:CreateNetworkInterface") && Strings(s["Resource"]).Contains("*"));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal sealed class WebAclSynthesizer(DeployRun run) : ISynthesizer
         var explanation = ex switch
         {
             { IsNonexistentItem: true } => "the web ACL does not exist in this account and Region (or is not REGIONAL)",
-            { IsAccessDenied: true } => "access denied: the controller's role needs wafv2:GetWebACLForResource, wafv2:AssociateWebACL, wafv2:DisassociateWebACL, wafv2:GetWebACL and elasticloadbalancing:SetWebAcl",
+            { IsAccessDenied: true } => "access denied: the controller's role needs wafv2:GetWebACLForResource, wafv2:AssociateWebACL, wafv2:DisassociateWebACL (on the regional web ACL and the load balancer) and elasticloadbalancing:SetWebAcl",
             { IsUnavailableEntity: true } => "WAF does not see the load balancer yet (just created): trying again shortly",
             _ => "WAF refused the change",
         };
