@@ -1,18 +1,12 @@
 using System.Text.Json.Nodes;
 using Serverless.Lambda;
-using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
 
 /// <summary>template.yaml wires the garbage collection's limits into both functions and alarms on the cap.</summary>
 public sealed class GarbageCollectionTemplateTests
 {
-    private static readonly Lazy<JsonObject> Translated = new(() =>
-    {
-        var (exit, stdout, stderr) = RepoPaths.Run("python3", [RepoPaths.Combine("tests", "Serverless.Functions.Tests", "sam_translate.py"), RepoPaths.Combine("template.yaml")]);
-        Assert.True(exit == 0, stderr);
-        return JsonNode.Parse(stdout)!.AsObject();
-    });
+    private static Lazy<JsonObject> Translated => TemplateTests.Translated;
 
     private static JsonNode Resource(string name) => Translated.Value["Resources"]![name]!;
 

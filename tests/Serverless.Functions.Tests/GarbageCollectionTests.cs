@@ -421,3 +421,30 @@ public sealed class CollectTrustTests
         Assert.Equal(expected == ReconcileMode.Event, output.Lines.Any(l => l.Contains("its sender is not the replay", StringComparison.Ordinal)));
     }
 }
+
+/// <summary>The garbage collection's limits from the environment.</summary>
+public sealed class GarbageCollectionOptionsTests
+{
+    private static GarbageCollectionOptions From(Dictionary<string, string> environment) =>
+        FunctionFactory.GarbageCollection(TestContext.Create(new CapturedOutput(), environment: environment));
+
+    [Fact]
+    public void Unset_variables_give_the_defaults_and_set_ones_are_read()
+    {
+        Assert.Equal(new GarbageCollectionOptions { MinAbsence = TimeSpan.FromMinutes(30), MaxDeletions = 3 }, From([]));
+        Assert.Equal(new GarbageCollectionOptions { MinAbsence = TimeSpan.FromSeconds(3600), MaxDeletions = 0 },
+            From(new() { ["GC_MIN_ABSENCE_SECONDS"] = "3600", ["GC_MAX_DELETIONS"] = "0" }));
+    }
+
+    [Theory]
+    [InlineData("GC_MAX_DELETIONS", "three")]
+    [InlineData("GC_MAX_DELETIONS", "-1")]
+    [InlineData("GC_MIN_ABSENCE_SECONDS", "-5")]
+    [InlineData("GC_MIN_ABSENCE_SECONDS", "soon")]
+    public void A_bad_value_is_an_error_naming_the_variable_and_the_value(string name, string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => From(new() { [name] = value }));
+
+        Assert.StartsWith($"{name}={value}: expected", error.Message, StringComparison.Ordinal);
+    }
+}
