@@ -11,6 +11,12 @@ public enum ReconcileMode
 
     /// <summary>The scheduled replay: describe everything the stack owns and repair drift (no checkpoint shortcuts).</summary>
     FullDriftCheck,
+
+    /// <summary>
+    /// The replay's garbage collection approved deleting this stack should its group have no member: a full drift check
+    /// that may delete a memberless group's stack (docs/garbage-collection.md).
+    /// </summary>
+    Collect,
 }
 
 /// <summary>
@@ -56,15 +62,54 @@ public interface INodeDrainMarker
 /// <summary>The keys that exist in the cluster now (Kubernetes side: every Ingress group of our IngressClass).</summary>
 public interface IClusterKeySource
 {
-    /// <summary>Every Ingress group key (group ID = upstream's stack ID) with at least one member of our class.</summary>
-    Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Every Ingress group key (group ID = upstream's stack ID) with at least one member of our class, and whether the
+    /// lists behind it were complete. Never throws for a failed list: the answer says it is incomplete.
+    /// </summary>
+    Task<ClusterGroups> ListGroupKeysAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>The cluster's groups as one replay sees them.</summary>
+/// <param name="Keys">The group keys found (all of them when <see cref="Incomplete"/> is null, some or none otherwise).</param>
+public sealed record ClusterGroups(IReadOnlyList<QueueKey> Keys)
+{
+    /// <summary>
+    /// Null when every Ingress, IngressClass and IngressClassParams was listed completely (every page, no error, no
+    /// object left unread); else why not. An incomplete answer cannot prove a group absent.
+    /// </summary>
+    public string? Incomplete { get; init; }
+
+    /// <summary>
+    /// Why a class configuration recorded on a stack (<c>IngressClassRecord</c>) no longer selects this controller, or
+    /// null when it still does.
+    /// </summary>
+    public Func<string?, string?> ClassProblem { get; init; } = static _ => "the IngressClasses were not read";
+}
+
+/// <summary>One load balancer of a stack, as the cluster-wide scan found it.</summary>
+/// <param name="Arn">Its ARN.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Tags">Its tags.</param>
+/// <param name="DefaultName">True when its name is one of the group's default names (what a reconcile of the group finds without its Ingresses).</param>
+public sealed record StackLoadBalancer(string Arn, string Name, IReadOnlyDictionary<string, string> Tags, bool DefaultName = true);
+
+/// <summary>One stack tagged for this cluster: its load balancers (with tags) and how many target and security groups it has.</summary>
+public sealed record StackOnAws(string Stack, IReadOnlyList<StackLoadBalancer> LoadBalancers, int TargetGroups, int SecurityGroups);
 
 /// <summary>The stacks that exist on AWS (deployer side: <c>ClusterInventory</c>, resources tagged for this cluster).</summary>
 public interface IClusterStacks
 {
-    /// <summary>The distinct <c>ingress.k8s.aws/stack</c> tag values of resources tagged <c>elbv2.k8s.aws/cluster=&lt;cluster&gt;</c>.</summary>
-    Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken);
+    /// <summary>Every stack with a resource tagged <c>elbv2.k8s.aws/cluster=&lt;cluster&gt;</c>, by its <c>ingress.k8s.aws/stack</c> tag.</summary>
+    Task<IReadOnlyList<StackOnAws>> ListStacksAsync(CancellationToken cancellationToken);
+
+    /// <summary>Tags the load balancers with <c>serverless.elbv2.k8s.aws/absent-since=&lt;since&gt;</c>.</summary>
+    Task MarkAbsentAsync(IReadOnlyList<string> loadBalancerArns, DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Removes the absent-since tag from the load balancers.</summary>
+    Task ClearAbsentAsync(IReadOnlyList<string> loadBalancerArns, CancellationToken cancellationToken);
+
+    /// <summary>True when the load balancer's attribute <c>deletion_protection.enabled</c> is <c>true</c>.</summary>
+    Task<bool> IsDeletionProtectedAsync(string loadBalancerArn, CancellationToken cancellationToken);
 
     /// <summary>
     /// Garbage of the resources all stacks share, which no single reconcile may delete: node security group rules no

@@ -30,9 +30,19 @@ public sealed record FunctionSeams(IKeyReconciler Reconciler, IKeyFanOut FanOut,
         public Task<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>> ResolveAsync(IReadOnlyList<QueueKey> keys, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("no key fan-out is wired into this build");
 
-        public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<QueueKey>>([]);
+        public Task<ClusterGroups> ListGroupKeysAsync(CancellationToken cancellationToken) =>
+            Task.FromResult(new ClusterGroups([]) { Incomplete = "no cluster is wired into this build" });
 
-        public Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+        public Task<IReadOnlyList<StackOnAws>> ListStacksAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StackOnAws>>([]);
+
+        public Task MarkAbsentAsync(IReadOnlyList<string> loadBalancerArns, DateTimeOffset since, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no AWS inventory is wired into this build");
+
+        public Task ClearAbsentAsync(IReadOnlyList<string> loadBalancerArns, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no AWS inventory is wired into this build");
+
+        public Task<bool> IsDeletionProtectedAsync(string loadBalancerArn, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no AWS inventory is wired into this build");
 
         public Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken) => Task.FromResult(new SharedSweep(0, "unwired"));
 
@@ -68,7 +78,31 @@ public static class FunctionFactory
         return new ReconcileFunction(seams.Reconciler, seams.FanOut, SqsGateway.Create(aws), options, context, aws.CallRecorder);
     }
 
-    /// <summary>The replay function (<c>QUEUE_URL</c>, <c>DLQ_URL</c>, <c>RELAY_QUEUE_URL</c>, <c>REPLAY_*</c>).</summary>
+    /// <summary>
+    /// The garbage collection's guards from <c>GC_MIN_ABSENCE_SECONDS</c> and <c>GC_MAX_DELETIONS</c> (defaults when
+    /// unset; a value that is not a non-negative number is an error naming the variable and the value).
+    /// </summary>
+    public static GarbageCollectionOptions GarbageCollection(LambdaContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var defaults = new GarbageCollectionOptions();
+        var absence = defaults.MinAbsence;
+        if (context.Environment("GC_MIN_ABSENCE_SECONDS") is { Length: > 0 } absenceText)
+        {
+            if (!double.TryParse(absenceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0 || double.IsInfinity(seconds))
+                throw new InvalidOperationException($"GC_MIN_ABSENCE_SECONDS={absenceText}: expected a non-negative number of seconds");
+            absence = TimeSpan.FromSeconds(seconds);
+        }
+        var max = defaults.MaxDeletions;
+        if (context.Environment("GC_MAX_DELETIONS") is { Length: > 0 } maxText
+            && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max)))
+        {
+            throw new InvalidOperationException($"GC_MAX_DELETIONS={maxText}: expected a non-negative integer");
+        }
+        return new GarbageCollectionOptions { MinAbsence = absence, MaxDeletions = max };
+    }
+
+    /// <summary>The replay function (<c>QUEUE_URL</c>, <c>DLQ_URL</c>, <c>RELAY_QUEUE_URL</c>, <c>REPLAY_*</c>, <c>GC_*</c>).</summary>
     public static ReplayFunction Replay(LambdaContext context, FunctionSeams seams, AwsClientOptions? aws = null)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -87,6 +121,7 @@ public static class FunctionFactory
                 Share = Number(context, "REPLAY_BUDGET_SHARE", defaults.Share),
                 DescribesPerKey = Number(context, "REPLAY_DESCRIBES_PER_KEY", defaults.DescribesPerKey),
             },
+            GarbageCollection = GarbageCollection(context),
         };
         return new ReplayFunction(seams.Keys, seams.Stacks, SqsGateway.Create(aws), options, context);
     }

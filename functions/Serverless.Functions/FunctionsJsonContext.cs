@@ -24,6 +24,18 @@ public sealed class ReplayReport
     [JsonPropertyName("orphanStacks")]
     public int OrphanStacks { get; set; }
 
+    /// <summary>Orphaned stacks enqueued for deletion (every garbage-collection guard passed).</summary>
+    [JsonPropertyName("orphanDeletions")]
+    public int OrphanDeletions { get; set; }
+
+    /// <summary>Eligible orphaned stacks not deleted because they were more than the cap (0 within it).</summary>
+    [JsonPropertyName("orphanDeletionsCapped")]
+    public int OrphanDeletionsCapped { get; set; }
+
+    /// <summary>Why the group list was incomplete (null: complete).</summary>
+    [JsonPropertyName("incomplete")]
+    public string? Incomplete { get; set; }
+
     [JsonPropertyName("enqueued")]
     public int Enqueued { get; set; }
 

@@ -46,8 +46,9 @@ public sealed record ReconcileOptions
 /// <item>A message whose FIFO message group is not its key's is logged and dropped (counted): one stack is reconciled
 /// by one invocation at a time only because its messages share one message group.</item>
 /// <item>Only the replay's own messages (origin <c>replay</c> and a trusted <c>SenderId</c>, see
-/// <see cref="ReconcileOptions.ReplaySenderIds"/>) make a <see cref="ReconcileMode.FullDriftCheck"/>; a body cannot
-/// choose it.</item>
+/// <see cref="ReconcileOptions.ReplaySenderIds"/>) make a <see cref="ReconcileMode.FullDriftCheck"/>, and only its
+/// origin <c>collect</c> a <see cref="ReconcileMode.Collect"/> (which may delete a memberless group's stack); a body
+/// cannot choose either.</item>
 /// <item>Keys that name no stack (a Service, a Node) are resolved to the stack keys they affect, once per batch, and
 /// those are enqueued (SendMessageBatch, message group = the stack key) unless the batch already reconciles them; they
 /// are never reconciled under the Service's or Node's message group.</item>
@@ -121,7 +122,7 @@ public sealed class ReconcileFunction(
                     ("expectedMessageGroupId", message.Key.MessageGroupId), ("senderId", records[i].Attributes.GetValueOrDefault("SenderId")));
                 continue;
             }
-            if (message.Origin == QueueMessageOrigin.Replay && !IsReplaySender(records[i]))
+            if ((message.Origin is QueueMessageOrigin.Replay or QueueMessageOrigin.Collect) && !IsReplaySender(records[i]))
             {
                 untrusted++;
                 log.Warn("a message claims to come from the replay but its sender is not the replay: reconciled as an ordinary event",
@@ -258,7 +259,8 @@ public sealed class ReconcileFunction(
                     continue;
                 if (!outgoing.TryGetValue(stack, out var entry))
                 {
-                    var body = new QueueMessage(stack, message.Origin == QueueMessageOrigin.Replay ? QueueMessageOrigin.Forwarder : message.Origin, message.ResourceVersion, message.ObservedAt).ToJson();
+                    var origin = message.Origin is QueueMessageOrigin.Replay or QueueMessageOrigin.Collect ? QueueMessageOrigin.Forwarder : message.Origin;
+                    var body = new QueueMessage(stack, origin, message.ResourceVersion, message.ObservedAt).ToJson();
                     entry = (new SqsOutgoingMessage("f" + outgoing.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), body)
                     {
                         MessageGroupId = stack.MessageGroupId,
@@ -315,11 +317,20 @@ public sealed class ReconcileFunction(
         Failed,
     }
 
-    /// <summary>Full drift check when any message of the key in this batch was sent by the replay.</summary>
-    private ReconcileMode ModeFor(QueueKey key, IReadOnlyList<SqsRecord> records, QueueMessage?[] parsed) =>
-        Enumerable.Range(0, records.Count).Any(i => parsed[i] is { } m && m.Key == key && m.Origin == QueueMessageOrigin.Replay && IsReplaySender(records[i]))
-            ? ReconcileMode.FullDriftCheck
-            : ReconcileMode.Event;
+    /// <summary>
+    /// <see cref="ReconcileMode.Collect"/> when a message of the key in this batch is the replay's approved garbage
+    /// collection, a full drift check when one was sent by the replay, else an event. Only the replay's sender counts.
+    /// </summary>
+    private ReconcileMode ModeFor(QueueKey key, IReadOnlyList<SqsRecord> records, QueueMessage?[] parsed)
+    {
+        var trusted = Enumerable.Range(0, records.Count)
+            .Where(i => parsed[i] is { } m && m.Key == key && (m.Origin is QueueMessageOrigin.Replay or QueueMessageOrigin.Collect) && IsReplaySender(records[i]))
+            .Select(i => parsed[i]!.Origin)
+            .ToList();
+        if (trusted.Contains(QueueMessageOrigin.Collect))
+            return ReconcileMode.Collect;
+        return trusted.Count > 0 ? ReconcileMode.FullDriftCheck : ReconcileMode.Event;
+    }
 
     private async Task<KeyOutcome> ReconcileOneAsync(SqsRecord record, QueueMessage message, ReconcileMode mode, CancellationToken cancellationToken)
     {

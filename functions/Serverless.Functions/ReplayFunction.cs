@@ -33,15 +33,19 @@ public sealed record ReplayOptions
 
     /// <summary>At most this many DLQ messages per invocation. Default 1000.</summary>
     public int MaxRedrive { get; init; } = 1000;
+
+    /// <summary>The guards of the garbage collection of orphaned stacks.</summary>
+    public GarbageCollectionOptions GarbageCollection { get; init; } = new();
 }
 
 /// <summary>
 /// The replay function. Three entry points, told apart by the event:
 /// <list type="bullet">
-/// <item>EventBridge <c>Scheduled Event</c> (or <c>{"replay":true}</c>): every Ingress group key of the cluster, plus
-/// the group of every stack tagged for this cluster whose group no longer exists (garbage collection: reconciling a
-/// group without members deletes its stack), is enqueued with origin <c>replay</c> — reconciled as a full drift
-/// check — spread over the interval within the budget share (<see cref="ReplayPlan"/>). Node keys are not enqueued:
+/// <item>EventBridge <c>Scheduled Event</c> (or <c>{"replay":true}</c>): every Ingress group key of the cluster is
+/// enqueued with origin <c>replay</c> — reconciled as a full drift check — and the group of every stack tagged for
+/// this cluster whose group no longer exists and which passed every guard of <see cref="OrphanCollector"/> with
+/// origin <c>collect</c> (reconciling it deletes the stack), spread over the interval within the budget share
+/// (<see cref="ReplayPlan"/>). Node keys are not enqueued:
 /// a full drift check of a group already re-reads node eligibility and the targets of its target groups, so node keys
 /// would only repeat the same Describes.</item>
 /// <item><c>{"redriveDlq":true}</c>: every valid message of the DLQ goes back to the FIFO queue (same group, a new
@@ -87,32 +91,21 @@ public sealed class ReplayFunction(
     {
         var log = context.Logger;
         var windowStart = ReplayPlan.WindowStart(at, options.Interval);
-        var groupKeys = await keys.ListGroupKeysAsync(cancellationToken).ConfigureAwait(false);
-        var existing = groupKeys.Where(static k => k.Kind == QueueKeyKind.IngressGroup).Select(static k => k.Name).ToHashSet(StringComparer.Ordinal);
-        var orphans = new List<QueueKey>();
-        foreach (var stack in await stacks.ListStackIdsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (existing.Contains(stack))
-                continue;
-            try
-            {
-                orphans.Add(QueueKey.IngressGroup(stack));
-            }
-            catch (QueueMessageException ex)
-            {
-                log.Warn("a stack tag is not a group ID: not garbage-collected", ("stack", stack), ("reason", ex.Reason));
-            }
-        }
-        foreach (var orphan in orphans)
-            log.Info("stack without a group: enqueued for deletion", ("key", orphan.ToString()));
-
-        var (items, deferred, window) = ReplayPlan.Compute(groupKeys.Concat(orphans), windowStart, options.Interval, options.Budget);
-        var messages = new List<(SqsOutgoingMessage Message, bool Relay)>();
+        var groups = await keys.ListGroupKeysAsync(cancellationToken).ConfigureAwait(false);
+        var groupKeys = groups.Keys;
+        if (groups.Incomplete is { } incomplete)
+            log.Error("the cluster's groups could not be listed completely: the groups found are replayed, no stack is garbage-collected", null, ("reason", incomplete), ("groupsFound", groupKeys.Count));
         var now = context.Time.GetUtcNow();
+        var all = await stacks.ListStacksAsync(cancellationToken).ConfigureAwait(false);
+        var collection = await new OrphanCollector(stacks, options.GarbageCollection, context).CollectAsync(groups, all, now, cancellationToken).ConfigureAwait(false);
+        var collect = collection.Collect.ToHashSet();
+
+        var (items, deferred, window) = ReplayPlan.Compute(groupKeys.Concat(collection.Collect), windowStart, options.Interval, options.Budget);
+        var messages = new List<(SqsOutgoingMessage Message, bool Relay)>();
         for (var i = 0; i < items.Count; i++)
         {
             var (key, delay) = items[i];
-            var body = new QueueMessage(key, QueueMessageOrigin.Replay, ObservedAt: now).ToJson();
+            var body = new QueueMessage(key, collect.Contains(key) ? QueueMessageOrigin.Collect : QueueMessageOrigin.Replay, ObservedAt: now).ToJson();
             var dedup = ReplayPlan.DeduplicationId(key, windowStart);
             var id = "m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (delay > TimeSpan.Zero && options.RelayQueueUrl is not null)
@@ -133,14 +126,17 @@ public sealed class ReplayFunction(
         {
             Window = windowStart.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
             GroupKeys = groupKeys.Count,
-            OrphanStacks = orphans.Count,
+            OrphanStacks = collection.Orphans,
+            OrphanDeletions = collection.Collect.Count,
+            OrphanDeletionsCapped = collection.Capped,
+            Incomplete = groups.Incomplete,
             Enqueued = items.Count - direct - relayed,
             Deferred = deferred,
             SpreadSeconds = (int)window.TotalSeconds,
             Failed = direct + relayed,
         };
         context.Metrics.Emit(new Metric(EmfMetrics.Names.ReplayKeys, report.Enqueued, MetricUnit.Count));
-        log.Info("replay enqueued", ("window", report.Window), ("groups", report.GroupKeys), ("orphanStacks", report.OrphanStacks),
+        log.Info("replay enqueued", ("window", report.Window), ("groups", report.GroupKeys), ("orphanStacks", report.OrphanStacks), ("orphanDeletions", report.OrphanDeletions),
             ("enqueued", report.Enqueued), ("deferredToLaterWindows", deferred), ("spreadSeconds", report.SpreadSeconds), ("failed", report.Failed));
         try
         {

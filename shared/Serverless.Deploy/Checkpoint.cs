@@ -14,9 +14,10 @@ namespace Serverless.Deploy;
 /// </summary>
 internal static class Checkpoint
 {
-    /// <summary>Hex SHA-256 of the deployer version, the VPC and the canonical stack JSON.</summary>
+    /// <summary>Hex SHA-256 of the deployer version, the VPC, the recorded IngressClass (when given) and the canonical stack JSON.</summary>
     public static string Hash(Stack stack, DeployOptions options) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StackDeployer.Version + "\n" + options.VpcId + "\n" + StackJson.Serialize(stack))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(StackDeployer.Version + "\n" + options.VpcId + "\n"
+            + (options.IngressClass is null ? "" : "class " + options.IngressClass + "\n") + StackJson.Serialize(stack))));
 
     /// <summary>The hash of <paramref name="desired"/> without its target sets.</summary>
     public static string Structure(Stack desired, DeployOptions options) => Hash(desired with { TargetSets = [] }, options);

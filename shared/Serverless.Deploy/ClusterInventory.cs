@@ -15,6 +15,10 @@ public sealed record ClusterStack(
 {
     /// <summary>The ports the stack's target groups receive traffic and health checks on (numeric health-check ports only).</summary>
     public IReadOnlyList<int> TargetGroupPorts { get; init; } = [];
+
+    /// <summary>The tags of each of <see cref="LoadBalancerArns"/>, by ARN.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> LoadBalancerTags { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -80,6 +84,7 @@ public sealed class ClusterInventory(IElasticLoadBalancingV2Client elb, IEc2Gate
         return [.. stacks.Select(kv => new ClusterStack(kv.Key, kv.Value.Names, kv.Value.Lbs, kv.Value.Tgs, kv.Value.Sgs)
         {
             TargetGroupPorts = ports.TryGetValue(kv.Key, out var stackPorts) ? [.. stackPorts] : [],
+            LoadBalancerTags = kv.Value.Lbs.ToDictionary(static arn => arn, arn => (IReadOnlyDictionary<string, string>)tags[arn], StringComparer.Ordinal),
         })];
     }
 }

@@ -27,9 +27,33 @@ public static class DeployTags
     /// </summary>
     public const string StagedSince = "serverless.elbv2.k8s.aws/staged-since";
 
+    /// <summary>
+    /// On the load balancer of a stack whose group the replay found absent (ISO 8601 UTC): when it was first found
+    /// absent. Written and removed only by the replay's garbage collection (docs/garbage-collection.md); the deployer
+    /// never writes or removes it.
+    /// </summary>
+    public const string AbsentSince = "serverless.elbv2.k8s.aws/absent-since";
+
+    /// <summary>
+    /// On the load balancer after a fully successful apply: how the group's members chose this controller, space-separated
+    /// and sorted — an IngressClass name, or <c>kubernetes.io/ingress.class=&lt;value&gt;</c> for the legacy annotation.
+    /// Garbage collection deletes an orphaned stack only while that class configuration still selects this controller.
+    /// </summary>
+    public const string IngressClass = "serverless.elbv2.k8s.aws/ingress-class";
+
     /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
     public static bool IsUnmanaged(string key) =>
-        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
+        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key == AbsentSince || key == IngressClass
+        || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
+
+    /// <summary>The value of a time tag (<see cref="AbsentSince"/>): ISO 8601 UTC to the second.</summary>
+    public static string FormatTime(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The time a time tag holds, or null when absent or unreadable.</summary>
+    public static DateTimeOffset? ParseTime(string? text) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
     /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
     public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>

@@ -28,6 +28,12 @@ public sealed record DeployOptions
     /// <summary>The VPC of the load balancer, its target groups and security groups.</summary>
     public required string VpcId { get; init; }
 
+    /// <summary>
+    /// How the group's members chose this controller (<see cref="DeployTags.IngressClass"/>), recorded on the load
+    /// balancer with the checkpoint; null records nothing (a group being deleted, a plan of manifests).
+    /// </summary>
+    public string? IngressClass { get; init; }
+
     /// <summary>Targets per RegisterTargets/DeregisterTargets call (AWS accepts many; upstream uses 200).</summary>
     public int TargetBatchSize { get; init; } = 200;
 

@@ -121,9 +121,12 @@ public sealed class StackDeployer : IStackDeployer
             var attributes = run.Actual.LoadBalancerAttributes.GetValueOrDefault(old.Arn) ?? [];
             if (attributes.GetValueOrDefault("deletion_protection.enabled") == "true")
             {
+                // Nothing of the stack is deleted (its listeners, rules and target groups stay with it), and protection
+                // is never turned off here: that is a person's decision.
                 ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, old.Arn, [],
                     "deletion protection is enabled: turn it off (attribute deletion_protection.enabled) to let the stack delete or replace it"));
-                ctx.Defer(ReconcileResult.Failed($"load balancer {old.Resource.LoadBalancerName} has deletion protection enabled"));
+                ctx.Defer(ReconcileResult.Failed(
+                    $"load balancer {old.Resource.LoadBalancerName} ({old.Arn}) has deletion_protection.enabled=true: nothing of the stack is deleted; set the attribute to false to let it go"));
                 return;
             }
             if (old.Resource.State?.Code == "provisioning")
@@ -160,16 +163,22 @@ public sealed class StackDeployer : IStackDeployer
 
         // Last: the checkpoint, only after everything succeeded. A run that stops before it leaves the old checkpoint,
         // so the next event-driven run compares everything again.
+        // The IngressClass goes with it: garbage collection reads it once the group is gone.
+        var ingressClass = ctx.Options.IngressClass;
         if (ctx.IsApply && ctx.Deferred is null && ctx.Desired.LoadBalancer is not null && run.CurrentLoadBalancer is { } lb
-            && (lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash || lb.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) != run.StructureHash))
+            && (lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash || lb.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) != run.StructureHash
+                || (ingressClass is not null && lb.Tags.GetValueOrDefault(DeployTags.IngressClass) != ingressClass)))
         {
+            List<Tag> tags = [new Tag { Key = DeployTags.Checkpoint, Value = hash }, new Tag { Key = DeployTags.StructureCheckpoint, Value = run.StructureHash }];
+            if (ingressClass is not null)
+                tags.Add(new Tag { Key = DeployTags.IngressClass, Value = ingressClass });
             await ctx.CallAsync("AddTags", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, lb.Arn, () => ctx.Elb.AddTagsAsync(new AddTagsRequest
             {
                 ResourceArns = [lb.Arn],
-                Tags = [new Tag { Key = DeployTags.Checkpoint, Value = hash }, new Tag { Key = DeployTags.StructureCheckpoint, Value = run.StructureHash }],
+                Tags = tags,
             }, ct)).ConfigureAwait(false);
-            lb.Tags[DeployTags.Checkpoint] = hash;
-            lb.Tags[DeployTags.StructureCheckpoint] = run.StructureHash!;
+            foreach (var tag in tags)
+                lb.Tags[tag.Key!] = tag.Value!;
         }
     }
 

@@ -118,5 +118,17 @@ public sealed class EmfMetrics
         public const string TargetsDeregistered = "TargetsDeregistered";
         public const string ReplayKeys = "ReplayKeys";
         public const string RedrivenMessages = "RedrivenMessages";
+
+        /// <summary>Stacks tagged for the cluster whose group the replay did not find (garbage-collection candidates).</summary>
+        public const string OrphanStacks = "OrphanStacks";
+
+        /// <summary>Orphaned stacks the replay enqueued for deletion (every guard passed).</summary>
+        public const string OrphanDeletions = "OrphanDeletions";
+
+        /// <summary>Orphaned stacks not deleted because more were eligible than one replay may delete (alarmed).</summary>
+        public const string OrphanDeletionsCapped = "OrphanDeletionsCapped";
+
+        /// <summary>Replays whose group list was incomplete, so no stack was garbage-collected.</summary>
+        public const string GcIncompleteLists = "GcIncompleteLists";
     }
 }

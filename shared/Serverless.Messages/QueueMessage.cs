@@ -21,6 +21,12 @@ public enum QueueMessageOrigin
 
     /// <summary>A person or script (CLI, console).</summary>
     Manual,
+
+    /// <summary>
+    /// The scheduled replay, for a stack whose group is gone and whose deletion the garbage-collection guards approved
+    /// (trusted only from the replay's own sender, like <see cref="Replay"/>).
+    /// </summary>
+    Collect,
 }
 
 /// <summary>
@@ -46,6 +52,7 @@ public sealed record QueueMessage(QueueKey Key, QueueMessageOrigin Origin, strin
         QueueMessageOrigin.InstanceEvent => "instance-event",
         QueueMessageOrigin.Requeue => "requeue",
         QueueMessageOrigin.Manual => "manual",
+        QueueMessageOrigin.Collect => "collect",
         _ => throw new ArgumentOutOfRangeException(nameof(origin), origin, "unknown origin"),
     };
 
@@ -56,6 +63,7 @@ public sealed record QueueMessage(QueueKey Key, QueueMessageOrigin Origin, strin
         "instance-event" => QueueMessageOrigin.InstanceEvent,
         "requeue" => QueueMessageOrigin.Requeue,
         "manual" => QueueMessageOrigin.Manual,
+        "collect" => QueueMessageOrigin.Collect,
         _ => null,
     };
 
@@ -122,7 +130,7 @@ public sealed record QueueMessage(QueueKey Key, QueueMessageOrigin Origin, strin
 
             var originText = RequiredString(root, "origin", "origin");
             var origin = ParseOrigin(originText)
-                ?? throw new QueueMessageException("origin", originText, "expected forwarder, replay, instance-event, requeue or manual");
+                ?? throw new QueueMessageException("origin", originText, "expected forwarder, replay, instance-event, requeue, manual or collect");
 
             string? resourceVersion = null;
             if (root.TryGetProperty("resourceVersion", out var rv) && rv.ValueKind != JsonValueKind.Null)

@@ -20,6 +20,15 @@ public sealed record IngressReconcilerOptions
     /// (the other group's status write is not an event this group sees).
     /// </summary>
     public TimeSpan HoldRecheckDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a group without members must have been absent (the <see cref="DeployTags.AbsentSince"/> tag on its load
+    /// balancer) before an approved garbage collection (<see cref="ReconcileRequest.CollectOrphan"/>) deletes its stack.
+    /// </summary>
+    public TimeSpan OrphanMinAbsence { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The clock that ages the absent-since tag.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -197,8 +206,16 @@ public sealed partial class IngressGroupReconciler
                 // whose stack has no load balancer spec any more, still finds the old one).
                 KnownLoadBalancerNames = [.. names.Union(_loaded.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             };
+            // A group without members (no Ingress of it, none holding its finalizer): its stack goes only when the
+            // replay's garbage collection approved it; a member's deletion (it holds the finalizer) is not this case.
+            if (candidates.Count == 0 && MemberlessRefusal(known) is { } refusal)
+            {
+                ReconcileLog.MemberlessKept(owner._logger, group.ToString(), refusal);
+                return Finish(ReconcileResult.Done);
+            }
             var options = new DeployOptions
             {
+                IngressClass = IngressClassRecord.Of(_loaded.Snapshot),
                 Mode = request.Mode,
                 FullDriftCheck = request.FullDriftCheck,
                 ClusterName = owner._cluster.ClusterName,
@@ -267,6 +284,30 @@ public sealed partial class IngressGroupReconciler
                     $"holding {string.Join(", ", _held.Order(StringComparer.Ordinal))} until the group it moves to serves it", owner._options.HoldRecheckDelay));
             }
             return Finish(result);
+        }
+
+        /// <summary>
+        /// Why the stack of this memberless group is kept, or null when the deletion was approved: the request comes
+        /// from the replay's garbage collection and every load balancer of the stack found by name carries the
+        /// absent-since tag, at least <see cref="IngressReconcilerOptions.OrphanMinAbsence"/> old.
+        /// </summary>
+        private string? MemberlessRefusal(KnownAwsReads? known)
+        {
+            if (!request.CollectOrphan)
+                return "no member left; only the replay's garbage collection deletes such a stack";
+            if (known is null)
+                return "the load balancers were not read in this reconcile";
+            var now = owner._options.Time.GetUtcNow();
+            var minimum = owner._options.OrphanMinAbsence;
+            foreach (var lb in known.LoadBalancers.Where(l => DeployTags.IsOurs(l.Tags, owner._cluster.ClusterName, group.ToString())))
+            {
+                var name = lb.LoadBalancer.LoadBalancerName;
+                if (DeployTags.ParseTime(lb.Tags.GetValueOrDefault(DeployTags.AbsentSince)) is not { } since)
+                    return $"load balancer {name} carries no readable {DeployTags.AbsentSince} tag";
+                if (now - since < minimum)
+                    return $"load balancer {name} is absent since {DeployTags.FormatTime(since)}, less than {minimum.TotalMinutes:0.#} minutes ago";
+            }
+            return null;
         }
 
         /// <summary>
@@ -472,6 +513,9 @@ internal static partial class ReconcileLog
 {
     [LoggerMessage(EventId = 101, EventName = "ReconcilePhase", Level = LogLevel.Debug, Message = "reconcile {Stack}: phase {Phase} took {DurationMs} ms")]
     public static partial void Phase(ILogger logger, string stack, string phase, double durationMs);
+
+    [LoggerMessage(EventId = 103, EventName = "MemberlessStackKept", Level = LogLevel.Information, Message = "reconcile {Stack}: the group has no member; its stack is kept: {Reason}")]
+    public static partial void MemberlessKept(ILogger logger, string stack, string reason);
 
     [LoggerMessage(EventId = 102, EventName = "Reconciled", Level = LogLevel.Information, Message = "reconcile {Stack} ({Mode}, full drift check {FullDriftCheck}): {Result} {Reason}; phases {Phases}")]
     public static partial void Finished(ILogger logger, string stack, string mode, bool fullDriftCheck, string result, string? reason, string phases);

@@ -10,6 +10,16 @@ namespace Serverless.Reconcile;
 /// <param name="FullDriftCheck">Compare every resource with AWS and re-read the facts (the scheduled replay, the CLI); false lets an event-driven reconcile trust its checkpoints.</param>
 public sealed record ReconcileRequest(DeployMode Mode = DeployMode.Apply, bool FullDriftCheck = false)
 {
+    /// <summary>
+    /// The replay's garbage collection approved deleting the stack of this group if it has no member left (no Ingress
+    /// of the group, none holding its finalizer). Without it such a stack is kept; the reconcile still checks that its
+    /// load balancer has been absent long enough (<see cref="IngressReconcilerOptions.OrphanMinAbsence"/>).
+    /// </summary>
+    public bool CollectOrphan { get; init; }
+
+    /// <summary>The replay's approved deletion of an orphaned stack (a drift check that may delete it).</summary>
+    public static ReconcileRequest Collect { get; } = new(DeployMode.Apply, FullDriftCheck: true) { CollectOrphan = true };
+
     /// <summary>An event-driven apply.</summary>
     public static ReconcileRequest Event { get; } = new();
 

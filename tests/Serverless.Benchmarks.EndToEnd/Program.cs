@@ -246,7 +246,16 @@ internal sealed class ShiftedClock : TimeProvider
 /// <summary>The replay's stack inventory, empty: this benchmark measures the reconciles, not the GC scan.</summary>
 internal sealed class NoStacks : IClusterStacks
 {
-    public Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+    public Task<IReadOnlyList<StackOnAws>> ListStacksAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<StackOnAws>>([]);
+
+    public Task MarkAbsentAsync(IReadOnlyList<string> loadBalancerArns, DateTimeOffset since, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("this benchmark has no stacks to mark");
+
+    public Task ClearAbsentAsync(IReadOnlyList<string> loadBalancerArns, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("this benchmark has no stacks to clear");
+
+    public Task<bool> IsDeletionProtectedAsync(string loadBalancerArn, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("this benchmark has no load balancers");
 
     public Task<SharedSweep> SweepSharedAsync(CancellationToken cancellationToken) => Task.FromResult(new SharedSweep(0, "skipped"));
 }

@@ -28,7 +28,7 @@ public sealed class InventoryStacksTests(MotoFixture fixture) : MotoTest(fixture
         using var elb = new ElasticLoadBalancingV2Client(options);
         var inventory = new ClusterInventory(elb, ec2);
         var time = new ManualTime(DateTimeOffset.UtcNow);
-        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory),
+        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), elb,
             new ClusterSettings { ClusterName = cluster, VpcId = sandbox.VpcId }, time);
         Task<string> CreateBackendAsync() => ec2.CreateSecurityGroupAsync(sandbox.VpcId, Naming.BackendSecurityGroupName(cluster), "backend",
             new Dictionary<string, string> { [TrackingTags.Cluster] = cluster, [TrackingTags.BackendResource] = ResourceIds.BackendSecurityGroup });
@@ -37,7 +37,7 @@ public sealed class InventoryStacksTests(MotoFixture fixture) : MotoTest(fixture
         // A backend SG and no load balancer: the sweep deletes it, from the listing's scan.
         await CreateBackendAsync();
         var before = Scans();
-        Assert.Empty(await stacks.ListStackIdsAsync(CancellationToken.None));
+        Assert.Empty(await stacks.ListStacksAsync(CancellationToken.None));
         var swept = await stacks.SweepSharedAsync(CancellationToken.None);
         Assert.Equal("deleted", swept.BackendSecurityGroup);
         Assert.Equal(1, Scans() - before);
@@ -45,7 +45,7 @@ public sealed class InventoryStacksTests(MotoFixture fixture) : MotoTest(fixture
         // The listing's scan is older than the window: the sweep scans again.
         await CreateBackendAsync();
         before = Scans();
-        Assert.Empty(await stacks.ListStackIdsAsync(CancellationToken.None));
+        Assert.Empty(await stacks.ListStacksAsync(CancellationToken.None));
         time.Advance(InventoryStacks.ScanReuseWindow + TimeSpan.FromSeconds(1));
         Assert.Equal("deleted", (await stacks.SweepSharedAsync(CancellationToken.None)).BackendSecurityGroup);
         Assert.Equal(2, Scans() - before);

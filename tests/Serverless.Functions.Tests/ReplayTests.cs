@@ -84,10 +84,20 @@ public sealed class ReplayFunctionTests(MotoFixture fixture) : MotoTest(fixture)
 
         public string[] Stacks { get; init; } = [];
 
-        public Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<QueueKey>>([.. groups.Select(QueueKey.IngressGroup)]);
+        public Task<ClusterGroups> ListGroupKeysAsync(CancellationToken cancellationToken) =>
+            Task.FromResult(new ClusterGroups([.. groups.Select(QueueKey.IngressGroup)]) { ClassProblem = static _ => null });
 
-        public Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>(Stacks);
+        // Every listed stack has one load balancer, absent for a day: each orphan passes every guard.
+        public Task<IReadOnlyList<StackOnAws>> ListStacksAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StackOnAws>>([.. Stacks.Select(s => new StackOnAws(s,
+                [new StackLoadBalancer("arn:" + s, "k8s-" + s, new Dictionary<string, string> { [Deploy.DeployTags.AbsentSince] = "2000-01-01T00:00:00Z" })], 1, 1))]);
+
+        public Task MarkAbsentAsync(IReadOnlyList<string> loadBalancerArns, DateTimeOffset since, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("every stack here is marked already");
+
+        public Task ClearAbsentAsync(IReadOnlyList<string> loadBalancerArns, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<bool> IsDeletionProtectedAsync(string loadBalancerArn, CancellationToken cancellationToken) => Task.FromResult(false);
     }
 
     private async Task<(SqsGateway Sqs, string Queue, string Relay, string Dlq)> QueuesAsync()
@@ -150,7 +160,7 @@ public sealed class ReplayFunctionTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.Equal(4, report.Enqueued);
         var messages = await DrainAsync(sqs, queue);
         Assert.Equal(["ingress-group:default/echo", "ingress-group:gone/app", "ingress-group:shop", "ingress-group:team-a"], messages.Select(m => m.Key.ToString()).Order(StringComparer.Ordinal));
-        Assert.All(messages, m => Assert.Equal(QueueMessageOrigin.Replay, m.Origin));
+        Assert.All(messages, m => Assert.Equal(m.Key.Name == "gone/app" ? QueueMessageOrigin.Collect : QueueMessageOrigin.Replay, m.Origin));
         Assert.Contains(output.Lines, l => l.Contains("not garbage-collected", StringComparison.Ordinal) && l.Contains("bad name", StringComparison.Ordinal));
         Assert.Equal(2, source.Sweeps); // each scheduled run sweeps the shared resources; relay batches do not
         Assert.Contains(output.Lines, l => l.Contains("shared resources swept", StringComparison.Ordinal));

@@ -6,7 +6,8 @@ namespace Serverless.Functions.Tests;
 /// <summary>template.yaml: cfn-lint clean, and what the SAM translator makes of it (the CloudFormation that deploys).</summary>
 public sealed class TemplateTests
 {
-    private static readonly Lazy<JsonObject> Translated = new(() =>
+    /// <summary>The template as the SAM translator makes it (shared by the template test classes).</summary>
+    internal static readonly Lazy<JsonObject> Translated = new(() =>
     {
         var (exit, stdout, stderr) = RepoPaths.Run("python3", [RepoPaths.Combine("tests", "Serverless.Functions.Tests", "sam_translate.py"), RepoPaths.Combine("template.yaml")]);
         Assert.True(exit == 0, stderr);

@@ -11,6 +11,7 @@ using Serverless.Kubernetes.Live;
 using Serverless.Kubernetes.Writers;
 using Serverless.Lambda;
 using Serverless.Messages;
+using Serverless.Model;
 using Serverless.Reconcile;
 
 namespace Serverless.Functions.Wiring;
@@ -47,9 +48,10 @@ public static class LiveSeams
             cluster,
             new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow),
             new StackDeployer(elb, ec2, waf, aws.CallRecorder, context.Logger.ForCategory("Serverless.Deploy")),
-            context.Logger.ForCategory("Serverless.Reconcile"));
+            context.Logger.ForCategory("Serverless.Reconcile"),
+            new IngressReconcilerOptions { OrphanMinAbsence = FunctionFactory.GarbageCollection(context).MinAbsence, Time = context.Time });
         var inventory = new ClusterInventory(elb, ec2);
-        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), cluster);
+        var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), elb, cluster);
         return new FunctionSeams(new StackKeyReconciler(groups), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
@@ -72,31 +74,103 @@ public static class LiveSeams
 }
 
 /// <summary>Every Ingress group of the cluster, for the replay.</summary>
+/// <remarks>
+/// Complete means: the Ingresses, IngressClasses and IngressClassParams (and Namespaces when a selector needs them)
+/// were each listed in full — the API client follows every <c>continue</c> token and fails the whole list on any error
+/// status (a 403 for a namespace or resource, a 410 for an expired token, a 5xx) — and every IngressClassParams could be
+/// read. A failed list answers no keys and says why; objects the loader could not read keep the keys but say why.
+/// </remarks>
 public sealed class ClusterKeys(IKubernetesApi api, ClusterSettings cluster) : IClusterKeySource
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<QueueKey>> ListGroupKeysAsync(CancellationToken cancellationToken)
+    public async Task<ClusterGroups> ListGroupKeysAsync(CancellationToken cancellationToken)
     {
-        var index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
-        return [.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString()))];
+        GroupIndex index;
+        try
+        {
+            index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex)
+        {
+            return new ClusterGroups([]) { Incomplete = ex.Message };
+        }
+        return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString()))])
+        {
+            Incomplete = index.Problems.Count == 0 ? null : "objects that could not be read: " + string.Join("; ", index.Problems.Select(static p => p.ToString())),
+            ClassProblem = index.ClassProblem,
+        };
     }
 }
 
-/// <summary>Stacks with resources tagged for the cluster (the garbage-collection scan).</summary>
-public sealed class InventoryStacks(ClusterInventory inventory, BackendSecurityGroupCollector collector, ClusterSettings cluster, TimeProvider? time = null) : IClusterStacks
+/// <summary>Stacks with resources tagged for the cluster (the garbage-collection scan), and the absence marks on their load balancers.</summary>
+public sealed class InventoryStacks(
+    ClusterInventory inventory, BackendSecurityGroupCollector collector, IElasticLoadBalancingV2Client elb, ClusterSettings cluster, TimeProvider? time = null) : IClusterStacks
 {
-    /// <summary>How long the scan of <see cref="ListStackIdsAsync"/> may stand in for the sweep's own (one replay).</summary>
+    /// <summary>How long the scan of <see cref="ListStacksAsync"/> may stand in for the sweep's own (one replay).</summary>
     public static readonly TimeSpan ScanReuseWindow = TimeSpan.FromMinutes(1);
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private (IReadOnlyList<ClusterStack> Stacks, DateTimeOffset At)? _lastScan;
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> ListStackIdsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StackOnAws>> ListStacksAsync(CancellationToken cancellationToken)
     {
         var stacks = await inventory.FindStacksAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
         _lastScan = (stacks, _time.GetUtcNow());
-        return [.. stacks.Select(s => s.Stack)];
+        return [.. stacks.Select(s => new StackOnAws(
+            s.Stack,
+            [.. s.LoadBalancerArns.Select((arn, i) => new StackLoadBalancer(arn, s.LoadBalancerNames[i], s.LoadBalancerTags.GetValueOrDefault(arn) ?? new Dictionary<string, string>(),
+                DefaultName(s.Stack, s.LoadBalancerNames[i])))],
+            s.TargetGroupArns.Count,
+            s.SecurityGroupIds.Count))];
+    }
+
+    /// <inheritdoc />
+    public async Task MarkAbsentAsync(IReadOnlyList<string> loadBalancerArns, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(loadBalancerArns);
+        foreach (var chunk in loadBalancerArns.Chunk(ClusterTargetGroups.TagBatch))
+        {
+            await elb.AddTagsAsync(new Aws.ElasticLoadBalancingV2.Model.AddTagsRequest
+            {
+                ResourceArns = [.. chunk],
+                Tags = [new Aws.ElasticLoadBalancingV2.Model.Tag { Key = DeployTags.AbsentSince, Value = DeployTags.FormatTime(since) }],
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task ClearAbsentAsync(IReadOnlyList<string> loadBalancerArns, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(loadBalancerArns);
+        foreach (var chunk in loadBalancerArns.Chunk(ClusterTargetGroups.TagBatch))
+        {
+            await elb.RemoveTagsAsync(new Aws.ElasticLoadBalancingV2.Model.RemoveTagsRequest { ResourceArns = [.. chunk], TagKeys = [DeployTags.AbsentSince] }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> IsDeletionProtectedAsync(string loadBalancerArn, CancellationToken cancellationToken)
+    {
+        var attributes = await elb.DescribeLoadBalancerAttributesAsync(
+            new Aws.ElasticLoadBalancingV2.Model.DescribeLoadBalancerAttributesRequest { LoadBalancerArn = loadBalancerArn }, cancellationToken).ConfigureAwait(false);
+        return (attributes.Attributes ?? []).Any(static a => a.Key == "deletion_protection.enabled" && a.Value == "true");
+    }
+
+    /// <summary>True when <paramref name="name"/> is one of the names a reconcile of <paramref name="stack"/> finds without its Ingresses.</summary>
+    private bool DefaultName(string stack, string name)
+    {
+        StackId id;
+        try
+        {
+            id = StackId.Parse(stack);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        return AwsFactsLoader.CandidateLoadBalancerNames(cluster, id, []).Contains(name, StringComparer.Ordinal);
     }
 
     /// <inheritdoc />

@@ -28,7 +28,12 @@ public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups) : I
         ArgumentNullException.ThrowIfNull(key);
         if (!Reconciles(key))
             return ReconcileResult.Failed($"{key}: not a stack key");
-        var request = mode == ReconcileMode.FullDriftCheck ? ReconcileRequest.DriftCheck : ReconcileRequest.Event;
+        var request = mode switch
+        {
+            ReconcileMode.Collect => ReconcileRequest.Collect,
+            ReconcileMode.FullDriftCheck => ReconcileRequest.DriftCheck,
+            _ => ReconcileRequest.Event,
+        };
         var run = await ingressGroups.ReconcileAsync(StackId.Parse(key.Name), request, cancellationToken).ConfigureAwait(false);
         return run.Result;
     }

@@ -12,6 +12,9 @@ namespace Serverless.Deploy.Synthesizers;
 /// </summary>
 internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
 {
+    /// <summary>The attribute that keeps a load balancer from being deleted.</summary>
+    public const string DeletionProtection = "deletion_protection.enabled";
+
     private DeployContext Ctx => run.Ctx;
 
     public async Task SynthesizeAsync(CancellationToken ct)
@@ -109,6 +112,13 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
         var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, actualAttributes, AttributeDefaults.LoadBalancer);
         foreach (var key in unknown)
             Ctx.Note($"load balancer: attribute {key} is not desired and has no known default: left as is");
+        // Deletion protection is turned off only when the stack asks for false explicitly, never by going back to the
+        // default: protection someone turned on (console, a removed annotation) stays until a person turns it off.
+        if (!desired.Attributes.ContainsKey(DeletionProtection)
+            && attributeChanges.RemoveAll(static c => c.Field == "attribute " + DeletionProtection && c.After == "false") > 0)
+        {
+            Ctx.Note($"load balancer: attribute {DeletionProtection}=true is not desired: kept (only an explicit {DeletionProtection}=false turns it off)");
+        }
         fields.AddRange(attributeChanges);
         var (addTags, removeTags, tagChanges) = DeployTags.Diff(desired.Tags, current.Tags);
         fields.AddRange(tagChanges);

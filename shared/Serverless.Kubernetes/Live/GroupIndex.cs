@@ -1,5 +1,6 @@
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Manifests;
 using Serverless.Model;
 
 namespace Serverless.Kubernetes.Live;
@@ -33,6 +34,18 @@ public sealed class GroupIndex
 
     /// <summary>Every group: each Ingress's current group and the groups its finalizers still hold, ordered by key.</summary>
     public IReadOnlyList<StackId> Groups { get; }
+
+    /// <summary>Objects the API returned but the loader could not read (the index may miss groups because of them).</summary>
+    public IReadOnlyList<ManifestError> Problems { get; private init; } = [];
+
+    private GroupSnapshot? _everything;
+
+    /// <summary>
+    /// Why the class configuration recorded on a stack (<see cref="IngressClassRecord"/>) no longer selects this
+    /// controller in this cluster, or null when it still does.
+    /// </summary>
+    public string? ClassProblem(string? record) =>
+        _everything is { } all ? IngressClassRecord.Problem(record, all.IngressClasses, all.IngressClassParams, all.Cluster) : "the IngressClasses were not read";
 
     /// <summary>The groups with instance targets (they read the Nodes).</summary>
     public IReadOnlyList<StackId> InstanceTargetGroups { get; }
@@ -84,7 +97,7 @@ public sealed class GroupIndex
             if (references.Nodes)
                 instance.Add(group);
         }
-        return new GroupIndex([.. groups.Values], byService, bySecret, bySlices, instance);
+        return new GroupIndex([.. groups.Values], byService, bySecret, bySlices, instance) { _everything = everything };
     }
 
     /// <summary>
@@ -108,7 +121,7 @@ public sealed class GroupIndex
             var index = Build(set.ToSnapshot(StackId.Explicit("-"), cluster, aws ?? new AwsFacts()));
             var secrets = index._bySecret.Keys.Where(fetched.Add).ToList();
             if (secrets.Count == 0)
-                return index;
+                return new GroupIndex(index.Groups, index._byService, index._bySecret, index._byEndpointSlicesOf, index.InstanceTargetGroups) { _everything = index._everything, Problems = set.Errors };
             await KubernetesGroupLoader.ReadSecretsAsync(api, secrets, set, cancellationToken).ConfigureAwait(false);
         }
     }
