@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Amazon.Runtime;
 using k8s.Models;
 using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
@@ -234,7 +235,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 exit = ExitCodes.Failure;
                 continue;
             }
-            var groupJson = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+            var (groupJson, readBackFailed) = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+            if (readBackFailed)
+                exit = ExitCodes.Failure;
             groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
             groupJson["result"] = run.Result.ToString();
             if (options.Kubeconfig is not null && run.Mode == DeployMode.Apply)
@@ -337,7 +340,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         return sandbox.VpcId;
     }
 
-    private async Task<JsonObject> ReportGroupAsync(StackRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
+    /// <summary>
+    /// The report of one group; <c>ReadBackFailed</c> when its resources could not be read back from AWS (the group
+    /// then reports the error in <c>readBackError</c> and the run goes on with the next group).
+    /// </summary>
+    private async Task<(JsonObject Report, bool ReadBackFailed)> ReportGroupAsync(StackRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
     {
         var result = run.Deploy!;
         var stack = run.Desired!;
@@ -376,15 +383,28 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 })]),
             });
         }
-        return new JsonObject
+        var report = new JsonObject
         {
             ["group"] = run.Stack.ToString(),
             ["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(result)),
             ["ingresses"] = ingresses,
-            ["resources"] = options.Command == CliCommand.Plan && result.DnsName is null
-                ? new JsonObject()
-                : await StackReader.ReadAsync(elb, stack, ct).ConfigureAwait(false),
         };
+        if (options.Command == CliCommand.Plan && result.DnsName is null)
+        {
+            report["resources"] = new JsonObject();
+            return (report, false);
+        }
+        try
+        {
+            report["resources"] = await StackReader.ReadAsync(elb, stack, ct).ConfigureAwait(false);
+            return (report, false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            Text($"error: group {run.Stack}: reading its resources back from AWS failed: {e.GetType().Name}: {e.Message}");
+            report["readBackError"] = $"{e.GetType().Name}: {e.Message}";
+            return (report, true);
+        }
     }
 
     private static JsonObject Calls(IReadOnlyDictionary<string, long> calls)
