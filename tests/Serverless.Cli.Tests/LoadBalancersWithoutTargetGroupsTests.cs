@@ -1,4 +1,3 @@
-using System.Globalization;
 using Amazon.EC2.Model;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
@@ -16,62 +15,17 @@ namespace Serverless.Cli.Tests;
 [Collection(MotoCollection.Name)]
 public sealed class LoadBalancersWithoutTargetGroupsTests(MotoFixture fixture)
 {
-    private const string Header = """
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: {0}
-          namespace: default
-          annotations:
-            alb.ingress.kubernetes.io/scheme: internet-facing
-
-        """;
-
-    private const string RedirectOnly = """
-            alb.ingress.kubernetes.io/actions.to-example: >
-              {"type":"redirect","redirectConfig":{"host":"example.com","port":"443","protocol":"HTTPS","statusCode":"HTTP_301"}}
-        spec:
-          ingressClassName: alb
-          rules:
-            - http:
-                paths:
-                  - path: /
-                    pathType: Prefix
-                    backend:
-                      service:
-                        name: to-example
-                        port:
-                          name: use-annotation
-        """;
-
-    private const string MissingService = """
-        spec:
-          ingressClassName: alb
-          rules:
-            - http:
-                paths:
-                  - path: /
-                    pathType: Prefix
-                    backend:
-                      service:
-                        name: nowhere
-                        port:
-                          number: 80
-        """;
-
-    private const string NoRules = """
-        spec:
-          ingressClassName: alb
-        """;
+    private static readonly string InvalidScheme =
+        TestIngresses.Ingress("b-invalid", TestIngresses.NoRules).Replace("scheme: internet-facing", "scheme: public", StringComparison.Ordinal);
 
     private readonly MotoServer _moto = fixture.Server;
 
     public static TheoryData<string, string, string?> Cases() => new()
     {
         // case, the Ingress's body after its annotations, the one rule's action ("" when there is no rule)
-        { "redirect", RedirectOnly, "redirect" },
-        { "missing-service", MissingService, "fixed-response" },
-        { "no-rules", NoRules, null },
+        { "redirect", TestIngresses.RedirectOnly, "redirect" },
+        { "missing-service", TestIngresses.MissingService, "fixed-response" },
+        { "no-rules", TestIngresses.NoRules, null },
     };
 
     [Theory]
@@ -83,7 +37,7 @@ public sealed class LoadBalancersWithoutTargetGroupsTests(MotoFixture fixture)
         try
         {
             var manifest = Path.Combine(folder.FullName, "ingress.yaml");
-            await File.WriteAllTextAsync(manifest, string.Format(CultureInfo.InvariantCulture, Header, name) + body + "\n");
+            await File.WriteAllTextAsync(manifest, TestIngresses.Ingress(name, body));
             var files = CliRun.WithCluster(manifest);
 
             var apply = await CliRun.RunAsync(_moto, "apply", cluster, files);
@@ -135,11 +89,9 @@ public sealed class LoadBalancersWithoutTargetGroupsTests(MotoFixture fixture)
             // (fails), one with an invalid scheme (invalid input), one valid.
             var manifest = Path.Combine(folder.FullName, "ingresses.yaml");
             await File.WriteAllTextAsync(manifest, string.Join("---\n",
-                string.Format(CultureInfo.InvariantCulture, Header, "a-taken")
-                    + $"    alb.ingress.kubernetes.io/load-balancer-name: {taken}\n" + NoRules + "\n",
-                string.Format(CultureInfo.InvariantCulture, Header, "b-invalid")
-                    .Replace("scheme: internet-facing", "scheme: public", StringComparison.Ordinal) + NoRules + "\n",
-                string.Format(CultureInfo.InvariantCulture, Header, "c-valid") + RedirectOnly + "\n"));
+                TestIngresses.Ingress("a-taken", TestIngresses.NoRules, $"alb.ingress.kubernetes.io/load-balancer-name: {taken}"),
+                InvalidScheme,
+                TestIngresses.Ingress("c-valid", TestIngresses.RedirectOnly)));
             var files = CliRun.WithCluster(manifest);
 
             var apply = await CliRun.RunAsync(_moto, "apply", cluster, files);
@@ -156,10 +108,7 @@ public sealed class LoadBalancersWithoutTargetGroupsTests(MotoFixture fixture)
             Assert.EndsWith(".elb.amazonaws.com", valid["resources"]!["loadBalancer"]!["dnsName"]!.GetValue<string>(), StringComparison.Ordinal);
 
             // Without the failing group, the worst is the invalid Ingress: exit 1, the valid group still in place.
-            await File.WriteAllTextAsync(manifest, string.Join("---\n",
-                string.Format(CultureInfo.InvariantCulture, Header, "b-invalid")
-                    .Replace("scheme: internet-facing", "scheme: public", StringComparison.Ordinal) + NoRules + "\n",
-                string.Format(CultureInfo.InvariantCulture, Header, "c-valid") + RedirectOnly + "\n"));
+            await File.WriteAllTextAsync(manifest, string.Join("---\n", InvalidScheme, TestIngresses.Ingress("c-valid", TestIngresses.RedirectOnly)));
             var plan = await CliRun.RunAsync(_moto, "plan", cluster, files);
             Assert.True(plan.Exit == ExitCodes.InvalidInput, plan.Errors);
             Assert.Empty(CliRun.Mutations(plan.Report["groups"]!.AsArray().Single(g => g!["group"]!.GetValue<string>() == "default/c-valid")!));

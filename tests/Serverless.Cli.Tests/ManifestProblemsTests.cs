@@ -15,28 +15,7 @@ namespace Serverless.Cli.Tests;
 [Collection(MotoCollection.Name)]
 public sealed class ManifestProblemsTests(MotoFixture fixture)
 {
-    private const string ValidIngress = """
-        apiVersion: networking.k8s.io/v1
-        kind: Ingress
-        metadata:
-          name: valid
-          namespace: default
-          annotations:
-            alb.ingress.kubernetes.io/actions.to-example: >
-              {"type":"redirect","redirectConfig":{"host":"example.com","port":"443","protocol":"HTTPS","statusCode":"HTTP_301"}}
-        spec:
-          ingressClassName: alb
-          rules:
-            - http:
-                paths:
-                  - path: /
-                    pathType: Prefix
-                    backend:
-                      service:
-                        name: to-example
-                        port:
-                          name: use-annotation
-        """;
+    private static readonly string ValidIngress = TestIngresses.Ingress("valid", TestIngresses.RedirectOnly);
 
     private readonly MotoServer _moto = fixture.Server;
 
@@ -48,7 +27,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
         try
         {
             var manifest = Path.Combine(folder.FullName, "ingresses.yaml");
-            await File.WriteAllTextAsync(manifest, ValidIngress + "\n---\n" + """
+            await File.WriteAllTextAsync(manifest, ValidIngress + "---\n" + """
                 apiVersion: networking.k8s.io/v1
                 kind: Ingress
                 metadata:
@@ -114,7 +93,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
         try
         {
             var manifest = Path.Combine(folder.FullName, "ingress.yaml");
-            await File.WriteAllTextAsync(manifest, ValidIngress.Replace("ingressClassName: alb", "ingressClassName: edge", StringComparison.Ordinal) + "\n");
+            await File.WriteAllTextAsync(manifest, ValidIngress.Replace("ingressClassName: alb", "ingressClassName: edge", StringComparison.Ordinal));
 
             var plan = await CliRun.RunAsync(_moto, "plan", "e2e-noclass-near", CliRun.WithCluster(manifest));
 
@@ -137,7 +116,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
         try
         {
             var manifest = Path.Combine(folder.FullName, "objects.yaml");
-            await File.WriteAllTextAsync(manifest, ValidIngress + "\n---\n" + """
+            await File.WriteAllTextAsync(manifest, ValidIngress + "---\n" + """
                 apiVersion: v1
                 kind: Service
                 metadata:
