@@ -18,43 +18,35 @@ internal static class TestIngresses
         """;
 
     /// <summary>A redirect (<c>actions.to-example</c>) as the only backend: no target group.</summary>
-    public const string RedirectOnly = """
+    public static readonly string RedirectOnly = """
             alb.ingress.kubernetes.io/actions.to-example: >
               {"type":"redirect","redirectConfig":{"host":"example.com","port":"443","protocol":"HTTPS","statusCode":"HTTP_301"}}
-        spec:
-          ingressClassName: alb
-          rules:
-            - http:
-                paths:
-                  - path: /
-                    pathType: Prefix
-                    backend:
-                      service:
-                        name: to-example
-                        port:
-                          name: use-annotation
-        """;
+
+        """ + OnePath("to-example", "name: use-annotation");
 
     /// <summary>A Service that is not in the manifests as the only backend: a fixed response, no target group.</summary>
-    public const string MissingService = """
-        spec:
-          ingressClassName: alb
-          rules:
-            - http:
-                paths:
-                  - path: /
-                    pathType: Prefix
-                    backend:
-                      service:
-                        name: nowhere
-                        port:
-                          number: 80
-        """;
+    public static readonly string MissingService = OnePath("nowhere", "number: 80");
 
     /// <summary>No rules: the listener's default action only.</summary>
     public const string NoRules = """
         spec:
           ingressClassName: alb
+        """;
+
+    // A spec with one path, / (Prefix), to the backend service and port given.
+    private static string OnePath(string service, string port) => $"""
+        spec:
+          ingressClassName: alb
+          rules:
+            - http:
+                paths:
+                  - path: /
+                    pathType: Prefix
+                    backend:
+                      service:
+                        name: {service}
+                        port:
+                          {port}
         """;
 
     /// <summary>The Ingress <c>default/<paramref name="name"/></c> with <paramref name="body"/> and more annotation lines.</summary>
