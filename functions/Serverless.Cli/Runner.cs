@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using Amazon.Runtime;
 using k8s.Models;
 using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
@@ -45,13 +46,30 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             return await RunLiveAsync(cancellationToken).ConfigureAwait(false);
 
         var set = ManifestLoader.Load(options.Files);
+        var problems = new JsonArray();
         foreach (var warning in set.Warnings)
+        {
             errors.WriteLine("warning: " + warning);
+            problems.Add((JsonNode)new JsonObject { ["severity"] = "warning", ["message"] = warning });
+        }
         if (!set.IsValid)
         {
             foreach (var error in set.Errors)
+            {
                 errors.WriteLine("error: " + error);
+                problems.Add(ProblemJson(new Problem(Severity.Error, error)));
+            }
             errors.WriteLine($"{set.Errors.Count} error(s) in the manifests; nothing was reconciled");
+            if (options.Json)
+            {
+                output.WriteLine(StackJson.Canonical(new JsonObject
+                {
+                    ["version"] = 1,
+                    ["command"] = options.Command.ToString().ToLowerInvariant(),
+                    ["problems"] = problems,
+                    ["exitCode"] = ExitCodes.InvalidInput,
+                }));
+            }
             return ExitCodes.InvalidInput;
         }
 
@@ -92,15 +110,27 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var acm = new AcmClient(clientOptions);
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
             var groups = GroupsOf(set, cluster);
+            var review = ManifestReview.Review(set, options.Files, cluster);
+            foreach (var problem in review)
+            {
+                errors.WriteLine(problem.ToString());
+                problems.Add(ProblemJson(problem));
+            }
             if (options.Command == CliCommand.Destroy)
                 MarkDeleted(set, cluster);
             if (groups.Count == 0)
-                Text("No Ingress of this controller's class in the manifests: nothing to reconcile.");
+            {
+                Text(set.Ingresses.Count == 0
+                    ? "Nothing to reconcile: the manifests hold no Ingress."
+                    : "Nothing to reconcile: no Ingress of the manifests is in a group of this controller (the errors, warnings and notes above say why).");
+            }
             var reconciler = new IngressGroupReconciler(
                 new ManifestIngressGroupSource(set, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)),
                 CallLog.For(options, errors));
 
             var (exit, results) = await ReconcileAllAsync(reconciler, groups, recorder, elb, cancellationToken).ConfigureAwait(false);
+            if (review.Any(static p => p.Severity == Severity.Error))
+                exit = Math.Max(exit, ExitCodes.InvalidInput);
             if (options.Command != CliCommand.Plan && options.Target == AwsTarget.Embedded && exit != ExitCodes.Failure)
             {
                 // The embedded AWS is ours alone: once every group is applied, a second reconcile of every group
@@ -131,9 +161,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 if (totalChanges != 0 || totalMutating != 0)
                     exit = ExitCodes.Failure;
             }
-            if (options.Command == CliCommand.Destroy && exit == ExitCodes.Ok)
+            if (options.Command == CliCommand.Destroy && exit != ExitCodes.Failure)
             {
                 // No stack deletes the cluster's shared backend SG; once no load balancer of the cluster is left, do.
+                // Invalid input does not stop this: the collector keeps the group while any load balancer of the
+                // cluster is left (an invalid Ingress's, say).
                 var collected = await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2))
                     .CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
                 report["backendSecurityGroup"] = collected.ToString().ToLowerInvariant();
@@ -144,6 +176,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                     exit = ExitCodes.Failure;
             }
             report["groups"] = results;
+            report["problems"] = problems;
             report["awsCalls"] = Calls(recorder.Calls);
             report["exitCode"] = exit;
             Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
@@ -234,7 +267,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 exit = ExitCodes.Failure;
                 continue;
             }
-            var groupJson = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+            var (groupJson, readBackFailed) = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
+            if (readBackFailed)
+                exit = ExitCodes.Failure;
             groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
             groupJson["result"] = run.Result.ToString();
             if (options.Kubeconfig is not null && run.Mode == DeployMode.Apply)
@@ -337,7 +372,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         return sandbox.VpcId;
     }
 
-    private async Task<JsonObject> ReportGroupAsync(StackRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
+    /// <summary>
+    /// The report of one group; <c>ReadBackFailed</c> when its resources could not be read back from AWS (the group
+    /// then reports the error in <c>readBackError</c> and the run goes on with the next group).
+    /// </summary>
+    private async Task<(JsonObject Report, bool ReadBackFailed)> ReportGroupAsync(StackRun run, ElasticLoadBalancingV2Client elb, CancellationToken ct)
     {
         var result = run.Deploy!;
         var stack = run.Desired!;
@@ -376,16 +415,44 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 })]),
             });
         }
-        return new JsonObject
+        var report = new JsonObject
         {
             ["group"] = run.Stack.ToString(),
             ["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(result)),
             ["ingresses"] = ingresses,
-            ["resources"] = options.Command == CliCommand.Plan && result.DnsName is null
-                ? new JsonObject()
-                : await StackReader.ReadAsync(elb, stack, ct).ConfigureAwait(false),
         };
+        if (options.Command == CliCommand.Plan && result.DnsName is null)
+        {
+            report["resources"] = new JsonObject();
+            return (report, false);
+        }
+        try
+        {
+            report["resources"] = await StackReader.ReadAsync(elb, stack, ct).ConfigureAwait(false);
+            return (report, false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException)
+        {
+            Text($"error: group {run.Stack}: reading its resources back from AWS failed: {e.GetType().Name}: {e.Message}");
+            report["readBackError"] = $"{e.GetType().Name}: {e.Message}";
+            return (report, true);
+        }
     }
+
+    private static JsonObject ProblemJson(Problem problem) => new()
+    {
+        ["severity"] = problem.Severity.ToString().ToLowerInvariant(),
+        ["file"] = problem.Where.Source,
+        ["document"] = problem.Where.Document,
+        ["line"] = problem.Where.Line,
+        ["column"] = problem.Where.Column,
+        ["object"] = problem.Where.Object,
+        ["kind"] = problem.Kind,
+        ["namespace"] = problem.Namespace,
+        ["name"] = problem.Name,
+        ["field"] = problem.Where.Field,
+        ["message"] = problem.Where.Message,
+    };
 
     private static JsonObject Calls(IReadOnlyDictionary<string, long> calls)
     {

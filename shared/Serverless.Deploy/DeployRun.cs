@@ -84,7 +84,7 @@ internal sealed partial class DeployRun(DeployContext ctx)
         foreach (var lb in Ours())
         {
             Actual.LoadBalancerAttributes[lb.Arn] = await Discovery.LoadBalancerAttributesAsync(elb, lb.Arn, ct).ConfigureAwait(false);
-            tgArns.AddRange(await Discovery.TargetGroupsOfLoadBalancerAsync(elb, lb.Arn, ct).ConfigureAwait(false));
+            tgArns.AddRange(await elb.TargetGroupsOfLoadBalancerAsync(lb.Arn, ct).ConfigureAwait(false));
         }
         var listeners = new List<Listener>();
         var rules = new Dictionary<string, List<Rule>>(StringComparer.Ordinal);

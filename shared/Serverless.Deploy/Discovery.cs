@@ -58,22 +58,6 @@ internal static class Discovery
 {
     public const int TagBatch = 20;
 
-    /// <summary>
-    /// The target groups a load balancer's listeners and rules forward to. None is an empty list: AWS answers so, moto
-    /// fails with TargetGroupNotFound (an LB whose listeners do not exist yet, e.g. after a crash right after creating it).
-    /// </summary>
-    public static async Task<List<TargetGroup>> TargetGroupsOfLoadBalancerAsync(IElasticLoadBalancingV2Client elb, string loadBalancerArn, CancellationToken ct)
-    {
-        try
-        {
-            return await ToListAsync(elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = loadBalancerArn }, ct)).ConfigureAwait(false);
-        }
-        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound)
-        {
-            return [];
-        }
-    }
-
     /// <summary>Tags of any ELBv2 ARNs (mixed types allowed), 20 per call.</summary>
     public static async Task<Dictionary<string, Dictionary<string, string>>> TagsAsync(IElasticLoadBalancingV2Client elb, IEnumerable<string> arns, CancellationToken ct)
     {

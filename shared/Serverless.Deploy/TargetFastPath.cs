@@ -47,7 +47,7 @@ internal static class TargetFastPath
     public static async Task<bool> TryReadingAsync(DeployRun run, Tagged<LoadBalancer> lb, CancellationToken ct)
     {
         var ctx = run.Ctx;
-        var attached = await Discovery.TargetGroupsOfLoadBalancerAsync(ctx.Elb, lb.Arn, ct).ConfigureAwait(false);
+        var attached = await ctx.Elb.TargetGroupsOfLoadBalancerAsync(lb.Arn, ct).ConfigureAwait(false);
         var arns = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var tg in ctx.Desired.TargetGroups)
         {

@@ -38,6 +38,32 @@ public static class GroupKeys
         return Of(ingress, new ClassIndex(ingressClasses, ingressClassParams, namespaces), cluster);
     }
 
+    /// <summary>
+    /// Why <paramref name="ingress"/> is a member of no group although it is, or may be, meant for this controller:
+    /// its class configuration is invalid (IngressClass or IngressClassParams missing, namespace not selected, several
+    /// default IngressClasses) or the group name it asks for is invalid. Null when it is a member of a group, is being
+    /// deleted, or is another controller's.
+    /// </summary>
+    public static BuildError? MembershipError(
+        V1Ingress ingress,
+        IReadOnlyList<V1IngressClass> ingressClasses,
+        IReadOnlyList<IngressClassParams> ingressClassParams,
+        IReadOnlyList<V1Namespace> namespaces,
+        ClusterSettings cluster)
+    {
+        ArgumentNullException.ThrowIfNull(ingress);
+        ArgumentNullException.ThrowIfNull(cluster);
+        if (ingress.Metadata?.DeletionTimestamp is not null)
+            return null;
+        var verdict = ClassSelection.Classify(ingress, new ClassIndex(ingressClasses, ingressClassParams, namespaces), cluster);
+        return verdict.Verdict switch
+        {
+            ClassVerdict.Invalid => verdict.Error,
+            ClassVerdict.Ours => GroupNames.Of(ingress, verdict.Params).Error,
+            _ => null,
+        };
+    }
+
     /// <summary>The groups named by the finalizers <paramref name="ingress"/> carries, in finalizer order.</summary>
     public static IReadOnlyList<StackId> FromFinalizers(V1Ingress ingress)
     {

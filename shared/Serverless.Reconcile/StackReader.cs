@@ -40,7 +40,7 @@ public static class StackReader
                 ["subnets"] = Strings((lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)),
                 ["securityGroups"] = Strings((lb.SecurityGroups ?? []).Order(StringComparer.Ordinal)),
             };
-            await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = lb.LoadBalancerArn }, cancellationToken).ConfigureAwait(false))
+            foreach (var tg in await elb.TargetGroupsOfLoadBalancerAsync(lb.LoadBalancerArn!, cancellationToken).ConfigureAwait(false))
                 byArn[tg.TargetGroupArn!] = tg;
         }
 

@@ -1,7 +1,4 @@
 using System.Text.Json.Nodes;
-using DescribeSecurityGroupsRequest = Amazon.EC2.Model.DescribeSecurityGroupsRequest;
-using Filter = Amazon.EC2.Model.Filter;
-using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Testing;
@@ -270,44 +267,13 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
         return null;
     }
 
-    private static List<JsonNode> Mutations(JsonNode group) =>
-        [.. (group["plan"]!["changes"]?.AsArray() ?? []).OfType<JsonNode>()
-            .Where(c => c["action"]!.GetValue<string>() is "create" or "modify" or "replace" or "delete")];
+    private static List<JsonNode> Mutations(JsonNode group) => CliRun.Mutations(group);
 
     private static bool IsMutating(string operation) =>
         !operation.Split(':')[^1].StartsWith("Describe", StringComparison.Ordinal);
 
-    private async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string command, string cluster, string[] files, params string[] extra)
-    {
-        var options = CliOptions.Parse([command, .. files, "--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json", .. extra], _ => null);
-        using var output = new StringWriter();
-        using var errors = new StringWriter();
-        var exit = await new Runner(options, output, errors).RunAsync(CancellationToken.None);
-        var text = output.ToString();
-        var report = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!.AsObject();
-        return (exit, report, errors.ToString());
-    }
+    private Task<CliResult> RunAsync(string command, string cluster, string[] files, params string[] extra) =>
+        CliRun.RunAsync(_moto, command, cluster, files, extra);
 
-    private async Task AssertNothingTaggedForAsync(string cluster)
-    {
-        var options = _moto.ClientOptions();
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        var arns = new List<string>();
-        await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
-            arns.Add(lb.LoadBalancerArn!);
-        await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()))
-            arns.Add(tg.TargetGroupArn!);
-        foreach (var batch in arns.Chunk(20))
-        {
-            var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] });
-            var ours = (tags.TagDescriptions ?? []).Where(d => (d.Tags ?? []).Any(t => t.Key == "elbv2.k8s.aws/cluster" && t.Value == cluster)).Select(d => d.ResourceArn);
-            Assert.Empty(ours);
-        }
-        using var ec2 = Ec2Gateway.CreateSdkClient(options);
-        var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest
-        {
-            Filters = [new Filter("tag:elbv2.k8s.aws/cluster", [cluster])],
-        });
-        Assert.Empty(groups.SecurityGroups ?? []);
-    }
+    private Task AssertNothingTaggedForAsync(string cluster) => CliRun.AssertNothingTaggedForAsync(_moto, cluster);
 }

@@ -61,6 +61,29 @@ public static class ElasticLoadBalancingV2Lookups
             ex => ex.IsTargetGroupNotFound);
     }
 
+    /// <summary>
+    /// The target groups the load balancer <paramref name="loadBalancerArn"/>'s listeners and rules forward to. None is an
+    /// empty list: AWS answers so, moto fails with <c>TargetGroupNotFound</c> (a load balancer whose listeners and rules
+    /// only redirect or answer fixed responses, or whose listeners do not exist yet).
+    /// </summary>
+    public static async Task<List<TargetGroup>> TargetGroupsOfLoadBalancerAsync(
+        this IElasticLoadBalancingV2Client elb, string loadBalancerArn, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(elb);
+        ArgumentException.ThrowIfNullOrEmpty(loadBalancerArn);
+        var result = new List<TargetGroup>();
+        try
+        {
+            await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest { LoadBalancerArn = loadBalancerArn }, cancellationToken).ConfigureAwait(false))
+                result.Add(tg);
+        }
+        catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound)
+        {
+            return [];
+        }
+        return result;
+    }
+
     private static async Task<List<T>> ByNameAsync<T>(
         IReadOnlyCollection<string> names,
         Func<List<string>, Task<List<T>?>> describe,
