@@ -22,26 +22,23 @@ internal static class AwsLimits
         foreach (var part in value.Split(','))
         {
             var dash = part.IndexOf('-', StringComparison.Ordinal);
-            if (dash < 0)
+            var ends = dash < 0 ? [part] : part.Split('-');
+            if (ends.Any(static e => e.Length is 0 or > 3 || !e.All(char.IsAsciiDigit)))
             {
-                if (Code(part, min, max) is null)
-                    return $"\"{part}\" {(part.Length == 0 ? "is an empty entry" : "is not a code")}: {shape}";
-                continue;
+                return part.Length == 0 ? $"\"{value}\" has an empty entry: {shape}"
+                    : dash < 0 ? $"\"{part}\" is not a code: {shape}"
+                    : $"range \"{part}\" is malformed: {shape}";
             }
-            var lo = Code(part[..dash], min, max);
-            var hi = Code(part[(dash + 1)..], min, max);
-            if (lo is null || hi is null)
+            var codes = ends.Select(static e => int.Parse(e, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
+            if (codes.Count > 2)
                 return $"range \"{part}\" is malformed: {shape}";
-            if (lo > hi)
+            foreach (var code in codes.Where(c => c < min || c > max))
+                return string.Create(CultureInfo.InvariantCulture, $"{code} is outside {min}-{max}: {shape}");
+            if (codes.Count == 2 && codes[0] > codes[1])
                 return $"range \"{part}\" starts above its end: {shape}";
         }
         return null;
     }
-
-    private static int? Code(string text, int min, int max) =>
-        text.Length is > 0 and <= 3 && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code >= min && code <= max
-            ? code
-            : null;
 
     /// <summary>A load balancer name: at most 32 characters, ASCII letters, digits and hyphens, no hyphen first or last, not <c>internal-…</c>.</summary>
     public static string? LoadBalancerName(string value)
