@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using DescribeSecurityGroupsRequest = Amazon.EC2.Model.DescribeSecurityGroupsRequest;
-using Filter = Amazon.EC2.Model.Filter;
-using Serverless.Aws.Ec2;
-using Serverless.Aws.ElasticLoadBalancingV2;
-using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Testing;
 
 namespace Serverless.Cli.Tests;
@@ -49,7 +43,7 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
             Assert.NotEqual(original, text);
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
 
-            var (exit, report, errors) = await RunAsync("apply", cluster, ["-f", folder.FullName]);
+            var (exit, report, errors) = await CliRuns.RunAsync(_moto, "apply", cluster, ["-f", folder.FullName]);
 
             Assert.True(exit == ExitCodes.InvalidInput, $"exit {exit}\n{errors}");
             var ingress = Assert.Single(Assert.Single(report["groups"]!.AsArray())!["ingresses"]!.AsArray())!;
@@ -58,7 +52,7 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
             var reported = ingress["errors"]!.ToJsonString();
             foreach (var part in expected)
                 Assert.Contains(part, reported, StringComparison.Ordinal);
-            await AssertNothingCreatedAsync(cluster);
+            await CliRuns.AssertNothingTaggedForAsync(_moto, cluster);
         }
         finally
         {
@@ -82,37 +76,5 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
         return text
             .Replace("  type: NodePort\n", "  type: NodePort\n  ipFamilies: [IPv6]\n", StringComparison.Ordinal)
             .Replace(SchemeLine, SchemeLine + "    alb.ingress.kubernetes.io/target-type: ip\n", StringComparison.Ordinal);
-    }
-
-    private async Task<(int Exit, JsonObject Report, string Errors)> RunAsync(string command, string cluster, string[] files)
-    {
-        var options = CliOptions.Parse([command, .. files, "--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster, "--output", "json"], _ => null);
-        using var output = new StringWriter();
-        using var errors = new StringWriter();
-        var exit = await new Runner(options, output, errors).RunAsync(CancellationToken.None);
-        var text = output.ToString();
-        return (exit, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!.AsObject(), errors.ToString());
-    }
-
-    /// <summary>No load balancer, target group or security group tagged for <paramref name="cluster"/> exists.</summary>
-    private async Task AssertNothingCreatedAsync(string cluster)
-    {
-        var options = _moto.ClientOptions();
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        var arns = new List<string>();
-        await foreach (var lb in elb.DescribeLoadBalancersPaginatedAsync(new DescribeLoadBalancersRequest()))
-            arns.Add(lb.LoadBalancerArn!);
-        await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()))
-            arns.Add(tg.TargetGroupArn!);
-        var ours = new List<string>();
-        foreach (var batch in arns.Chunk(20))
-        {
-            var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] });
-            ours.AddRange((tags.TagDescriptions ?? []).Where(d => (d.Tags ?? []).Any(t => t.Key == "elbv2.k8s.aws/cluster" && t.Value == cluster)).Select(d => d.ResourceArn!));
-        }
-        Assert.Empty(ours);
-        using var ec2 = Ec2Gateway.CreateSdkClient(options);
-        var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("tag:elbv2.k8s.aws/cluster", [cluster])] });
-        Assert.Empty(groups.SecurityGroups ?? []);
     }
 }
