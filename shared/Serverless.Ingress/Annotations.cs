@@ -50,6 +50,7 @@ public static class Annotations
     public const string HealthyThresholdCount = "healthy-threshold-count";
     public const string UnhealthyThresholdCount = "unhealthy-threshold-count";
     public const string SuccessCodes = "success-codes";
+    public const string TargetControlPortPrefix = "target-control-port.";
     public const string AuthType = "auth-type";
     public const string AuthIdpCognito = "auth-idp-cognito";
     public const string AuthIdpOidc = "auth-idp-oidc";

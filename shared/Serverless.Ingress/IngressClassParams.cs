@@ -30,6 +30,9 @@ public sealed record IngressClassParams
     /// <summary><c>spec.prefixListsIDs</c>.</summary>
     public IReadOnlyList<string>? PrefixListIds { get; init; }
 
+    /// <summary><c>spec.PrefixListsIDs</c>: the legacy spelling, used when <c>prefixListsIDs</c> is not set (as upstream).</summary>
+    public IReadOnlyList<string>? LegacyPrefixListIds { get; init; }
+
     /// <summary><c>spec.sslPolicy</c>.</summary>
     public string? SslPolicy { get; init; }
 

@@ -290,8 +290,8 @@ internal static class MemberConfigParser
     private static Setting<string>? ParseLoadBalancerName(GroupMember member)
     {
         var setting = ParamsOrAnnotation(member, member.Params?.LoadBalancerName, "spec.loadBalancerName", Annotations.LoadBalancerName);
-        if (setting is not null && setting.Value.Length > 32)
-            throw Error(member, setting, "load balancer name cannot be longer than 32 characters");
+        if (setting is not null && AwsLimits.LoadBalancerName(setting.Value) is { } problem)
+            throw Error(member, setting, problem);
         return setting;
     }
 
@@ -375,13 +375,24 @@ internal static class MemberConfigParser
     {
         var field = AnnotationField(Annotations.LoadBalancerAttributes);
         foreach (var (key, value) in member.Annotations.StringMap(Annotations.LoadBalancerAttributes) ?? new SortedDictionary<string, string>())
+        {
+            if (AwsLimits.LoadBalancerAttribute(key, value) is { } problem)
+                throw member.Annotations.Invalid(Annotations.LoadBalancerAttributes, $"attribute {key}={value}: {problem}");
             into[key] = new Setting<string>(value, field, key + "=" + value);
+        }
         // IngressClassParams attributes win per key (upstream resolves annotation conflicts with the class's value).
         if (member.Params?.LoadBalancerAttributes is { } fromParams)
         {
             var paramsField = $"IngressClassParams {member.Params.Name} spec.loadBalancerAttributes";
             foreach (var (key, value) in fromParams)
+            {
+                if (AwsLimits.LoadBalancerAttribute(key, value) is { } problem)
+                {
+                    throw new InvalidInputException(new BuildError("IngressClassParams " + member.Params.Name, "spec.loadBalancerAttributes", key + "=" + value,
+                        $"attribute {key}: {problem}"));
+                }
                 into[key] = new Setting<string>(value, paramsField, key + "=" + value);
+            }
         }
     }
 
@@ -451,10 +462,21 @@ internal static class MemberConfigParser
 
     private static Setting<IReadOnlyList<string>>? ParsePrefixLists(GroupMember member)
     {
-        if (member.Params?.PrefixListIds is { Count: > 0 } fromParams)
-            return new Setting<IReadOnlyList<string>>([.. fromParams.Distinct()], $"IngressClassParams {member.Params.Name} spec.prefixListsIDs", string.Join(',', fromParams));
+        // Upstream: spec.prefixListsIDs, else the legacy spec.PrefixListsIDs, else the annotation.
+        var fromParams = member.Params?.PrefixListIds is { Count: > 0 } current ? (current, "spec.prefixListsIDs")
+            : member.Params?.LegacyPrefixListIds is { Count: > 0 } legacy ? (legacy, "spec.PrefixListsIDs")
+            : ((IReadOnlyList<string>, string)?)null;
+        if (fromParams is var (ids, paramsField))
+        {
+            var display = string.Join(',', ids);
+            if (ids.Select(AwsLimits.PrefixListId).FirstOrDefault(static p => p is not null) is { } problem)
+                throw new InvalidInputException(new BuildError("IngressClassParams " + member.Params!.Name, paramsField, display, problem));
+            return new Setting<IReadOnlyList<string>>([.. ids.Distinct()], $"IngressClassParams {member.Params!.Name} {paramsField}", display);
+        }
         if (member.Annotations.StringList(Annotations.SecurityGroupPrefixLists) is not { } fromAnnotation)
             return null;
+        if (fromAnnotation.Select(AwsLimits.PrefixListId).FirstOrDefault(static p => p is not null) is { } invalid)
+            throw member.Annotations.Invalid(Annotations.SecurityGroupPrefixLists, invalid);
         return new Setting<IReadOnlyList<string>>([.. fromAnnotation.Distinct()], AnnotationField(Annotations.SecurityGroupPrefixLists),
             member.Annotations.String(Annotations.SecurityGroupPrefixLists));
     }

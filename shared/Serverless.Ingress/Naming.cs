@@ -38,7 +38,8 @@ public static class Naming
 
     /// <summary>
     /// Target group name: <c>k8s-&lt;svcNs:8&gt;-&lt;svcName:8&gt;-&lt;hash:10&gt;</c>, hash of cluster, group ID, Ingress
-    /// namespace and name, Service UID, Service port as written, target group port, target type, protocol and protocol version.
+    /// namespace and name, Service UID, Service port as written, target group port, target type, protocol, protocol version
+    /// and, when set, the target control port.
     /// </summary>
     public static string TargetGroupName(
         string clusterName,
@@ -52,7 +53,8 @@ public static class Naming
         int targetGroupPort,
         string targetType,
         string protocol,
-        string protocolVersion)
+        string protocolVersion,
+        int? targetControlPort = null)
     {
         ArgumentNullException.ThrowIfNull(group);
         var hash = Sha256Hex(
@@ -65,7 +67,8 @@ public static class Naming
             targetGroupPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             targetType,
             protocol,
-            protocolVersion);
+            protocolVersion,
+            targetControlPort?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty);
         return $"k8s-{Truncate(Sanitize(serviceNamespace), 8)}-{Truncate(Sanitize(serviceName), 8)}-{hash[..10]}";
     }
 

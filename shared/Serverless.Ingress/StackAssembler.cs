@@ -131,6 +131,7 @@ internal static class StackAssembler
 
             var problems = ListenerBuilder.Validate(settings);
             Merge(problems, ValidateSecurityGroups(settings, snapshot.Cluster));
+            Merge(problems, ValidateIpv6TargetGroups(settings));
             if (problems.Count > 0)
             {
                 Freeze(problems);
@@ -207,6 +208,27 @@ internal static class StackAssembler
                 .OrderBy(static t => t.TargetGroupId, StringComparer.Ordinal)],
             Ingresses = outcomes,
         };
+    }
+
+    /// <summary>
+    /// Upstream's <c>buildTargetGroupIPAddressType</c>: a Service with an IPv6 family gets an ipv6 target group, which
+    /// only a dual-stack load balancer can use; behind an ipv4 one the member is in error.
+    /// </summary>
+    private static Dictionary<MemberConfig, List<BuildError>> ValidateIpv6TargetGroups(MergedSettings settings)
+    {
+        var problems = new Dictionary<MemberConfig, List<BuildError>>();
+        if (settings.IpAddressType is "dualstack" or "dualstack-without-public-ipv4")
+            return problems;
+        foreach (var member in settings.Members)
+        {
+            foreach (var targetGroup in member.Rules.TargetGroups.Where(static t => t.IpAddressType == "ipv6"))
+            {
+                var service = targetGroup.Backend?.Split(':')[0];
+                Add(problems, member, new BuildError(member.Member.Description, "backend Service " + service + " spec.ipFamilies", "IPv6",
+                    $"unsupported IPv6 configuration, lb not dual-stack (ip-address-type is {settings.IpAddressType}; set {Annotations.Prefix}{Annotations.IpAddressType}: dualstack)"));
+            }
+        }
+        return problems;
     }
 
     /// <summary>

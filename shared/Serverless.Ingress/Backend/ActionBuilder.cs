@@ -42,8 +42,8 @@ internal sealed record ResolvedBackend(
 /// <summary>
 /// Backends to actions (upstream's <c>enhanced_backend_builder.go</c> and <c>model_build_actions.go</c>): a plain
 /// Service port forwards to that Service's target group; <c>port.name: use-annotation</c> takes the action from
-/// <c>actions.&lt;service&gt;</c> (<c>fixed-response</c>, <c>redirect</c>, <c>forward</c>). A missing Service or
-/// action annotation becomes a fixed 503, as upstream tolerates by default. On HTTPS listeners the authentication
+/// <c>actions.&lt;service&gt;</c> (<c>fixed-response</c>, <c>redirect</c>, <c>forward</c>). A missing Service is an
+/// error on the Ingress; a missing action annotation becomes a fixed 503, as upstream tolerates by default. On HTTPS listeners the authentication
 /// action comes first.
 /// </summary>
 internal static class ActionBuilder
@@ -51,7 +51,6 @@ internal static class ActionBuilder
     /// <summary>The magic <c>service.port.name</c> that takes the action from <c>actions.&lt;service&gt;</c>.</summary>
     public const string UseAnnotation = "use-annotation";
 
-    public const string BackendServiceMissing = "Backend service does not exist";
     public const string BackendActionMissing = "Backend action does not exist";
 
     /// <summary>ALB: at most 5 target groups per forward action.</summary>
@@ -67,6 +66,8 @@ internal static class ActionBuilder
         var serviceName = service.Name;
         if (string.IsNullOrEmpty(serviceName))
             throw member.Invalid(field + ".service.name", serviceName, "is required");
+        if (AwsLimits.DnsLabel(serviceName) is { } nameProblem)
+            throw member.Invalid(field + ".service.name", serviceName, nameProblem);
         var ingress = member.Member.Annotations;
 
         var conditions = ConditionAnnotations.Parse(ingress, serviceName);
@@ -81,6 +82,8 @@ internal static class ActionBuilder
             var port = !string.IsNullOrEmpty(service.Port?.Name)
                 ? service.Port.Name
                 : (service.Port?.Number ?? 0).ToString(CultureInfo.InvariantCulture);
+            if (member.Service(serviceName) is null)
+                throw member.Invalid(field + ".service.name", serviceName, $"Service {member.Member.Namespace}/{serviceName} does not exist");
             action = new ForwardBackendAction([new ForwardTarget(null, null, serviceName, port, null)], null, null, field + ".service.port", port);
         }
 
@@ -159,22 +162,19 @@ internal static class ActionBuilder
     }
 
     /// <summary>
-    /// Upstream's <c>loadBackendServices</c>: a forward to exactly one Service that does not exist becomes a fixed 503;
-    /// a missing Service among several target groups is an error.
+    /// Upstream's <c>loadBackendServices</c>, without its tolerance: a forward to a Service that does not exist is an
+    /// error on the Ingress (it is frozen, keeping what it had), not a fixed 503 that would replace its rules.
     /// </summary>
     private static BackendAction CheckServices(MemberBackend member, BackendAction action)
     {
         if (action is not ForwardBackendAction forward)
             return action;
-        var names = forward.Targets.Select(static t => t.ServiceName).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        var single = forward.Targets.Count == 1 && names.Count == 1;
-        foreach (var name in names)
+        foreach (var name in forward.Targets.Select(static t => t.ServiceName).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            if (member.Service(name) is not null)
-                continue;
-            if (single)
-                return Fixed503(BackendServiceMissing);
-            throw member.Invalid(forward.Field, forward.Value, $"Service {member.Member.Namespace}/{name} does not exist");
+            if (AwsLimits.DnsLabel(name) is { } nameProblem)
+                throw member.Invalid(forward.Field, forward.Value, $"serviceName \"{name}\" {nameProblem}");
+            if (member.Service(name) is null)
+                throw member.Invalid(forward.Field, forward.Value, $"Service {member.Member.Namespace}/{name} does not exist");
         }
         return action;
     }

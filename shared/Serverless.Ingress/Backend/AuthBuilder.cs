@@ -135,6 +135,8 @@ internal static class AuthBuilder
 
         // The Secret lives in the Ingress namespace, whichever object carried the annotation (as upstream).
         var ns = member.Member.Namespace;
+        if (AwsLimits.DnsSubdomain(secretName) is { } nameProblem)
+            throw reader.Invalid(Annotations.AuthIdpOidc, $"secretName \"{secretName}\" {nameProblem}");
         var secret = member.Context.Secret(ns, secretName)
             ?? throw reader.Invalid(Annotations.AuthIdpOidc, member.Context.IsSecretForbidden(ns, secretName)
                 ? $"Secret {ns}/{secretName} (secretName, for {member.Member.Description}) cannot be read: 403 Forbidden, the controller may not get secrets in namespace {ns}; " +

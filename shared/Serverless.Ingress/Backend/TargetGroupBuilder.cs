@@ -41,19 +41,42 @@ internal static class TargetGroupBuilder
         var protocolVersion = OneOf(reader, Annotations.BackendProtocolVersion, "HTTP1", "HTTP1", "HTTP2", Grpc);
         var grpc = protocolVersion == Grpc;
         var healthCheckPort = HealthCheckPort(reader, service, targetType);
+        var successCodes = reader.String(Annotations.SuccessCodes) ?? (grpc ? "12" : "200");
+        if (AwsLimits.SuccessCodes(successCodes, grpc) is { } codesProblem)
+            throw reader.Invalid(Annotations.SuccessCodes, codesProblem + (grpc ? " (backend-protocol-version is GRPC)" : string.Empty));
+        var path = reader.String(Annotations.HealthCheckPath) ?? (grpc ? "/AWS.ALB/healthcheck" : "/");
+        if (AwsLimits.HealthCheckPath(path) is { } pathProblem)
+            throw reader.Invalid(Annotations.HealthCheckPath, pathProblem);
+        var interval = (int)(reader.Int(Annotations.HealthCheckIntervalSeconds, 5, 300) ?? 15);
+        var timeout = (int)(reader.Int(Annotations.HealthCheckTimeoutSeconds, 2, 120) ?? 5);
+        if (timeout >= interval)
+        {
+            var suffix = reader.Has(Annotations.HealthCheckTimeoutSeconds) ? Annotations.HealthCheckTimeoutSeconds : Annotations.HealthCheckIntervalSeconds;
+            throw reader.Invalid(suffix, string.Create(CultureInfo.InvariantCulture,
+                $"the health check timeout ({timeout}s) must be smaller than the interval ({interval}s)"));
+        }
         var healthCheck = new HealthCheckSpec
         {
             Port = healthCheckPort,
             Protocol = OneOf(reader, Annotations.HealthCheckProtocol, protocol, Http, Https),
-            Path = reader.String(Annotations.HealthCheckPath) ?? (grpc ? "/AWS.ALB/healthcheck" : "/"),
-            IntervalSeconds = (int)(reader.Int(Annotations.HealthCheckIntervalSeconds, 5, 300) ?? 15),
-            TimeoutSeconds = (int)(reader.Int(Annotations.HealthCheckTimeoutSeconds, 2, 120) ?? 5),
+            Path = path,
+            IntervalSeconds = interval,
+            TimeoutSeconds = timeout,
             HealthyThresholdCount = (int)(reader.Int(Annotations.HealthyThresholdCount, 2, 10) ?? 2),
             UnhealthyThresholdCount = (int)(reader.Int(Annotations.UnhealthyThresholdCount, 2, 10) ?? 2),
-            HttpCode = grpc ? null : reader.String(Annotations.SuccessCodes) ?? "200",
-            GrpcCode = grpc ? reader.String(Annotations.SuccessCodes) ?? "12" : null,
+            HttpCode = grpc ? null : successCodes,
+            GrpcCode = grpc ? successCodes : null,
         };
+        var attributes = reader.StringMap(Annotations.TargetGroupAttributes) ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (attributeKey, attributeValue) in attributes)
+        {
+            if (AwsLimits.TargetGroupAttribute(attributeKey, attributeValue) is { } attributeProblem)
+                throw reader.Invalid(Annotations.TargetGroupAttributes, $"attribute {attributeKey}={attributeValue}: {attributeProblem}");
+        }
+        var targetControlPort = TargetControlPort(reader, service, port, targetType);
 
+        // Upstream: a Service with an IPv6 family gets an ipv6 target group, which needs a dual-stack load balancer
+        // (checked once the group's ip-address-type is known).
         var ipAddressType = service.Spec?.IpFamilies?.Contains("IPv6") == true ? "ipv6" : "ipv4";
         int tgPort;
         IReadOnlyList<TargetSpec> targets;
@@ -89,7 +112,8 @@ internal static class TargetGroupBuilder
             tgPort,
             targetType,
             protocol,
-            protocolVersion);
+            protocolVersion,
+            targetControlPort);
 
         var spec = new TargetGroupSpec
         {
@@ -101,7 +125,7 @@ internal static class TargetGroupBuilder
             ProtocolVersion = protocolVersion,
             IpAddressType = ipAddressType,
             HealthCheck = healthCheck,
-            Attributes = reader.StringMap(Annotations.TargetGroupAttributes) ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
+            Attributes = attributes,
             Tags = member.Context.Tags(id, UserTags(member, serviceReader), ingress.Key),
             Owner = ingress.Key,
             Backend = $"{serviceKey}:{port}",
@@ -120,6 +144,21 @@ internal static class TargetGroupBuilder
                 : throw new InvalidInputException(new BuildError($"IngressClassParams {@params.Name}", "spec.targetType", fromParams, "must be instance or ip"));
         }
         return OneOf(reader, Annotations.TargetType, member.Context.Cluster.DefaultTargetType, Instance, Ip);
+    }
+
+    /// <summary>
+    /// Upstream's <c>target-control-port.&lt;service&gt;.&lt;port as written&gt;</c> (Service over Ingress): not applied
+    /// to the target group, but part of its name, so a target group upstream created with it keeps its name. Not
+    /// allowed with target-type instance, as upstream.
+    /// </summary>
+    private static int? TargetControlPort(AnnotationReader reader, V1Service service, string port, string targetType)
+    {
+        var suffix = $"{Annotations.TargetControlPortPrefix}{service.Metadata.Name}.{port}";
+        if (reader.Int(suffix, int.MinValue, int.MaxValue) is not { } value)
+            return null;
+        return targetType == Instance
+            ? throw reader.Invalid(suffix, "target control port is not supported for instance target target group")
+            : (int)value;
     }
 
     private static string OneOf(AnnotationReader reader, string suffix, string fallback, params string[] allowed)

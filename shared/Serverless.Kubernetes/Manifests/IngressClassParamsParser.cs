@@ -13,7 +13,7 @@ internal static partial class IngressClassParamsParser
     private static readonly string[] SpecFields =
     [
         "namespaceSelector", "group", "loadBalancerName", "scheme", "ipAddressType", "inboundCIDRs", "prefixListsIDs",
-        "prefixListsIds", "sslPolicy", "sslRedirectPort", "certificateArn", "subnets", "targetType", "tags",
+        "prefixListsIds", "PrefixListsIDs", "sslPolicy", "sslRedirectPort", "certificateArn", "subnets", "targetType", "tags",
         "loadBalancerAttributes", "listeners", "minimumLoadBalancerCapacity", "ipamConfiguration", "wafv2AclArn",
         "wafv2AclName",
     ];
@@ -96,6 +96,7 @@ internal static partial class IngressClassParamsParser
             IpAddressType = reader.Enum(spec, "ipAddressType", p, "ipv4", "dualstack", "dualstack-without-public-ipv4"),
             InboundCidrs = reader.StringList(spec, "inboundCIDRs", p),
             PrefixListIds = reader.StringList(spec, "prefixListsIDs", p) ?? reader.StringList(spec, "prefixListsIds", p),
+            LegacyPrefixListIds = reader.StringList(spec, "PrefixListsIDs", p),
             SslPolicy = reader.String(spec, "sslPolicy", p),
             SslRedirectPort = reader.String(spec, "sslRedirectPort", p),
             CertificateArns = reader.StringList(spec, "certificateArn", p),
@@ -108,6 +109,9 @@ internal static partial class IngressClassParamsParser
             Ipv4IpamPoolId = ipamPool,
             Wafv2AclArn = reader.String(spec, "wafv2AclArn", p),
         };
+        // The CRD's rule: the current and the legacy spelling are exclusive.
+        if (YamlObjectReader.Get(spec, "prefixListsIDs") is not null && YamlObjectReader.Get(spec, "PrefixListsIDs") is { } legacyNode)
+            reader.Report(legacyNode, "spec.PrefixListsIDs", "cannot specify both 'prefixListsIDs' and 'PrefixListsIDs' fields");
         if (result.SslRedirectPort is { } redirect && (!int.TryParse(redirect, System.Globalization.CultureInfo.InvariantCulture, out var redirectPort) || redirectPort is < 1 or > 65535))
             reader.Report(YamlObjectReader.Get(spec, "sslRedirectPort"), "spec.sslRedirectPort", $"\"{redirect}\" is not a port number (1-65535)");
         return reader.ErrorCount > before || name is null ? null : result;

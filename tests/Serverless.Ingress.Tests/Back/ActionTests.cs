@@ -110,21 +110,46 @@ public sealed class ActionTests
     }
 
     [Fact]
-    public void A_missing_service_becomes_a_fixed_503_saying_the_backend_service_does_not_exist()
+    public void A_missing_service_is_an_error_naming_the_service_not_a_fixed_503()
     {
-        var built = _scenario.Build(Ing(Path("/", "Prefix", "ghost")));
+        var error = _scenario.Fails(Ing(Path("/", "Prefix", "ghost")));
 
-        var action = Assert.Single(Assert.Single(built.Rules80()).Actions);
-        Assert.Equal(new FixedResponseActionSpec { StatusCode = "503", ContentType = "text/plain", MessageBody = "Backend service does not exist" }, action.FixedResponse);
-        Assert.Empty(built.TargetGroups);
+        Assert.Equal("Ingress default/web", error.Object);
+        Assert.Equal("spec.rules[0].http.paths[0].backend.service.name", error.Field);
+        Assert.Equal("ghost", error.Value);
+        Assert.Equal("Service default/ghost does not exist", error.Message);
     }
 
     [Fact]
-    public void A_forward_annotation_to_one_missing_service_also_becomes_the_fixed_503()
+    public void A_forward_annotation_to_one_missing_service_is_an_error_too()
     {
-        var action = OnlyAction(UseAnnotation("x", """{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"ghost","servicePort":80}]}}"""));
+        var error = ActionError("x", """{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"ghost","servicePort":80}]}}""");
 
-        Assert.Equal("Backend service does not exist", action.FixedResponse!.MessageBody);
+        Assert.Equal("annotation alb.ingress.kubernetes.io/actions.x", error.Field);
+        Assert.Equal("Service default/ghost does not exist", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Web", "lowercase")]
+    [InlineData("1api", "start with a letter")]
+    [InlineData("api-", "end with a letter or digit")]
+    [InlineData("a234567890123456789012345678901234567890123456789012345678901234", "1-63 characters")]
+    public void A_backend_service_name_that_is_not_a_DNS_label_is_an_error(string name, string expected)
+    {
+        var error = _scenario.Fails(Ing(Path("/", "Prefix", name)));
+
+        Assert.Equal("spec.rules[0].http.paths[0].backend.service.name", error.Field);
+        Assert.Equal(name, error.Value);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forward_annotation_service_name_that_is_not_a_DNS_label_is_an_error()
+    {
+        var error = ActionError("x", """{"type":"forward","forwardConfig":{"targetGroups":[{"serviceName":"My_Svc","servicePort":80}]}}""");
+
+        Assert.Equal("annotation alb.ingress.kubernetes.io/actions.x", error.Field);
+        Assert.Contains("serviceName \"My_Svc\" is not a valid Service name", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -213,11 +238,12 @@ public sealed class ActionTests
     }
 
     [Fact]
-    public void A_default_backend_on_a_missing_service_is_the_fixed_503()
+    public void A_default_backend_on_a_missing_service_is_an_error()
     {
-        var built = _scenario.Build(Ing([], defaultBackend: ServiceBackend("ghost", 80)));
+        var error = _scenario.Fails(Ing([], defaultBackend: ServiceBackend("ghost", 80)));
 
-        Assert.Equal("503", Assert.Single(built.DefaultActionsByPort[80]).FixedResponse!.StatusCode);
+        Assert.Equal("spec.defaultBackend.service.name", error.Field);
+        Assert.Equal("Service default/ghost does not exist", error.Message);
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public sealed class AuthTests
     [Fact]
     public void A_fixed_503_backend_still_authenticates_with_the_Ingress_settings()
     {
-        var ingress = Ing(Ann(("auth-type", "oidc"), ("auth-idp-oidc", OidcJson)), Path("/", "Prefix", "ghost"));
+        var ingress = Ing(Ann(("auth-type", "oidc"), ("auth-idp-oidc", OidcJson)), Path("/", "Prefix", "no-action", "use-annotation"));
 
         var actions = Actions(ingress, Scenario.Https443);
 

@@ -160,4 +160,23 @@ public sealed class NamingCompatibilityTests
         Assert.StartsWith("k8s-teampaym-checkout-", name, StringComparison.Ordinal);
         Assert.True(name.Length <= 32);
     }
+
+    /// <summary>
+    /// Upstream's <c>Test_defaultModelBuildTask_buildTargetGroupName</c> cases (empty cluster name and group ID, Service
+    /// <c>ns-1/name-1</c> with UID <c>my-uuid</c>): the target control port, when set, is hashed last.
+    /// </summary>
+    [Theory]
+    [InlineData("http", 8080, "ip", "HTTP", null, "k8s-ns1-name1-2c37289a00")]
+    [InlineData("80", 8080, "ip", "HTTP", null, "k8s-ns1-name1-ab859e54b5")]
+    [InlineData("http", 9090, "ip", "HTTP", null, "k8s-ns1-name1-6481032048")]
+    [InlineData("http", 8080, "instance", "HTTP", null, "k8s-ns1-name1-f4adfdc175")]
+    [InlineData("http", 8080, "ip", "HTTPS", null, "k8s-ns1-name1-22fbce26a7")]
+    [InlineData("http", 8080, "ip", "HTTP", 80, "k8s-ns1-name1-7ed91338c9")]
+    public void Target_group_names_match_upstreams_unit_test_expectations(string port, int targetGroupPort, string targetType, string protocol, int? controlPort, string expected)
+    {
+        var name = Ingress.Naming.TargetGroupName(
+            string.Empty, StackId.Explicit(string.Empty), "ns-1", "name-1", "ns-1", "name-1", "my-uuid", port, targetGroupPort, targetType, protocol, "HTTP1", controlPort);
+
+        Assert.Equal(expected, name);
+    }
 }

@@ -76,6 +76,7 @@ public class EndToEndPropertyTests
         }, iter: Iterations, threads: 1, seed: "0N0XIzNsQ0O2");
         Assert.True(active > 50, $"only {active} active members");
         Assert.True(frozen > 50, $"only {frozen} frozen members");
-        Assert.True(rules > 50, $"only {rules} rules");
+        // A member with one path to a missing Service is frozen whole (no rules), so rules are rarer than members.
+        Assert.True(rules > 20, $"only {rules} rules");
     }
 }

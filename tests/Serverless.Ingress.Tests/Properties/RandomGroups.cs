@@ -88,7 +88,7 @@ internal static class RandomGroups
     private static readonly string[] Garbage =
         ["", " ", "true", "-1", "0", "99999999999", "{", "[", "null", "[]", "{}", "a=b", "a=b,=c", ",", "=", "ü", "x,,y", "\"", "1.5", "[{\"HTTP\":\"80\"}]"];
 
-    private static readonly string[] ServiceNames = ["api", "web", "gone", "act"];
+    private static readonly string[] ServiceNames = ["api", "web", "act"];
 
     private const string Forward = "{\"type\":\"forward\",\"forwardConfig\":{\"targetGroups\":[{\"serviceName\":\"api\",\"servicePort\":\"80\",\"weight\":60},{\"serviceName\":\"web\",\"servicePort\":\"http\",\"weight\":40}],\"targetGroupStickinessConfig\":{\"enabled\":true,\"durationSeconds\":60}}}";
 
@@ -102,11 +102,11 @@ internal static class RandomGroups
         (Annotations.HealthCheckPort, ["traffic-port", "8080", "http", "99999", "grpc"]),
         (Annotations.HealthCheckProtocol, ["HTTP", "HTTPS"]),
         (Annotations.HealthCheckPath, ["/", "/healthz", "no-slash"]),
-        (Annotations.HealthCheckIntervalSeconds, ["5", "10", "300", "301"]),
-        (Annotations.HealthCheckTimeoutSeconds, ["2", "5", "120", "121"]),
+        (Annotations.HealthCheckIntervalSeconds, ["10", "30", "300", "301"]),
+        (Annotations.HealthCheckTimeoutSeconds, ["2", "5", "9", "121"]),
         (Annotations.HealthyThresholdCount, ["2", "10", "11"]),
         (Annotations.UnhealthyThresholdCount, ["2", "10", "1"]),
-        (Annotations.SuccessCodes, ["200", "200-299", "200,204", "12", "0-99"]),
+        (Annotations.SuccessCodes, ["200", "200-299", "200,204", "200-399", "0-99"]),
         (Annotations.AuthType, ["none", "oidc", "cognito"]),
         (Annotations.AuthIdpCognito, ["{\"userPoolARN\":\"arn:aws:cognito-idp:us-east-1:1:userpool/x\",\"userPoolClientID\":\"c\",\"userPoolDomain\":\"d\"}", "{\"userPoolARN\":1}"]),
         (Annotations.AuthIdpOidc, ["{\"issuer\":\"https://i\",\"authorizationEndpoint\":\"https://i/a\",\"tokenEndpoint\":\"https://i/t\",\"userInfoEndpoint\":\"https://i/u\",\"secretName\":\"oidc\"}", "{\"issuer\":\"https://i\",\"secretName\":\"missing\"}"]),
@@ -248,7 +248,7 @@ internal static class RandomGroups
 
     /// <summary>Service <c>api</c> or <c>web</c> in ns0 or ns1: type, a named and an unnamed port (some without nodePort), annotations.</summary>
     private static readonly Gen<Func<string, string, V1Service?>> ServiceGen =
-        Gen.Select(Gen.Int[0, ServiceTypes.Length - 1], Gen.Int[0, 9], Gen.Bool, AnnotationsFrom(BackendAnnotations, 4), Gen.Int[0, 5])
+        Gen.Select(Gen.Int[0, ServiceTypes.Length - 1], Gen.Int[0, 9], Gen.Bool, AnnotationsFrom(BackendAnnotations, 4), Gen.Int[0, 11])
             .Select(static (type, nodePorts, namedTarget, annotations, absent) => (Func<string, string, V1Service?>)((ns, name) => absent == 0 ? null : new V1Service
             {
                 Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Uid = $"uid-{ns}-{name}", Annotations = annotations },
