@@ -272,6 +272,12 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 exit = ExitCodes.Failure;
             groupJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
             groupJson["result"] = run.Result.ToString();
+            if (run.Warnings.Count > 0)
+            {
+                groupJson["warnings"] = new JsonArray([.. run.Warnings.Select(static w => (JsonNode?)new JsonObject { ["ingress"] = w.Ingress, ["message"] = w.Message })]);
+                foreach (var warning in run.Warnings)
+                    errors.WriteLine("warning: " + warning);
+            }
             if (options.Kubeconfig is not null && run.Mode == DeployMode.Apply)
             {
                 groupJson["kubernetes"] = new JsonObject

@@ -43,7 +43,7 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
             Assert.NotEqual(original, text);
             await File.WriteAllTextAsync(Path.Combine(folder.FullName, "echoserver.yaml"), text);
 
-            var (exit, report, errors) = await CliRuns.RunAsync(_moto, "apply", cluster, ["-f", folder.FullName]);
+            var (exit, report, errors) = await CliRun.RunAsync(_moto, "apply", cluster, ["-f", folder.FullName]);
 
             Assert.True(exit == ExitCodes.InvalidInput, $"exit {exit}\n{errors}");
             var ingress = Assert.Single(Assert.Single(report["groups"]!.AsArray())!["ingresses"]!.AsArray())!;
@@ -52,7 +52,7 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
             var reported = ingress["errors"]!.ToJsonString();
             foreach (var part in expected)
                 Assert.Contains(part, reported, StringComparison.Ordinal);
-            await CliRuns.AssertNothingTaggedForAsync(_moto, cluster);
+            await CliRun.AssertNothingTaggedForAsync(_moto, cluster);
         }
         finally
         {
