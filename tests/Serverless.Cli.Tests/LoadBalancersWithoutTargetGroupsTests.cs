@@ -7,7 +7,7 @@ using Serverless.Testing;
 namespace Serverless.Cli.Tests;
 
 /// <summary>
-/// Groups whose load balancer has no target group (redirects, fixed responses, no rules at all) apply, plan clean and
+/// Groups whose load balancer has no target group (a redirect, a fixed response, no rules at all) apply, plan clean and
 /// destroy through the CLI; reading them back does not fail although moto answers <c>TargetGroupNotFound</c> where
 /// AWS answers an empty list. And one group's failure never stops the others: every group is reconciled and
 /// reported, and the run exits with the worst code.
@@ -24,7 +24,7 @@ public sealed class LoadBalancersWithoutTargetGroupsTests(MotoFixture fixture)
     {
         // case, the Ingress's body after its annotations, the one rule's action ("" when there is no rule)
         { "redirect", TestIngresses.RedirectOnly, "redirect" },
-        { "missing-service", TestIngresses.MissingService, "fixed-response" },
+        { "fixed-response", TestIngresses.FixedResponseOnly, "fixed-response" },
         { "no-rules", TestIngresses.NoRules, null },
     };
 

@@ -24,8 +24,12 @@ internal static class TestIngresses
 
         """ + OnePath("to-example", "name: use-annotation");
 
-    /// <summary>A Service that is not in the manifests as the only backend: a fixed response, no target group.</summary>
-    public static readonly string MissingService = OnePath("nowhere", "number: 80");
+    /// <summary>A fixed response (an <c>actions.*</c> annotation) as the only backend: no target group.</summary>
+    public static readonly string FixedResponseOnly = """
+            alb.ingress.kubernetes.io/actions.maintenance: >
+              {"type":"fixed-response","fixedResponseConfig":{"contentType":"text/plain","statusCode":"503","messageBody":"down for maintenance"}}
+
+        """ + OnePath("maintenance", "name: use-annotation");
 
     /// <summary>No rules: the listener's default action only.</summary>
     public const string NoRules = """
