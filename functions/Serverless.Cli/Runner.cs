@@ -26,6 +26,9 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int InvalidInput = 1;
     public const int Failure = 2;
+
+    /// <summary>Cancelled (Ctrl-C): 128 + SIGINT, as shells report it.</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>
@@ -79,6 +82,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             string? endpoint = options.AwsEndpoint;
             if (options.Target == AwsTarget.Embedded)
             {
+                errors.WriteLine("starting the embedded AWS (moto_server)…");
                 embedded = EmbeddedAws.Start();
                 endpoint = embedded.Endpoint;
             }
@@ -175,6 +179,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 if (collected == BackendCollection.RetryLater)
                     exit = ExitCodes.Failure;
             }
+            cancellationToken.ThrowIfCancellationRequested();
             report["groups"] = results;
             report["problems"] = problems;
             report["awsCalls"] = Calls(recorder.Calls);
@@ -239,6 +244,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             ["awsCalls"] = Calls(recorder.Calls),
             ["exitCode"] = exit,
         };
+        cancellationToken.ThrowIfCancellationRequested();
         Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
         if (options.Json)
             output.WriteLine(StackJson.Canonical(report));
@@ -256,8 +262,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         var exit = ExitCodes.Ok;
         var results = new JsonArray();
         var request = new ReconcileRequest(options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply, FullDriftCheck: true);
+        var verb = options.Command switch { CliCommand.Plan => "planning", CliCommand.Destroy => "destroying", _ => "applying" };
         foreach (var group in groups)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            errors.WriteLine($"group {group}: {verb}…");
             var before = recorder.TotalCalls;
             var run = await reconciler.ReconcileAsync(group, request, cancellationToken).ConfigureAwait(false);
             if (run.Desired is null || run.Deploy is null)
