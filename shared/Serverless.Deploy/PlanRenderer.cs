@@ -39,7 +39,7 @@ public static class PlanRenderer
         ArgumentNullException.ThrowIfNull(change);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"  {Symbol(change.Action),-3} {Short(change.ResourceType)} {change.ResourceId}");
-        if (change.Arn is not null)
+        if (change.Arn is not null && change.Arn != change.ResourceId)
             sb.Append(CultureInfo.InvariantCulture, $" ({change.Arn})");
         if (change.Reason is not null)
             sb.Append(CultureInfo.InvariantCulture, $" # {change.Reason}");

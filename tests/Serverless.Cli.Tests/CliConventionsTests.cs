@@ -162,6 +162,56 @@ public sealed partial class CliConventionsTests(MotoFixture fixture)
         Assert.Matches(@"(?m)^group \S+: destroying…$", destroy.Stderr);
     }
 
+    [Fact]
+    public async Task Text_output_says_what_each_command_does_in_one_tense_and_names_each_thing_once()
+    {
+        var cluster = "conv-text";
+        string[] files = CliRun.WithCluster(Path.Combine(RepoPaths.Root, "examples", "2048"));
+        string[] target = ["--aws-endpoint", _moto.Endpoint, "--seed", "--cluster-name", cluster];
+
+        var plan = await RunAsync(["plan", .. files, .. target]);
+        var apply = await RunAsync(["apply", .. files, .. target]);
+        var destroy = await RunAsync(["destroy", .. files, .. target]);
+
+        Assert.Equal(ExitCodes.Ok, plan.Exit);
+        Assert.Contains("== group game-2048/ingress-2048: plan\n", plan.Stdout, StringComparison.Ordinal);
+        Assert.Contains("AWS resources to change: 6 to create, 2 to modify\n", plan.Stdout, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, apply.Exit);
+        Assert.Contains("== group game-2048/ingress-2048: apply\n", apply.Stdout, StringComparison.Ordinal);
+        Assert.Contains("AWS resources changed: 6 created, 2 modified\n", apply.Stdout, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Ok, destroy.Exit);
+        Assert.Contains("== group game-2048/ingress-2048: destroy\n", destroy.Stdout, StringComparison.Ordinal);
+        Assert.Contains("AWS resources changed: 4 deleted\n", destroy.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Shared backend security group: deleted.", destroy.Stdout, StringComparison.Ordinal);
+        foreach (var run in new[] { plan, apply, destroy })
+        {
+            var lines = run.Stdout.Split('\n');
+            // One line per Ingress, the id of a change once (not "sg-1 (sg-1)"), and no mixed tense.
+            Assert.Single(lines, static l => l.StartsWith("Ingress game-2048/ingress-2048", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, static l => DoubledId().IsMatch(l));
+            Assert.DoesNotContain("Applied for", run.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("(apply)", destroy.Stdout, StringComparison.Ordinal);
+        }
+        Assert.Contains(apply.Stdout.Split('\n'), static l => l.StartsWith("  ~   SecurityGroupRules sg-", StringComparison.Ordinal));
+        Assert.Contains("Ingress game-2048/ingress-2048: ok\n", apply.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Ingress game-2048/ingress-2048 (leaving): removed\n", destroy.Stdout, StringComparison.Ordinal);
+        await CliRun.AssertNothingTaggedForAsync(_moto, cluster);
+    }
+
+    [Fact]
+    public async Task Destroy_on_the_embedded_aws_says_that_nothing_persists_anyway()
+    {
+        var run = await RunAsync(["destroy", .. CliRun.WithCluster(Path.Combine(RepoPaths.Root, "examples", "2048"))]);
+
+        Assert.Equal(ExitCodes.Ok, run.Exit);
+        Assert.Contains("The embedded AWS starts empty and stops at exit: nothing persists anyway", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("starting the embedded AWS (moto_server)…", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("group game-2048/ingress-2048: destroying…", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"\b(\S+) \(\1\)")]
+    private static partial Regex DoubledId();
+
     [Theory]
     [InlineData("serverless-alb --help", null)]
     [InlineData("serverless-alb apply --help", "apply")]
