@@ -468,12 +468,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         text.Append(counts.Count == 0
             ? $"AWS resources: {(plan ? "nothing to change" : "nothing changed")}\n"
             : $"AWS resources {(plan ? "to change" : "changed")}: {string.Join(", ", counts.Select(c => $"{c.Count} {ActionText(c.Key, plan)}"))}\n");
-        text.Append(PlanRenderer.RenderChanges(result.Changes));
-        foreach (var note in result.Notes)
-            text.Append(CultureInfo.InvariantCulture, $"  note: {note}\n");
-        text.Append(CultureInfo.InvariantCulture, $"Result: {result.Reconcile}\n");
-        if (result.DnsName is not null)
-            text.Append(CultureInfo.InvariantCulture, $"DNS name: {result.DnsName}; listener ports: {string.Join(",", result.ListenerPorts)}\n");
+        text.Append(PlanRenderer.RenderOutcome(result));
         foreach (var ingress in stack.Ingresses)
         {
             var deployed = result.Ingresses.FirstOrDefault(i => i.Ingress == ingress.Key);
