@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Serverless.Cli;
 
 /// <summary>What the runner does.</summary>
@@ -24,27 +26,6 @@ internal enum AwsTarget
 /// <summary>Parsed command line.</summary>
 internal sealed record CliOptions
 {
-    public const string Usage = """
-        usage: serverless-alb <plan|apply|destroy> (-f <file|dir>... | --kubeconfig <path> [--context <name>])
-                              [--aws-endpoint <url> [--seed] | --aws] [--vpc-id <vpc-…>]
-                              [--cluster-name <name>] [--region <region>] [--output text|json] [-v]
-
-          -f, --filename      manifest file or folder (repeatable); multi-document YAML
-          --kubeconfig        load from a live cluster instead (and write status, finalizers, events there)
-          --context           kubeconfig context (default: the current one)
-          --aws-endpoint      an existing AWS endpoint (moto, LocalStack) used as a real account
-          --seed              with --aws-endpoint: seed the sandbox VPC, subnets, node instances there
-          --aws               the real AWS account from the default credential chain
-          --vpc-id            the cluster's VPC (required with --aws and --aws-endpoint unless --seed)
-          --cluster-name      default: demo
-          --region            default: $AWS_REGION, else us-east-1
-          --output            text (default) or json
-          -v, --verbose       every mutating AWS call on stderr: operation, resource, changes, request id
-
-        Without --aws-endpoint or --aws, an embedded AWS (moto_server on loopback) is started and seeded.
-        Exit codes: 0 ok, 1 invalid input, 2 AWS or cluster failure.
-        """;
-
     public required CliCommand Command { get; init; }
 
     public IReadOnlyList<string> Files { get; init; } = [];
@@ -73,52 +54,56 @@ internal sealed record CliOptions
     /// <summary>Whether the sandbox is seeded (always for the embedded AWS).</summary>
     public bool Seeds => Target == AwsTarget.Embedded || Seed;
 
-    /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> with the reason.</summary>
+    /// <summary>
+    /// Parses <paramref name="args"/> for plan, apply or destroy; throws <see cref="UsageException"/> with the reason
+    /// (also for help and version, which run nothing).
+    /// </summary>
     public static CliOptions Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(environment);
+        var line = new CliCommandLine();
+        UnknownCommandCheck(args);
+        return From(line, line.Root.Parse(args), environment);
+    }
+
+    /// <summary>Throws <see cref="UsageException"/> when the first argument is neither a command nor an option.</summary>
+    internal static void UnknownCommandCheck(IReadOnlyList<string> args)
+    {
         if (args.Count == 0)
             throw new UsageException("a command is required: plan, apply or destroy");
-        var command = args[0] switch
+        if (!args[0].StartsWith('-') && !CliCommandLine.Commands.Contains(args[0]))
+            throw new UsageException($"unknown command '{args[0]}': expected plan, apply or destroy (or help, version)");
+    }
+
+    /// <summary>
+    /// The options of a parse of <paramref name="line"/>: its first parse error, else the checks across options, as
+    /// <see cref="UsageException"/>.
+    /// </summary>
+    internal static CliOptions From(CliCommandLine line, ParseResult result, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (result.Errors.Count > 0)
+            throw new UsageException(result.Errors[0].Message);
+        var command = result.CommandResult.Command.Name switch
         {
             "plan" => CliCommand.Plan,
             "apply" => CliCommand.Apply,
             "destroy" => CliCommand.Destroy,
-            _ => throw new UsageException($"unknown command '{args[0]}': expected plan, apply or destroy"),
+            _ => throw new UsageException("a command is required: plan, apply or destroy"),
         };
-        var files = new List<string>();
-        string? kubeconfig = null, context = null, endpoint = null, vpcId = null, output = null;
-        string? cluster = null, region = null;
-        bool seed = false, real = false, verbose = false;
-        for (var i = 1; i < args.Count; i++)
-        {
-            var arg = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                    throw new UsageException($"option {arg} needs a value");
-                return args[++i];
-            }
-            switch (arg)
-            {
-                case "-f" or "--filename": files.Add(Value()); break;
-                case "--kubeconfig": kubeconfig = Value(); break;
-                case "--context": context = Value(); break;
-                case "--aws-endpoint": endpoint = Value(); break;
-                case "--seed": seed = true; break;
-                case "--aws": real = true; break;
-                case "--vpc-id": vpcId = Value(); break;
-                case "--cluster-name": cluster = Value(); break;
-                case "--region": region = Value(); break;
-                case "--output" or "-o": output = Value(); break;
-                case "-v" or "--verbose": verbose = true; break;
-                default: throw new UsageException($"unknown option '{arg}'");
-            }
-        }
-        if (files.Count == 0 && kubeconfig is null)
+        var files = result.GetValue(line.Files) ?? [];
+        var kubeconfig = result.GetValue(line.Kubeconfig);
+        var context = result.GetValue(line.Context);
+        var endpoint = result.GetValue(line.AwsEndpoint);
+        var vpcId = result.GetValue(line.VpcId);
+        var output = result.GetValue(line.Output);
+        var seed = result.GetValue(line.Seed);
+        var real = result.GetValue(line.Aws);
+        if (files.Length == 0 && kubeconfig is null)
             throw new UsageException("give manifests with -f <file|dir> or a cluster with --kubeconfig <path>");
-        if (files.Count > 0 && kubeconfig is not null)
+        if (files.Length > 0 && kubeconfig is not null)
             throw new UsageException("-f and --kubeconfig are exclusive");
         if (context is not null && kubeconfig is null)
             throw new UsageException("--context needs --kubeconfig");
@@ -126,6 +111,8 @@ internal sealed record CliOptions
             throw new UsageException("--aws and --aws-endpoint are exclusive");
         if (seed && endpoint is null)
             throw new UsageException(real ? "--seed is not allowed with --aws: a real account is never seeded" : "--seed needs --aws-endpoint (the embedded AWS is always seeded)");
+        if (seed && kubeconfig is not null)
+            throw new UsageException("--seed works on manifests (-f), whose Nodes it maps to sandbox instances; with --kubeconfig the cluster's Nodes are the endpoint's instances already: give their VPC with --vpc-id instead");
         var target = real ? AwsTarget.Real : endpoint is not null ? AwsTarget.Endpoint : AwsTarget.Embedded;
         if (target != AwsTarget.Embedded && !seed && vpcId is null)
             throw new UsageException("--vpc-id is required with --aws and --aws-endpoint unless --seed");
@@ -149,10 +136,10 @@ internal sealed record CliOptions
             AwsEndpoint = endpoint,
             Seed = seed,
             VpcId = vpcId,
-            ClusterName = cluster ?? "demo",
-            Region = region ?? NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? "us-east-1",
+            ClusterName = result.GetValue(line.ClusterName) ?? "demo",
+            Region = result.GetValue(line.Region) ?? NonEmpty(environment("AWS_REGION")) ?? NonEmpty(environment("AWS_DEFAULT_REGION")) ?? "us-east-1",
             Json = output == "json",
-            Verbose = verbose,
+            Verbose = result.GetValue(line.Verbose),
         };
     }
 

@@ -26,6 +26,9 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int InvalidInput = 1;
     public const int Failure = 2;
+
+    /// <summary>Cancelled (Ctrl-C): 128 + SIGINT, as shells report it.</summary>
+    public const int Cancelled = 130;
 }
 
 /// <summary>
@@ -79,6 +82,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             string? endpoint = options.AwsEndpoint;
             if (options.Target == AwsTarget.Embedded)
             {
+                errors.WriteLine("starting the embedded AWS (moto_server)…");
                 embedded = EmbeddedAws.Start();
                 endpoint = embedded.Endpoint;
             }
@@ -98,6 +102,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 },
             };
             Text($"AWS: {Describe(options.Target, endpoint)}, region {options.Region}, cluster {options.ClusterName}");
+            if (options.Target == AwsTarget.Embedded && options.Command == CliCommand.Destroy)
+                Text("The embedded AWS starts empty and stops at exit: nothing persists anyway, so this destroy has nothing to delete. To destroy load balancers that persist, give --aws-endpoint or --aws.");
 
             var vpcId = options.VpcId;
             if (options.Seeds)
@@ -147,17 +153,18 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                     totalMutating += again.Deploy?.MutatingCalls ?? 0;
                     totalCalls += again.Deploy?.TotalCalls ?? 0;
                     if (mutations.Count > 0)
-                        Text($"Second reconcile of {group} changed:\n{PlanRenderer.RenderChanges(mutations).TrimEnd('\n')}");
+                        Text($"Second {options.Command.ToString().ToLowerInvariant()} of {group} changed:\n{PlanRenderer.RenderChanges(mutations).TrimEnd('\n')}");
                     if (again.Result.Kind == ReconcileKind.Failed)
                     {
-                        Text($"Second reconcile of {group} failed: {again.Result.Reason}");
+                        Text($"Second {options.Command.ToString().ToLowerInvariant()} of {group} failed: {again.Result.Reason}");
                         exit = ExitCodes.Failure;
                     }
                 }
                 report["secondRun"] = new JsonObject { ["changes"] = totalChanges, ["mutatingCalls"] = totalMutating, ["awsCalls"] = totalCalls };
+                var verb = options.Command == CliCommand.Destroy ? "destroy" : "apply";
                 Text(totalChanges == 0 && totalMutating == 0
-                    ? $"\nSecond reconcile of every group: no changes ({totalCalls} AWS calls, 0 mutating)."
-                    : $"\nSecond reconcile of every group: {totalChanges} change(s), {totalMutating} mutating call(s): the apply did not converge.");
+                    ? $"\nSecond {verb} of every group: nothing to change ({totalCalls} AWS calls, 0 mutating)."
+                    : $"\nSecond {verb} of every group: {totalChanges} change(s), {totalMutating} mutating call(s): the {verb} did not converge.");
                 if (totalChanges != 0 || totalMutating != 0)
                     exit = ExitCodes.Failure;
             }
@@ -169,17 +176,25 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 var collected = await new BackendSecurityGroupCollector(ec2, new ClusterInventory(elb, ec2))
                     .CollectAsync(cluster.ClusterName, cluster.VpcId, cancellationToken).ConfigureAwait(false);
                 report["backendSecurityGroup"] = collected.ToString().ToLowerInvariant();
-                Text(collected == BackendCollection.ReferencedByOthers
-                    ? "Shared backend security group: kept, because security group rules this controller did not create reference it (only ours were revoked)."
-                    : $"Shared backend security group: {collected}.");
+                Text("Shared backend security group: " + collected switch
+                {
+                    BackendCollection.Absent => "none to delete.",
+                    BackendCollection.Deleted => "deleted.",
+                    BackendCollection.InUse => "kept: a load balancer of the cluster still uses it.",
+                    BackendCollection.ReferencedByOthers => "kept, because security group rules this controller did not create reference it (only ours were revoked).",
+                    _ => "AWS refused to delete it for now (a network interface still holds it); run destroy again later.",
+                });
                 if (collected == BackendCollection.RetryLater)
                     exit = ExitCodes.Failure;
             }
+            cancellationToken.ThrowIfCancellationRequested();
             report["groups"] = results;
             report["problems"] = problems;
             report["awsCalls"] = Calls(recorder.Calls);
             report["exitCode"] = exit;
             Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
+            if (options.Target == AwsTarget.Embedded && options.Command == CliCommand.Apply)
+                Text("The embedded AWS stops at exit: nothing applied here persists.");
             if (options.Json)
                 output.WriteLine(StackJson.Canonical(report));
             return exit;
@@ -239,6 +254,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             ["awsCalls"] = Calls(recorder.Calls),
             ["exitCode"] = exit,
         };
+        cancellationToken.ThrowIfCancellationRequested();
         Text($"Total AWS calls: {recorder.TotalCalls}. Exit code {exit}.");
         if (options.Json)
             output.WriteLine(StackJson.Canonical(report));
@@ -256,8 +272,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         var exit = ExitCodes.Ok;
         var results = new JsonArray();
         var request = new ReconcileRequest(options.Command == CliCommand.Plan ? DeployMode.Plan : DeployMode.Apply, FullDriftCheck: true);
+        var verb = options.Command switch { CliCommand.Plan => "planning", CliCommand.Destroy => "destroying", _ => "applying" };
         foreach (var group in groups)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            errors.WriteLine($"group {group}: {verb}…");
             var before = recorder.TotalCalls;
             var run = await reconciler.ReconcileAsync(group, request, cancellationToken).ConfigureAwait(false);
             if (run.Desired is null || run.Deploy is null)
@@ -386,16 +405,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
     {
         var result = run.Deploy!;
         var stack = run.Desired!;
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"\n== group {run.Stack} ({(result.Mode == DeployMode.Plan ? "plan" : "apply")})\n");
-        foreach (var ingress in stack.Ingresses)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Key}: {ingress.State}\n");
-            foreach (var error in ingress.Errors)
-                text.Append(CultureInfo.InvariantCulture, $"  error: {error}\n");
-        }
-        text.Append(PlanRenderer.RenderText(result));
-        Text(text.ToString().TrimEnd('\n'));
+        Text(GroupText(run.Stack, result, stack).TrimEnd('\n'));
 
         var ingresses = new JsonArray();
         foreach (var ingress in stack.Ingresses)
@@ -444,6 +454,57 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             return (report, true);
         }
     }
+
+    /// <summary>
+    /// A group's outcome for a person: what is to change (plan) or changed (apply, destroy) counted in AWS resources,
+    /// each change, then each Ingress once with its state, outcome and errors.
+    /// </summary>
+    private string GroupText(StackId group, DeployResult result, Stack stack)
+    {
+        var text = new StringBuilder();
+        var plan = result.Mode == DeployMode.Plan;
+        text.Append(CultureInfo.InvariantCulture, $"\n== group {group}: {options.Command.ToString().ToLowerInvariant()}\n");
+        var counts = result.Changes.GroupBy(static c => c.Action).Select(g => (g.Key, Count: g.Count())).Where(static c => c.Count > 0).OrderBy(static c => c.Key).ToList();
+        text.Append(counts.Count == 0
+            ? $"AWS resources: {(plan ? "nothing to change" : "nothing changed")}\n"
+            : $"AWS resources {(plan ? "to change" : "changed")}: {string.Join(", ", counts.Select(c => $"{c.Count} {ActionText(c.Key, plan)}"))}\n");
+        text.Append(PlanRenderer.RenderOutcome(result));
+        foreach (var ingress in stack.Ingresses)
+        {
+            var deployed = result.Ingresses.FirstOrDefault(i => i.Ingress == ingress.Key);
+            var state = ingress.State.ToString().ToLowerInvariant();
+            var status = deployed?.Status.ToString().ToLowerInvariant();
+            // The state only when the outcome does not say it already; the reason without the Ingress's name again.
+            var label = ingress.State == IngressState.Active || status == state || status is null ? "" : $" ({state})";
+            var self = $"Ingress {ingress.Key}: ";
+            var reason = deployed?.Reason is { } r ? (r.StartsWith(self, StringComparison.Ordinal) ? r[self.Length..] : r) : null;
+            text.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Key}{label}: {status ?? state}{(reason is null ? "" : $" ({reason})")}\n");
+            foreach (var error in ingress.Errors)
+            {
+                // The outcome's reason often is the error itself: print it once.
+                if (deployed?.Reason?.Contains(error.ToString(), StringComparison.Ordinal) != true)
+                    text.Append(CultureInfo.InvariantCulture, $"  error: {error}\n");
+            }
+        }
+        text.Append(CultureInfo.InvariantCulture, $"AWS calls of the deployer: {result.TotalCalls} ({result.MutatingCalls} mutating)\n");
+        if (options.Verbose)
+        {
+            foreach (var (operation, count) in result.AwsCalls)
+                text.Append(CultureInfo.InvariantCulture, $"  {operation}: {count}\n");
+        }
+        return text.ToString();
+    }
+
+    private static string ActionText(ChangeAction action, bool plan) => action switch
+    {
+        ChangeAction.Create => plan ? "to create" : "created",
+        ChangeAction.Modify => plan ? "to modify" : "modified",
+        ChangeAction.Replace => plan ? "to replace" : "replaced",
+        ChangeAction.Delete => plan ? "to delete" : "deleted",
+        ChangeAction.Frozen => "frozen (an invalid Ingress's, kept as they are)",
+        ChangeAction.SkippedForeign => "not ours (skipped)",
+        _ => "blocked",
+    };
 
     private static JsonObject ProblemJson(Problem problem) => new()
     {

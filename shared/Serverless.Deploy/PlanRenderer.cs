@@ -39,7 +39,7 @@ public static class PlanRenderer
         ArgumentNullException.ThrowIfNull(change);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"  {Symbol(change.Action),-3} {Short(change.ResourceType)} {change.ResourceId}");
-        if (change.Arn is not null)
+        if (change.Arn is not null && change.Arn != change.ResourceId)
             sb.Append(CultureInfo.InvariantCulture, $" ({change.Arn})");
         if (change.Reason is not null)
             sb.Append(CultureInfo.InvariantCulture, $" # {change.Reason}");
@@ -56,6 +56,19 @@ public static class PlanRenderer
         return string.Concat(changes.Select(Render));
     }
 
+    /// <summary>The changes, notes, reconcile result and DNS name of a result, without counts, Ingresses or calls.</summary>
+    public static string RenderOutcome(DeployResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var sb = new StringBuilder(RenderChanges(result.Changes));
+        foreach (var note in result.Notes)
+            sb.Append(CultureInfo.InvariantCulture, $"  note: {note}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Result: {result.Reconcile}\n");
+        if (result.DnsName is not null)
+            sb.Append(CultureInfo.InvariantCulture, $"DNS name: {result.DnsName}; listener ports: {string.Join(",", result.ListenerPorts)}\n");
+        return sb.ToString();
+    }
+
     /// <summary>The whole result as a readable plan.</summary>
     public static string RenderText(DeployResult result)
     {
@@ -66,12 +79,7 @@ public static class PlanRenderer
         var verb = result.Mode == DeployMode.Plan ? "Plan" : "Applied";
         sb.Append(CultureInfo.InvariantCulture, $"{verb} for stack {result.Stack}: {Count(ChangeAction.Create)} to create, {Count(ChangeAction.Modify)} to modify, {Count(ChangeAction.Replace)} to replace, {Count(ChangeAction.Delete)} to delete");
         sb.Append(CultureInfo.InvariantCulture, $"; {Count(ChangeAction.Frozen)} frozen, {Count(ChangeAction.SkippedForeign)} foreign, {Count(ChangeAction.Blocked)} blocked\n");
-        sb.Append(RenderChanges(result.Changes));
-        foreach (var note in result.Notes)
-            sb.Append(CultureInfo.InvariantCulture, $"  note: {note}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Result: {result.Reconcile}\n");
-        if (result.DnsName is not null)
-            sb.Append(CultureInfo.InvariantCulture, $"DNS name: {result.DnsName}; listener ports: {string.Join(",", result.ListenerPorts)}\n");
+        sb.Append(RenderOutcome(result));
         foreach (var ingress in result.Ingresses)
             sb.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Ingress}: {ingress.Status}{(ingress.Reason is null ? string.Empty : " (" + ingress.Reason + ")")}\n");
         sb.Append(CultureInfo.InvariantCulture, $"AWS calls: {result.TotalCalls} ({result.MutatingCalls} mutating)\n");
