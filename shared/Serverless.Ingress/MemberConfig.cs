@@ -158,7 +158,7 @@ internal sealed class MemberConfig
 /// Parses one member's own settings. Every problem found is collected (not just the first), each naming the object
 /// and field it came from; a member with any is frozen.
 /// </summary>
-internal static class MemberConfigParser
+internal static partial class MemberConfigParser
 {
     private const string Https = "HTTPS";
     private const string Http = "HTTP";
@@ -319,6 +319,9 @@ internal static class MemberConfigParser
     private static Setting<string>? ParseWafv2Acl(GroupMember member, AwsFacts facts)
     {
         var arn = ParamsOrAnnotation(member, member.Params?.Wafv2AclArn, "spec.wafv2AclArn", Annotations.Wafv2AclArn);
+        // WAFv2 would refuse anything else only at deploy time, after the rest of the group was changed.
+        if (arn is not null && arn.Value != "none" && !RegionalWebAclArn().IsMatch(arn.Value))
+            throw Error(member, arn, "must be the ARN of a REGIONAL web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>) or none");
         if (arn is not null && arn.Field.StartsWith("IngressClassParams ", StringComparison.Ordinal))
             return arn;
         if (member.Annotations.String(Annotations.Wafv2AclName) is not { } raw)
@@ -583,4 +586,7 @@ internal static class MemberConfigParser
             errors.Add(ex.Error);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:[0-9]+:regional/webacl/[^/]+/[^/]+$")]
+    private static partial System.Text.RegularExpressions.Regex RegionalWebAclArn();
 }

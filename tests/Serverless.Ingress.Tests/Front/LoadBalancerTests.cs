@@ -115,6 +115,8 @@ public class LoadBalancerTests
     [Theory]
     [InlineData("scheme", "public", "must be one of: internal, internet-facing")]
     [InlineData("ip-address-type", "ipv6", "must be one of: ipv4, dualstack, dualstack-without-public-ipv4")]
+    [InlineData("wafv2-acl-arn", "x", "must be the ARN of a REGIONAL web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>) or none")]
+    [InlineData("wafv2-acl-arn", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/y", "must be the ARN of a REGIONAL web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>) or none")]
     public void UnknownSchemeOrIpAddressType_FreezesTheIngress(string suffix, string value, string message)
     {
         var stack = Build(Snapshot(Group(), Ing("ns", "bad", A(Shared, (suffix, value))), Ing("ns", "good", A(Shared))));
@@ -218,8 +220,8 @@ public class LoadBalancerTests
     public void ConflictingWafAcl_FreezesTheLoser_WhileAgreeingMembersStayActive()
     {
         var stack = Build(Snapshot(Group(),
-            Ing("ns", "a", A(Shared, ("wafv2-acl-arn", "arn:1"))),
-            Ing("ns", "b", A(Shared, ("wafv2-acl-arn", "arn:1"))),
+            Ing("ns", "a", A(Shared, ("wafv2-acl-arn", "arn:aws:wafv2:us-east-1:1:regional/webacl/x/y"))),
+            Ing("ns", "b", A(Shared, ("wafv2-acl-arn", "arn:aws:wafv2:us-east-1:1:regional/webacl/x/y"))),
             Ing("ns", "c", A(Shared, ("wafv2-acl-arn", "none")))));
         Assert.Equal([IngressState.Active, IngressState.Active, IngressState.Frozen], stack.Ingresses.Select(static i => i.State));
     }
