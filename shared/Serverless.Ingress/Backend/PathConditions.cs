@@ -57,6 +57,21 @@ internal static class PathConditions
     public static (IReadOnlyList<string> Values, IReadOnlyList<string> RegexValues) Patterns(
         MemberBackend member, V1HTTPIngressPath path, string field, Lazy<bool> useRegex)
     {
+        var patterns = UncheckedPatterns(member, path, field, useRegex);
+        // ELBv2 refuses a path-pattern value longer than 128 characters, and only at deploy time.
+        if (patterns.Values.Concat(patterns.RegexValues).FirstOrDefault(static p => p.Length > MaxPatternLength) is { } tooLong)
+        {
+            throw member.Invalid(field + ".path", path.Path,
+                $"the path pattern \"{(tooLong.Length > 40 ? tooLong[..40] + "…" : tooLong)}\" is {tooLong.Length} characters long; a load balancer rule allows at most {MaxPatternLength}");
+        }
+        return patterns;
+    }
+
+    private const int MaxPatternLength = 128;
+
+    private static (IReadOnlyList<string> Values, IReadOnlyList<string> RegexValues) UncheckedPatterns(
+        MemberBackend member, V1HTTPIngressPath path, string field, Lazy<bool> useRegex)
+    {
         var value = path.Path ?? string.Empty;
         switch (path.PathType ?? ImplementationSpecific)
         {

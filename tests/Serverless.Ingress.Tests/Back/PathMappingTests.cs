@@ -39,6 +39,27 @@ public sealed class PathMappingTests
         Assert.Contains("wildcards", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Exact", 128, true)]
+    [InlineData("Exact", 129, false)]
+    [InlineData("Prefix", 126, true)]
+    [InlineData("Prefix", 127, false)]
+    public void A_path_pattern_longer_than_128_characters_is_an_error_before_any_AWS_call(string pathType, int length, bool accepted)
+    {
+        // A Prefix path /x… becomes /x… and /x…/*: the longer pattern counts.
+        var path = "/" + new string('x', length - 1);
+        var ingress = Ing(Path(path, pathType));
+
+        if (accepted)
+        {
+            Assert.NotEmpty(_scenario.Build(ingress).RulesByPort[80]);
+            return;
+        }
+        var error = _scenario.Fails(ingress);
+        Assert.Equal(("spec.rules[0].http.paths[0].path", path), (error.Field, error.Value));
+        Assert.EndsWith("characters long; a load balancer rule allows at most 128", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void With_use_regex_path_match_an_ImplementationSpecific_path_becomes_regexValues_without_its_leading_slash()
     {

@@ -164,7 +164,7 @@ internal static class RandomGroups
     ];
 
     private static readonly string?[] Hosts = [null, "", "a.example.com", "*.example.com", "b.example.com", "Bad Host!"];
-    private static readonly string?[] Paths = [null, "", "/", "/api", "/api/", "/v1", "/static", "/v1/users", "/x*", "/a?b", "^/re(.*)$", "no-slash", "/" + new string('p', 200)];
+    private static readonly string?[] Paths = [null, "", "/", "/api", "/api/", "/v1", "/static", "/v1/users", "/x*", "/a?b", "^/re(.*)$", "no-slash", "/" + new string('p', 100)];
     private static readonly string?[] PathTypes = [null, "Exact", "Prefix", "Prefix", "ImplementationSpecific", "Exact", "Prefix", "Bogus"];
     private static readonly string?[] ClassNames = ["alb", "alb", "alb", "alb", "alb", "alb", null, "nginx", "missing"];
 
