@@ -115,26 +115,19 @@ public static class AnnotationWarnings
         return warnings;
     }
 
-    private static string? ServiceMessage(string suffix)
-    {
-        if (ServiceKeys.Contains(suffix, StringComparer.Ordinal))
-            return null;
-        if (Applied.Contains(suffix, StringComparer.Ordinal) || suffix == DryRunPlan
-            || AppliedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal) && suffix.Length > p.Length))
-            return "is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress";
-        if (NotAppliedYet.ContainsKey(suffix) || Unsupported.ContainsKey(suffix)
-            || UnsupportedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal)))
-            return Message(suffix);
-        var near = YamlObjectReader.Suggest(suffix, [.. ServiceKeys, .. Known]);
-        return near is null
-            ? "is not an AWS Load Balancer Controller annotation and is ignored"
-            : $"is not an AWS Load Balancer Controller annotation and is ignored (did you mean {Annotations.Prefix}{near}?)";
-    }
+    // The keys a Service may carry are a subset of Known, so everything else reads as it does on an Ingress.
+    private static string? ServiceMessage(string suffix) =>
+        ServiceKeys.Contains(suffix, StringComparer.Ordinal) ? null
+        : IsApplied(suffix) ? "is read only from an Ingress (or its IngressClassParams), not from a Service, and is ignored here: set it on the Ingress"
+        : Message(suffix);
+
+    private static bool IsApplied(string suffix) =>
+        Applied.Contains(suffix, StringComparer.Ordinal) || suffix == DryRunPlan
+        || AppliedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal) && suffix.Length > p.Length);
 
     private static string? Message(string suffix)
     {
-        if (Applied.Contains(suffix, StringComparer.Ordinal) || suffix == DryRunPlan
-            || AppliedPrefixes.Any(p => suffix.StartsWith(p, StringComparison.Ordinal) && suffix.Length > p.Length))
+        if (IsApplied(suffix))
             return null;
         if (NotAppliedYet.TryGetValue(suffix, out var notYet))
             return notYet;
