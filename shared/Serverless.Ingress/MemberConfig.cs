@@ -322,6 +322,8 @@ internal static partial class MemberConfigParser
         // WAFv2 would refuse anything else only at deploy time, after the rest of the group was changed.
         if (arn is not null && arn.Value != "none" && !RegionalWebAclArn().IsMatch(arn.Value))
             throw Error(member, arn, "must be the ARN of a REGIONAL web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>) or none");
+        if (arn is not null && arn.Value != "none" && facts.WebAclsListed && !facts.WebAclArnsByName.Values.Contains(arn.Value, StringComparer.Ordinal))
+            throw Error(member, arn, "no REGIONAL web ACL with this ARN exists in this account and Region");
         if (arn is not null && arn.Field.StartsWith("IngressClassParams ", StringComparison.Ordinal))
             return arn;
         if (member.Annotations.String(Annotations.Wafv2AclName) is not { } raw)

@@ -147,6 +147,12 @@ public sealed record AwsFacts
     /// them only when some candidate member names a web ACL without <c>wafv2-acl-arn</c>.
     /// </summary>
     public IReadOnlyDictionary<string, string> WebAclArnsByName { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// True when <see cref="WebAclArnsByName"/> holds every <c>REGIONAL</c> web ACL of the region, so a
+    /// <c>wafv2-acl-arn</c> that is not among them names a web ACL that does not exist.
+    /// </summary>
+    public bool WebAclsListed { get; init; }
 }
 
 /// <summary>An issued ACM certificate and the names it covers.</summary>

@@ -69,7 +69,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
 
         var key = string.Join('\n', [
             cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
-            NeedsWebAclNames(ingresses) ? "wafv2" : "-",
+            NeedsWebAcls(ingresses) ? "wafv2" : "-",
             .. CandidateLoadBalancerNames(cluster, group, ingresses),
             .. nodes.Select(ProviderIds.InstanceId).OfType<string>().Order(StringComparer.Ordinal),
             .. ingresses.SelectMany(i => i.Metadata?.Annotations ?? new Dictionary<string, string>())
@@ -133,9 +133,10 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             ExistingLoadBalancer = lookup.Existing,
             TargetGroupArnsByName = await NamedTargetGroupsAsync(ingresses, cancellationToken).ConfigureAwait(false),
             Certificates = NeedsCertificateDiscovery(ingresses) ? await IssuedCertificatesAsync(cancellationToken).ConfigureAwait(false) : [],
-            WebAclArnsByName = NeedsWebAclNames(ingresses)
+            WebAclArnsByName = NeedsWebAcls(ingresses)
                 ? await RegionalWebAclsAsync(cancellationToken).ConfigureAwait(false)
                 : new Dictionary<string, string>(),
+            WebAclsListed = NeedsWebAcls(ingresses),
         };
     }
 
@@ -156,16 +157,17 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     }
 
     /// <summary>
-    /// True when some Ingress names a WAFv2 web ACL by <c>wafv2-acl-name</c> and sets no <c>wafv2-acl-arn</c> (with
-    /// both, the builder reports the conflict without needing the web ACLs).
+    /// True when some Ingress names a WAFv2 web ACL: by <c>wafv2-acl-name</c> (resolved to its ARN) or by
+    /// <c>wafv2-acl-arn</c> other than <c>none</c> (checked to exist, so a web ACL that is not there stops the Ingress
+    /// before anything is written instead of failing the association after the rest of the group changed).
     /// </summary>
-    public static bool NeedsWebAclNames(IReadOnlyList<V1Ingress> ingresses)
+    public static bool NeedsWebAcls(IReadOnlyList<V1Ingress> ingresses)
     {
         ArgumentNullException.ThrowIfNull(ingresses);
         return ingresses.Any(static i =>
             i.Metadata?.Annotations is { } a
-            && a.TryGetValue(WebAclNameAnnotation, out var name) && !string.IsNullOrWhiteSpace(name)
-            && !a.ContainsKey(WebAclArnAnnotation));
+            && ((a.TryGetValue(WebAclNameAnnotation, out var name) && !string.IsNullOrWhiteSpace(name))
+                || (a.TryGetValue(WebAclArnAnnotation, out var arn) && !string.IsNullOrWhiteSpace(arn) && arn.Trim() != "none")));
     }
 
     private async Task<IReadOnlyDictionary<string, string>> RegionalWebAclsAsync(CancellationToken ct)

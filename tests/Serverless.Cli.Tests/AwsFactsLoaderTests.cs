@@ -110,11 +110,12 @@ public sealed class AwsFactsLoaderTests(MotoFixture fixture)
     [Theory]
     [InlineData("prod", null, true)]
     [InlineData(" ", null, false)]
-    [InlineData("prod", "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", false)]
-    [InlineData(null, "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", false)]
+    [InlineData("prod", "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", true)]
+    [InlineData(null, "arn:aws:wafv2:us-east-1:1:regional/webacl/prod/x", true)]
+    [InlineData(null, "none", false)]
     [InlineData(null, null, false)]
-    public void Web_acls_are_needed_only_for_a_name_without_an_arn(string? name, string? arn, bool expected) =>
-        Assert.Equal(expected, AwsFactsLoader.NeedsWebAclNames(WebAndPlain(("wafv2-acl-name", name), ("wafv2-acl-arn", arn))));
+    public void Web_acls_are_needed_when_a_member_names_one_by_name_or_arn(string? name, string? arn, bool expected) =>
+        Assert.Equal(expected, AwsFactsLoader.NeedsWebAcls(WebAndPlain(("wafv2-acl-name", name), ("wafv2-acl-arn", arn))));
 
     [Fact]
     public async Task Reads_the_regional_web_acls_by_name_when_a_member_names_one()

@@ -25,6 +25,7 @@ public sealed class InvalidValueEndToEndTests(MotoFixture fixture)
         { "target-group-attribute", Annotation("target-group-attributes: stickiness.type=source_ip"), ["alb.ingress.kubernetes.io/target-group-attributes", "stickiness.type=source_ip", "must be one of: lb_cookie, app_cookie"] },
         { "load-balancer-attribute", Annotation("load-balancer-attributes: idle_timeout.timeout_seconds=5000"), ["alb.ingress.kubernetes.io/load-balancer-attributes", "must be an integer within 1-4000"] },
         { "service-name", Backend("echo_server"), ["backend.service.name", "echo_server", "is not a valid Service name"] },
+        { "missing-web-acl", Annotation("wafv2-acl-arn: arn:aws:wafv2:us-east-1:123456789012:regional/webacl/absent/0a1b2c3d"), ["alb.ingress.kubernetes.io/wafv2-acl-arn", "regional/webacl/absent/0a1b2c3d", "no REGIONAL web ACL with this ARN exists"] },
         { "missing-service", Backend("echoserver-v2"), ["backend.service.name", "Service echoserver/echoserver-v2 does not exist"] },
         { "ipv6-service", Ipv6Service, ["backend Service echoserver/echoserver spec.ipFamilies", "unsupported IPv6 configuration, lb not dual-stack"] },
     };

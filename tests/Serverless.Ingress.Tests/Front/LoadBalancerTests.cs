@@ -217,6 +217,20 @@ public class LoadBalancerTests
     }
 
     [Fact]
+    public void WafAclArn_ThatIsNotAmongTheListedWebAcls_FreezesTheIngress()
+    {
+        const string Listed = "arn:aws:wafv2:us-east-1:1:regional/webacl/x/y";
+        var snapshot = Snapshot(Group(),
+            Ing("ns", "a", A(Shared, ("wafv2-acl-arn", Listed))),
+            Ing("ns", "b", A(Shared, ("wafv2-acl-arn", "arn:aws:wafv2:us-east-1:1:regional/webacl/gone/z"))));
+        snapshot = snapshot with { Aws = snapshot.Aws with { WebAclsListed = true, WebAclArnsByName = new Dictionary<string, string> { ["x"] = Listed } } };
+        var stack = Build(snapshot);
+        Assert.Equal([IngressState.Active, IngressState.Frozen], stack.Ingresses.Select(static i => i.State));
+        Assert.Contains("no REGIONAL web ACL with this ARN exists", stack.Outcome("ns/b").Errors(), StringComparison.Ordinal);
+        Assert.Equal(Listed, stack.LoadBalancer!.Wafv2AclArn);
+    }
+
+    [Fact]
     public void ConflictingWafAcl_FreezesTheLoser_WhileAgreeingMembersStayActive()
     {
         var stack = Build(Snapshot(Group(),
