@@ -3,13 +3,13 @@ namespace Serverless.Model;
 // The desired state of one stack. Every map is ordered by key when serialized; every list keeps the order that
 // means something (rule priority, action order, certificate order: the first certificate is the default).
 
-/// <summary>The Application Load Balancer of the stack (resource ID <c>LoadBalancer</c>).</summary>
+/// <summary>The load balancer of the stack (resource ID <c>LoadBalancer</c>): an ALB for an Ingress group, an NLB for a Service.</summary>
 public sealed record LoadBalancerSpec
 {
     /// <summary>The name: upstream's hashed <c>k8s-…</c> name, or <c>load-balancer-name</c>. Applied only at creation.</summary>
     public required string Name { get; init; }
 
-    /// <summary>Always <c>application</c>.</summary>
+    /// <summary><c>application</c> (Ingress group) or <c>network</c> (Service). A change replaces the load balancer.</summary>
     public string Type { get; init; } = "application";
 
     /// <summary><c>internal</c> or <c>internet-facing</c>. A change replaces the load balancer.</summary>
@@ -20,6 +20,22 @@ public sealed record LoadBalancerSpec
 
     /// <summary>Subnet IDs, one per Availability Zone, sorted.</summary>
     public IReadOnlyList<string> Subnets { get; init; } = [];
+
+    /// <summary>
+    /// NLB only: per-subnet addresses (<c>eip-allocations</c>, <c>private-ipv4-addresses</c>, <c>ipv6-addresses</c>,
+    /// <c>source-nat-ipv6-prefixes</c>), one entry per subnet of <see cref="Subnets"/> in the same order; empty when
+    /// none is asked for. Applied at creation (and with <c>SetSubnets</c> when the subnets change).
+    /// </summary>
+    public IReadOnlyList<SubnetMappingSpec> SubnetMappings { get; init; } = [];
+
+    /// <summary>NLB only: <c>enable-prefix-for-ipv6-source-nat</c> (<c>on</c> or <c>off</c>); null leaves the AWS default.</summary>
+    public string? EnablePrefixForIpv6SourceNat { get; init; }
+
+    /// <summary>
+    /// NLB only: <c>inbound-sg-rules-on-private-link-traffic</c> (<c>on</c> or <c>off</c>), sent with
+    /// <c>SetSecurityGroups</c>; null leaves it as it is.
+    /// </summary>
+    public string? EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic { get; init; }
 
     /// <summary>Security groups: the managed and backend SG references, or the literal IDs of <c>security-groups</c>.</summary>
     public IReadOnlyList<StringOrRef> SecurityGroups { get; init; } = [];
@@ -52,14 +68,36 @@ public sealed record LoadBalancerSpec
     public bool? ShieldAdvancedProtection { get; init; }
 }
 
+/// <summary>One subnet of an NLB with the addresses asked for in it.</summary>
+public sealed record SubnetMappingSpec
+{
+    /// <summary>The subnet ID.</summary>
+    public required string SubnetId { get; init; }
+
+    /// <summary>An Elastic IP allocation (internet-facing).</summary>
+    public string? AllocationId { get; init; }
+
+    /// <summary>A private IPv4 address in the subnet (internal).</summary>
+    public string? PrivateIpv4Address { get; init; }
+
+    /// <summary>An IPv6 address in the subnet (dualstack).</summary>
+    public string? Ipv6Address { get; init; }
+
+    /// <summary>A source NAT IPv6 prefix (<c>auto_assigned</c> or a /80), dualstack with source NAT on.</summary>
+    public string? SourceNatIpv6Prefix { get; init; }
+}
+
 /// <summary>A listener (resource ID: its port).</summary>
 public sealed record ListenerSpec
 {
     /// <summary>The port, 1–65535.</summary>
     public required int Port { get; init; }
 
-    /// <summary><c>HTTP</c> or <c>HTTPS</c>.</summary>
+    /// <summary><c>HTTP</c> or <c>HTTPS</c> (ALB); <c>TCP</c>, <c>UDP</c>, <c>TLS</c>, <c>TCP_UDP</c>, <c>QUIC</c> or <c>TCP_QUIC</c> (NLB).</summary>
     public required string Protocol { get; init; }
+
+    /// <summary>NLB TLS listeners: the ALPN policy (<c>None</c>, <c>HTTP1Only</c>, <c>HTTP2Only</c>, <c>HTTP2Optional</c>, <c>HTTP2Preferred</c>); null for none.</summary>
+    public string? AlpnPolicy { get; init; }
 
     /// <summary>Certificate ARNs; the first is the listener's default certificate.</summary>
     public IReadOnlyList<string> Certificates { get; init; } = [];
@@ -322,11 +360,11 @@ public sealed record TargetGroupSpec
     /// <summary>The port: the NodePort (instance) or the numeric target port, or 1 for a named one (ip).</summary>
     public required int Port { get; init; }
 
-    /// <summary><c>HTTP</c> or <c>HTTPS</c>. A change replaces the target group.</summary>
+    /// <summary><c>HTTP</c> or <c>HTTPS</c> (ALB); <c>TCP</c>, <c>UDP</c>, <c>TLS</c>, <c>TCP_UDP</c>… (NLB). A change replaces the target group.</summary>
     public required string Protocol { get; init; }
 
-    /// <summary><c>HTTP1</c>, <c>HTTP2</c> or <c>GRPC</c>. A change replaces the target group.</summary>
-    public required string ProtocolVersion { get; init; }
+    /// <summary><c>HTTP1</c>, <c>HTTP2</c> or <c>GRPC</c> (ALB); null for an NLB target group. A change replaces the target group.</summary>
+    public required string? ProtocolVersion { get; init; }
 
     /// <summary><c>ipv4</c> or <c>ipv6</c>.</summary>
     public string IpAddressType { get; init; } = "ipv4";
@@ -340,10 +378,10 @@ public sealed record TargetGroupSpec
     /// <summary>Every tag, tracking tags included.</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>The Ingress (<c>namespace/name</c>) that owns this target group.</summary>
+    /// <summary>The Ingress or Service (<c>namespace/name</c>) that owns this target group.</summary>
     public required string Owner { get; init; }
 
-    /// <summary>The backend: <c>namespace/service:port</c> as written in the Ingress.</summary>
+    /// <summary>The backend: <c>namespace/service:port</c> as written in the Ingress or Service.</summary>
     public required string Backend { get; init; }
 }
 
@@ -353,11 +391,11 @@ public sealed record HealthCheckSpec
     /// <summary><c>traffic-port</c> or a port number.</summary>
     public string Port { get; init; } = "traffic-port";
 
-    /// <summary><c>HTTP</c> or <c>HTTPS</c>.</summary>
+    /// <summary><c>HTTP</c> or <c>HTTPS</c>; <c>TCP</c> too for an NLB target group.</summary>
     public required string Protocol { get; init; }
 
-    /// <summary>Path.</summary>
-    public required string Path { get; init; }
+    /// <summary>Path (HTTP and HTTPS health checks); null for a TCP health check.</summary>
+    public required string? Path { get; init; }
 
     /// <summary>Interval in seconds.</summary>
     public int IntervalSeconds { get; init; } = 15;
@@ -419,7 +457,7 @@ public sealed record SecurityGroupSpec
 /// <summary>One ingress permission.</summary>
 public sealed record SecurityGroupRuleSpec
 {
-    /// <summary><c>tcp</c>.</summary>
+    /// <summary><c>tcp</c>; <c>udp</c>, <c>icmp</c> or <c>icmpv6</c> for NLB rules (ICMP: <see cref="FromPort"/> is the type, <see cref="ToPort"/> the code).</summary>
     public string Protocol { get; init; } = "tcp";
 
     /// <summary>First port.</summary>

@@ -1,18 +1,40 @@
 namespace Serverless.Model;
 
+/// <summary>What a stack is made from.</summary>
+public enum StackKind
+{
+    /// <summary>An Ingress group: an Application Load Balancer, tagged <c>ingress.k8s.aws/stack</c>.</summary>
+    IngressGroup,
+
+    /// <summary>One Service of type LoadBalancer: a Network Load Balancer, tagged <c>service.k8s.aws/stack</c>.</summary>
+    Service,
+}
+
 /// <summary>
-/// The identity of a stack: one Ingress group. Explicit groups (<c>group.name</c>) are named by the group name;
-/// implicit groups (a single Ingress) by <c>namespace/name</c>. The string form is upstream's group ID and the value
-/// of the <c>ingress.k8s.aws/stack</c> tag.
+/// The identity of a stack: one Ingress group, or one Service. Explicit groups (<c>group.name</c>) are named by the
+/// group name; implicit groups (a single Ingress) and Services by <c>namespace/name</c>. The string form is upstream's
+/// stack ID and the value of the <c>ingress.k8s.aws/stack</c> or <c>service.k8s.aws/stack</c> tag; an implicit group
+/// and a Service of the same name have the same string form and differ by <see cref="Kind"/> (their tag keys differ).
 /// </summary>
 public sealed record StackId
 {
-    private StackId(string? groupName, string? ns, string? name)
+    private StackId(string? groupName, string? ns, string? name, StackKind kind = StackKind.IngressGroup)
     {
         GroupName = groupName;
         Namespace = ns;
         Name = name;
+        Kind = kind;
     }
+
+    /// <summary>An Ingress group or a Service.</summary>
+    public StackKind Kind { get; }
+
+    /// <summary>True for a Service stack.</summary>
+    public bool IsService => Kind == StackKind.Service;
+
+    /// <summary>The stack of one Service (<c>namespace/name</c>).</summary>
+    public static StackId Service(string ns, string name) =>
+        new(null, ns ?? throw new ArgumentNullException(nameof(ns)), name ?? throw new ArgumentNullException(nameof(name)), StackKind.Service);
 
     /// <summary>The explicit group's name, or null for an implicit group.</summary>
     public string? GroupName { get; }
@@ -39,6 +61,16 @@ public sealed record StackId
         ArgumentException.ThrowIfNullOrEmpty(value);
         var slash = value.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? Explicit(value) : Implicit(value[..slash], value[(slash + 1)..]);
+    }
+
+    /// <summary>Parses the string form of a Service stack: <c>ns/name</c>.</summary>
+    public static StackId ParseService(string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == value.Length - 1)
+            throw new FormatException($"a Service stack is namespace/name, not {value}");
+        return Service(value[..slash], value[(slash + 1)..]);
     }
 
     /// <summary>Upstream's group ID string: <c>groupName</c> or <c>ns/name</c>.</summary>

@@ -60,6 +60,7 @@ public static class StackJson
         var root = new JsonObject
         {
             ["id"] = stack.Id.ToString(),
+            ["kind"] = stack.Id.IsService ? "service" : null,
             ["clusterName"] = stack.ClusterName,
             ["allMembersFrozen"] = stack.AllMembersFrozen ? true : null,
             ["ingresses"] = JsonSerializer.SerializeToNode(stack.Ingresses, ctx.IReadOnlyListIngressOutcome),

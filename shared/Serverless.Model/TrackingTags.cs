@@ -15,6 +15,24 @@ public static class TrackingTags
     /// <summary><c>ingress.k8s.aws/resource</c>: the resource ID within the stack.</summary>
     public const string Resource = "ingress.k8s.aws/resource";
 
+    /// <summary><c>service.k8s.aws/stack</c>: the Service (<c>namespace/name</c>), on every resource of a Service stack.</summary>
+    public const string ServiceStack = "service.k8s.aws/stack";
+
+    /// <summary><c>service.k8s.aws/resource</c>: the resource ID within a Service stack.</summary>
+    public const string ServiceResource = "service.k8s.aws/resource";
+
+    /// <summary>The stack tag key of <paramref name="stack"/>'s kind.</summary>
+    public static string StackKey(StackId stack) =>
+        (stack ?? throw new ArgumentNullException(nameof(stack))).IsService ? ServiceStack : Stack;
+
+    /// <summary>The resource tag key of <paramref name="stack"/>'s kind.</summary>
+    public static string ResourceKey(StackId stack) =>
+        (stack ?? throw new ArgumentNullException(nameof(stack))).IsService ? ServiceResource : Resource;
+
+    /// <summary>The resource ID in <paramref name="tags"/>, under either kind's key.</summary>
+    public static string? ResourceIdOf(IReadOnlyDictionary<string, string> tags) =>
+        (tags ?? throw new ArgumentNullException(nameof(tags))).GetValueOrDefault(Resource) ?? tags.GetValueOrDefault(ServiceResource);
+
     /// <summary><c>elbv2.k8s.aws/resource</c>: <c>backend-sg</c> on the shared backend SG.</summary>
     public const string BackendResource = "elbv2.k8s.aws/resource";
 
@@ -36,8 +54,8 @@ public static class TrackingTags
         new(StringComparer.Ordinal)
         {
             [Cluster] = clusterName,
-            [Stack] = (stack ?? throw new ArgumentNullException(nameof(stack))).ToString(),
-            [Resource] = resourceId,
+            [StackKey(stack)] = stack.ToString(),
+            [ResourceKey(stack)] = resourceId,
         };
 
     /// <summary>
