@@ -144,10 +144,10 @@ internal sealed class ServiceBuildTask
             targetSets.Add(built.Targets);
             bindings.Add(built.Binding);
         }
-        WarnAboutUnmatchedListenerAttributes(listeners);
         var nodeRules = NodeRules(securityGroups, bindings, scheme, subnets);
         if (_errors.Count > 0)
             return Frozen(names);
+        WarnAboutUnmatchedListenerAttributes(listeners);
 
         var stack = new Stack
         {
@@ -163,7 +163,7 @@ internal sealed class ServiceBuildTask
             TargetSets = [.. targetSets.OrderBy(static t => t.TargetGroupId, StringComparer.Ordinal)],
             Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Active, [])],
         };
-        return new ServiceBuild { Stack = stack, Warnings = _warnings };
+        return new ServiceBuild { Stack = stack, Warnings = SortedWarnings() };
     }
 
     // ---- outcomes -------------------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ internal sealed class ServiceBuildTask
             KnownLoadBalancerNames = names,
             Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Leaving, [])],
         },
-        Warnings = _warnings,
+        Warnings = SortedWarnings(),
     };
 
     private ServiceBuild Frozen(IReadOnlyList<string> names) => new()
@@ -188,10 +188,20 @@ internal sealed class ServiceBuildTask
             ClusterName = Cluster.ClusterName,
             AllMembersFrozen = true,
             KnownLoadBalancerNames = names,
-            Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Frozen, [.. _errors])],
+            Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Frozen, SortedErrors())],
         },
-        Warnings = _warnings,
+        Warnings = SortedWarnings(),
     };
+
+    // Canonical order, so the outcome does not depend on the order of ports, slices or nodes (an error found once per
+    // port is reported once).
+    private List<BuildError> SortedErrors() =>
+        [.. _errors.Distinct()
+            .OrderBy(static e => e.Field, StringComparer.Ordinal)
+            .ThenBy(static e => e.Value ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(static e => e.Message, StringComparer.Ordinal)];
+
+    private List<string> SortedWarnings() => [.. _warnings.Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Not (or no longer) ours: delete what was built for it, unless it still has our finalizer and its
@@ -763,12 +773,11 @@ internal sealed class ServiceBuildTask
     private List<(V1ServicePort Port, bool Merged)>? ListenerPorts()
     {
         var ports = new List<V1ServicePort>();
-        var index = 0;
         foreach (var port in _service.Spec?.Ports ?? [])
         {
-            var field = Invariant($"spec.ports[{index++}]");
             if (port is null)
                 continue;
+            var field = PortField(port);
             if (port.Port is < 1 or > 65535)
                 _errors.Add(new BuildError(_object, field + ".port", Invariant($"{port.Port}"), "must be between 1 and 65535"));
             else if ((port.Protocol ?? "TCP") is not ("TCP" or "UDP"))
@@ -882,7 +891,7 @@ internal sealed class ServiceBuildTask
         }
         var listenerAttributes = _reader.Map($"{ServiceAnnotations.ListenerAttributesPrefix}{protocol}-{portText}");
         var built = TargetGroup(port, tgProtocol, tags, lbIpAddressType);
-        if (built is null || _errors.Count > 0)
+        if (built is null)
             return null;
         var (targetGroup, targets, binding) = built.Value;
         var listener = new ListenerSpec
@@ -929,7 +938,7 @@ internal sealed class ServiceBuildTask
         var tgPort = targetType == "instance" ? port.NodePort ?? 0 : numericTarget ?? 1;
         if (tgPort == 0)
         {
-            _errors.Add(new BuildError(_object, Invariant($"spec.ports {port.Name ?? string.Empty} ({port.Port})"), targetType == "instance" ? "nodePort 0" : "targetPort 0",
+            _errors.Add(new BuildError(_object, PortField(port) + (targetType == "instance" ? ".nodePort" : ".targetPort"), "0",
                 targetType == "ip"
                     ? "TargetGroup port is empty. Are you using the correct service type?"
                     : "TargetGroup port is empty. When using Instance targets, your service be must of type 'NodePort' or 'LoadBalancer'"));
@@ -937,7 +946,7 @@ internal sealed class ServiceBuildTask
         }
         if (tgPort is < 1 or > 65535)
         {
-            _errors.Add(new BuildError(_object, Invariant($"spec.ports {port.Name ?? string.Empty} ({port.Port})"), Invariant($"{tgPort}"), "the target port must be between 1 and 65535"));
+            _errors.Add(new BuildError(_object, PortField(port) + (targetType == "instance" ? ".nodePort" : ".targetPort"), Invariant($"{tgPort}"), "must be between 1 and 65535"));
             return null;
         }
 
@@ -1019,6 +1028,7 @@ internal sealed class ServiceBuildTask
     /// </summary>
     private HealthCheckSpec? HealthCheck(string targetType)
     {
+        var errorsBefore = _errors.Count;
         var local = targetType == "instance" && _service.Spec?.ExternalTrafficPolicy == "Local" && _service.Spec?.Type == "LoadBalancer";
         var rawProtocol = _reader.String(ServiceAnnotations.HealthCheckProtocol) ?? (local ? "HTTP" : "TCP");
         var protocol = rawProtocol.ToUpperInvariant();
@@ -1034,7 +1044,7 @@ internal sealed class ServiceBuildTask
         var timeout = _reader.Int32(ServiceAnnotations.HealthCheckTimeout) ?? (local ? 6 : 10);
         var healthy = _reader.Int32(ServiceAnnotations.HealthyThreshold) ?? (local ? 2 : 3);
         var unhealthy = _reader.Int32(ServiceAnnotations.UnhealthyThreshold) ?? (local ? 2 : 3);
-        if (port is null || _errors.Count > 0)
+        if (port is null || _errors.Count > errorsBefore)
             return null;
         return new HealthCheckSpec
         {
@@ -1297,6 +1307,10 @@ internal sealed class ServiceBuildTask
             }
         }
     }
+
+    /// <summary>A Service port in errors, by its number and name (independent of its position): <c>spec.ports[port=80,name=http]</c>.</summary>
+    private static string PortField(V1ServicePort port) =>
+        string.IsNullOrEmpty(port.Name) ? Invariant($"spec.ports[port={port.Port}]") : Invariant($"spec.ports[port={port.Port},name={port.Name}]");
 
     private static string GoList(IEnumerable<string> values) => "[" + string.Join(' ', values) + "]";
 
