@@ -29,7 +29,8 @@ public static class ServiceModelBuilder
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var stack = snapshot.Stack;
+            var stack = snapshot.Stack
+                ?? StackId.Service(snapshot.Service?.Metadata?.NamespaceProperty ?? string.Empty, snapshot.Service?.Metadata?.Name ?? string.Empty);
             var error = new BuildError($"Service {stack}", "model", null, $"internal error while building the model ({e.GetType().Name}: {e.Message}); nothing is changed");
             return new ServiceBuild
             {

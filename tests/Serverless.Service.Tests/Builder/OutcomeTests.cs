@@ -66,6 +66,18 @@ public sealed class OutcomeTests
     }
 
     [Fact]
+    public void A_snapshot_missing_its_required_parts_freezes_instead_of_throwing()
+    {
+        var snapshot = ServiceFixtures.Snapshot(ServiceFixtures.Service()) with { Stack = null!, Cluster = null! };
+
+        var build = ServiceModelBuilder.Build(snapshot);
+
+        Assert.True(build.Stack.AllMembersFrozen);
+        Assert.Equal("default/echo", build.Stack.Id.ToString());
+        Assert.StartsWith("internal error", Assert.Single(Assert.Single(build.Stack.Ingresses).Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_class_other_than_ours_is_not_ours_whatever_the_annotations_say()
     {
         var service = ServiceFixtures.Service();
