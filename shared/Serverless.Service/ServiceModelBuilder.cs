@@ -450,39 +450,15 @@ internal sealed class ServiceBuildTask
                 return Fail(ServiceAnnotations.EipAllocations, Invariant($"count of EIP allocations ({eips.Count}) and subnets ({count}) must match"));
         }
         var v4 = _reader.List(ServiceAnnotations.PrivateIpv4Addresses);
-        var v4Addresses = new List<IPAddress>();
-        if (v4 is not null)
-        {
-            if (scheme != Internal)
-                return Fail(ServiceAnnotations.PrivateIpv4Addresses, "private IPv4 addresses can only be set for internal load balancers");
-            if (v4.Count != count)
-                return Fail(ServiceAnnotations.PrivateIpv4Addresses, Invariant($"count of private IPv4 addresses ({v4.Count}) and subnets ({count}) must match"));
-            foreach (var raw in v4)
-            {
-                if (!IPAddress.TryParse(raw, out var address) || raw.Contains('%', StringComparison.Ordinal))
-                    return Fail(ServiceAnnotations.PrivateIpv4Addresses, $"private IPv4 addresses must be valid IP address: {raw}");
-                if (address.AddressFamily != AddressFamily.InterNetwork)
-                    return Fail(ServiceAnnotations.PrivateIpv4Addresses, $"private IPv4 addresses must be valid IPv4 address: {raw}");
-                v4Addresses.Add(address);
-            }
-        }
+        if (v4 is not null && scheme != Internal)
+            return Fail(ServiceAnnotations.PrivateIpv4Addresses, "private IPv4 addresses can only be set for internal load balancers");
+        var v4Addresses = Addresses(ServiceAnnotations.PrivateIpv4Addresses, v4, count, "private IPv4 addresses", "IPv4", AddressFamily.InterNetwork);
         var v6 = _reader.List(ServiceAnnotations.Ipv6Addresses);
-        var v6Addresses = new List<IPAddress>();
-        if (v6 is not null)
-        {
-            if (ipAddressType != "dualstack")
-                return Fail(ServiceAnnotations.Ipv6Addresses, "IPv6 addresses can only be set for dualstack load balancers");
-            if (v6.Count != count)
-                return Fail(ServiceAnnotations.Ipv6Addresses, Invariant($"count of IPv6 addresses ({v6.Count}) and subnets ({count}) must match"));
-            foreach (var raw in v6)
-            {
-                if (!IPAddress.TryParse(raw, out var address) || raw.Contains('%', StringComparison.Ordinal))
-                    return Fail(ServiceAnnotations.Ipv6Addresses, $"IPv6 addresses must be valid IP address: {raw}");
-                if (address.AddressFamily != AddressFamily.InterNetworkV6)
-                    return Fail(ServiceAnnotations.Ipv6Addresses, $"IPv6 addresses must be valid IPv6 address: {raw}");
-                v6Addresses.Add(address);
-            }
-        }
+        if (v6 is not null && ipAddressType != "dualstack")
+            return Fail(ServiceAnnotations.Ipv6Addresses, "IPv6 addresses can only be set for dualstack load balancers");
+        var v6Addresses = Addresses(ServiceAnnotations.Ipv6Addresses, v6, count, "IPv6 addresses", "IPv6", AddressFamily.InterNetworkV6);
+        if (v4Addresses is null || v6Addresses is null)
+            return null;
         var prefixes = _reader.List(ServiceAnnotations.SourceNatIpv6Prefixes);
         if (prefixes is not null)
         {
@@ -539,7 +515,28 @@ internal sealed class ServiceBuildTask
         return mappings;
     }
 
-    private List<SubnetMappingSpec>? Fail(string suffix, string message)
+    /// <summary>One address per subnet, each of <paramref name="family"/>; empty when the annotation is absent, null after an error.</summary>
+    private List<IPAddress>? Addresses(string suffix, IReadOnlyList<string>? raw, int subnets, string what, string familyName, AddressFamily family)
+    {
+        if (raw is null)
+            return [];
+        if (raw.Count != subnets)
+            return Fail<IPAddress>(suffix, Invariant($"count of {what} ({raw.Count}) and subnets ({subnets}) must match"));
+        var addresses = new List<IPAddress>();
+        foreach (var text in raw)
+        {
+            if (!IPAddress.TryParse(text, out var address) || text.Contains('%', StringComparison.Ordinal))
+                return Fail<IPAddress>(suffix, $"{what} must be valid IP address: {text}");
+            if (address.AddressFamily != family)
+                return Fail<IPAddress>(suffix, $"{what} must be valid {familyName} address: {text}");
+            addresses.Add(address);
+        }
+        return addresses;
+    }
+
+    private List<SubnetMappingSpec>? Fail(string suffix, string message) => Fail<SubnetMappingSpec>(suffix, message);
+
+    private List<T>? Fail<T>(string suffix, string message)
     {
         _reader.Error(suffix, _reader.String(suffix), message);
         return null;
