@@ -139,35 +139,28 @@ public sealed class NlbDeployTests(MotoFixture fixture) : DeployTest(fixture)
         };
         await ConvergeAsync(BuildService(plain));
 
-        NewDeployer();
-        var setting = await ConvergeAsync(BuildService(set));
-        AssertCalls(setting, "ModifyLoadBalancerAttributes", 1);
-        AssertCalls(setting, "ModifyTargetGroupAttributes", 1);
-        AssertCalls(setting, "ModifyListenerAttributes", 1);
-        var (lb, tg, listener) = await AttributesAsync(plain);
-        Assert.Equal("true", lb["load_balancing.cross_zone.enabled"]);
-        Assert.Equal("availability_zone_affinity", lb["dns_record.client_routing_policy"]);
-        Assert.Equal("true", tg["proxy_protocol_v2.enabled"]);
-        Assert.Equal("30", tg["deregistration_delay.timeout_seconds"]);
-        Assert.Equal("600", listener["tcp.idle_timeout.seconds"]);
-        NewDeployer();
-        AssertMutating(await ApplyAsync(BuildService(set), full: true), 0);
+        // Each way: one Modify…Attributes per level, the values read back, and a full drift check that changes nothing.
+        async Task ApplyAndCheckAsync(ServiceShape shape, string crossZone, string routing, string proxy, string delay, string idle)
+        {
+            NewDeployer();
+            var applied = await ConvergeAsync(BuildService(shape));
+            AssertCalls(applied, "ModifyLoadBalancerAttributes", 1);
+            AssertCalls(applied, "ModifyTargetGroupAttributes", 1);
+            AssertCalls(applied, "ModifyListenerAttributes", 1);
+            var (lb, tg, listener) = await AttributesAsync(plain);
+            Assert.Equal(crossZone, lb["load_balancing.cross_zone.enabled"]);
+            Assert.Equal(routing, lb["dns_record.client_routing_policy"]);
+            Assert.Equal(proxy, tg["proxy_protocol_v2.enabled"]);
+            Assert.Equal(delay, tg["deregistration_delay.timeout_seconds"]);
+            Assert.Equal(idle, listener["tcp.idle_timeout.seconds"]);
+            // preserve_client_ip.enabled has no single default (target type and protocol): once set, left as set.
+            Assert.Equal("true", tg["preserve_client_ip.enabled"]);
+            NewDeployer();
+            AssertMutating(await ApplyAsync(BuildService(shape), full: true), 0);
+        }
 
-        NewDeployer();
-        var removing = await ConvergeAsync(BuildService(plain));
-        AssertCalls(removing, "ModifyLoadBalancerAttributes", 1);
-        AssertCalls(removing, "ModifyTargetGroupAttributes", 1);
-        AssertCalls(removing, "ModifyListenerAttributes", 1);
-        (lb, tg, listener) = await AttributesAsync(plain);
-        Assert.Equal("false", lb["load_balancing.cross_zone.enabled"]);
-        Assert.Equal("any_availability_zone", lb["dns_record.client_routing_policy"]);
-        Assert.Equal("false", tg["proxy_protocol_v2.enabled"]);
-        Assert.Equal("300", tg["deregistration_delay.timeout_seconds"]);
-        Assert.Equal("350", listener["tcp.idle_timeout.seconds"]);
-        // preserve_client_ip.enabled has no single default (it depends on target type and protocol): left as set.
-        Assert.Equal("true", tg["preserve_client_ip.enabled"]);
-        NewDeployer();
-        AssertMutating(await ApplyAsync(BuildService(plain), full: true), 0);
+        await ApplyAndCheckAsync(set, "true", "availability_zone_affinity", "true", "30", "600");
+        await ApplyAndCheckAsync(plain, "false", "any_availability_zone", "false", "300", "350");
     }
 
     [Fact]
