@@ -8,7 +8,8 @@ namespace Serverless.Deploy.Synthesizers;
 /// <summary>
 /// Listeners, matched by port: protocol, SSL policy, default certificate, ALPN policy (NLB TLS) and default actions are modified in place,
 /// extra certificates added and removed, attributes and tags reconciled both ways. Listeners without our tags are left
-/// alone (a desired port they hold is reported as blocked).
+/// alone (a desired port they hold is reported as blocked). On an NLB, staging listeners (tagged
+/// <see cref="DeployTags.StagingListener"/>) attach target groups a staged forward waits for; they go after the switch.
 /// </summary>
 internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
 {
