@@ -28,6 +28,12 @@ public static class DeployTags
     public const string StagedSince = "serverless.elbv2.k8s.aws/staged-since";
 
     /// <summary>
+    /// On a staging listener of a Network Load Balancer: the resource ID of the target group it attaches (on a spare port)
+    /// so that AWS health-checks the group before the Service's listener forwards to it. Deleted by the run that switches.
+    /// </summary>
+    public const string StagingListener = "serverless.elbv2.k8s.aws/staging-listener";
+
+    /// <summary>
     /// On the load balancer of a stack whose group the replay found absent (ISO 8601 UTC): when it was first found
     /// absent. Written and removed only by the replay's garbage collection (docs/garbage-collection.md); the deployer
     /// never writes or removes it.
@@ -43,7 +49,7 @@ public static class DeployTags
 
     /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
     public static bool IsUnmanaged(string key) =>
-        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key == AbsentSince || key == IngressClass
+        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key == AbsentSince || key == IngressClass || key == StagingListener
         || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
 
     /// <summary>The value of a time tag (<see cref="AbsentSince"/>): ISO 8601 UTC to the second.</summary>
@@ -55,10 +61,24 @@ public static class DeployTags
         DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
-    /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
+    /// <summary>True when <paramref name="tags"/> mark a resource of the Ingress group <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
     public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>
+        IsOurs(tags, cluster, TrackingTags.Stack, stack);
+
+    /// <summary>
+    /// True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>, under
+    /// the stack tag key of its kind: an Ingress group and a Service of the same <c>namespace/name</c> never own each
+    /// other's resources.
+    /// </summary>
+    public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, StackId stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return IsOurs(tags, cluster, TrackingTags.StackKey(stack), stack.ToString());
+    }
+
+    private static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stackKey, string stack) =>
         tags.TryGetValue(TrackingTags.Cluster, out var c) && c == cluster
-        && tags.TryGetValue(TrackingTags.Stack, out var s) && s == stack;
+        && tags.TryGetValue(stackKey, out var s) && s == stack;
 
     /// <summary>The tag changes from <paramref name="actual"/> to <paramref name="desired"/> (unmanaged keys ignored).</summary>
     public static (Dictionary<string, string> Add, List<string> Remove, List<FieldChange> Fields) Diff(

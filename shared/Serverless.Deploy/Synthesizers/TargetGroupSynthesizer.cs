@@ -16,7 +16,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
 
     public static bool Compatible(TargetGroupSpec desired, TargetGroup actual) =>
         actual.TargetType == desired.TargetType && actual.Protocol == desired.Protocol
-        && (actual.ProtocolVersion ?? "HTTP1") == desired.ProtocolVersion && actual.Port == desired.Port;
+        && (desired.ProtocolVersion is null || (actual.ProtocolVersion ?? "HTTP1") == desired.ProtocolVersion) && actual.Port == desired.Port;
 
     /// <summary>Decides matches and obsolete groups before any mutation (the pending-deletion marker needs the list).</summary>
     public List<(TargetGroupSpec Desired, Tagged<TargetGroup>? Actual, Tagged<TargetGroup>? Replaced)> Plan()
@@ -82,7 +82,9 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         };
         if (replaced is not null)
             fields.RemoveAll(static f => f.Before == f.After && f.Field != "name");
-        var attributes = desired.Attributes.Where(a => AttributeDefaults.TargetGroup.GetValueOrDefault(a.Key) != a.Value).ToList();
+        else if (desired.ProtocolVersion is null)
+            fields.RemoveAll(static f => f.Field == "protocolVersion"); // an NLB target group has none
+        var attributes = desired.Attributes.Where(a => AttributeDefaults.ForTargetGroup(desired.Protocol).GetValueOrDefault(a.Key) != a.Value).ToList();
         fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
         string arn;
         if (Ctx.IsApply)
@@ -145,7 +147,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         var attributes = run.StructureMatches && desired.Attributes.Count == 0
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : await Discovery.TargetGroupAttributesAsync(Ctx.Elb, actual.Arn, ct).ConfigureAwait(false);
-        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, attributes, AttributeDefaults.TargetGroup);
+        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, attributes, AttributeDefaults.ForTargetGroup(desired.Protocol));
         foreach (var key in unknown)
             Ctx.Note($"target group {desired.Id}: attribute {key} is not desired and has no known default: left as is");
         var (addTags, removeTags, tagChanges) = DeployTags.Diff(desired.Tags, actual.Tags);
@@ -244,10 +246,17 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
     }
 
     public static string HealthCheck(HealthCheckSpec hc) =>
-        string.Create(CultureInfo.InvariantCulture, $"{hc.Protocol} {hc.Port} {hc.Path} every {hc.IntervalSeconds}s timeout {hc.TimeoutSeconds}s healthy {hc.HealthyThresholdCount} unhealthy {hc.UnhealthyThresholdCount} codes {hc.HttpCode ?? hc.GrpcCode ?? "200"}");
+        HealthCheck(hc.Protocol, hc.Port, hc.Path, hc.IntervalSeconds, hc.TimeoutSeconds, hc.HealthyThresholdCount, hc.UnhealthyThresholdCount, hc.HttpCode ?? hc.GrpcCode);
 
     private static string HealthCheck(TargetGroup tg) =>
-        string.Create(CultureInfo.InvariantCulture, $"{tg.HealthCheckProtocol} {tg.HealthCheckPort} {tg.HealthCheckPath} every {tg.HealthCheckIntervalSeconds}s timeout {tg.HealthCheckTimeoutSeconds}s healthy {tg.HealthyThresholdCount} unhealthy {tg.UnhealthyThresholdCount} codes {tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode ?? "200"}");
+        HealthCheck(tg.HealthCheckProtocol, tg.HealthCheckPort, tg.HealthCheckPath, tg.HealthCheckIntervalSeconds, tg.HealthCheckTimeoutSeconds, tg.HealthyThresholdCount, tg.UnhealthyThresholdCount,
+            tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode);
+
+    // A TCP health check (NLB) has no path and no codes: they are not part of what is compared or shown.
+    private static string HealthCheck(string? protocol, string? port, string? path, int? interval, int? timeout, int? healthy, int? unhealthy, string? codes) =>
+        protocol is "HTTP" or "HTTPS"
+            ? string.Create(CultureInfo.InvariantCulture, $"{protocol} {port} {path} every {interval}s timeout {timeout}s healthy {healthy} unhealthy {unhealthy} codes {codes ?? "200"}")
+            : string.Create(CultureInfo.InvariantCulture, $"{protocol} {port} every {interval}s timeout {timeout}s healthy {healthy} unhealthy {unhealthy}");
 
     private static void ApplyHealthCheck(HealthCheckSpec hc, IHealthCheckSettings r)
     {
@@ -258,6 +267,9 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         r.HealthCheckTimeoutSeconds = hc.TimeoutSeconds;
         r.HealthyThresholdCount = hc.HealthyThresholdCount;
         r.UnhealthyThresholdCount = hc.UnhealthyThresholdCount;
-        r.Matcher = new Matcher { HttpCode = hc.GrpcCode is null ? hc.HttpCode ?? "200" : null, GrpcCode = hc.GrpcCode };
+        // A TCP health check (NLB) has neither path nor matcher: AWS refuses them.
+        r.Matcher = hc.Protocol is "HTTP" or "HTTPS" ? new Matcher { HttpCode = hc.GrpcCode is null ? hc.HttpCode ?? "200" : null, GrpcCode = hc.GrpcCode } : null;
+        if (hc.Protocol is not ("HTTP" or "HTTPS"))
+            r.HealthCheckPath = null;
     }
 }
