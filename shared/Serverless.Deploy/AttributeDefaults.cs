@@ -165,7 +165,10 @@ public static class AttributeDefaults
         var unknown = new List<string>();
         foreach (var (key, value) in desired.OrderBy(static kv => kv.Key, StringComparer.Ordinal))
         {
-            actual.TryGetValue(key, out var current);
+            // AWS reports every attribute of a resource; one it does not report (an emulator leaves some out while they
+            // hold their default) is taken to hold its default, so a desired default is not rewritten at every run.
+            if (!actual.TryGetValue(key, out var current) && defaults.TryGetValue(key, out var implied) && implied == value)
+                continue;
             if (current != value)
                 changes.Add(new FieldChange("attribute " + key, current, value));
         }
