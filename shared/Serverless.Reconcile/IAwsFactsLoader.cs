@@ -23,3 +23,20 @@ public interface IAwsFactsLoader
         bool fresh = false,
         Action<KnownAwsReads>? read = null);
 }
+
+/// <summary>Reads the AWS facts a Service stack's build needs (<see cref="AwsFactsLoader.LoadServiceAsync"/>).</summary>
+public interface IServiceFactsLoader
+{
+    /// <summary>
+    /// The facts for the Service stack <paramref name="stack"/> of <paramref name="service"/>; from the cache when
+    /// allowed and still valid. <paramref name="read"/> as in <see cref="IAwsFactsLoader.LoadAsync"/>.
+    /// </summary>
+    Task<AwsFacts> LoadServiceAsync(
+        ClusterSettings cluster,
+        StackId stack,
+        V1Service service,
+        IReadOnlyList<V1Node> nodes,
+        CancellationToken cancellationToken = default,
+        bool fresh = false,
+        Action<KnownAwsReads>? read = null);
+}
