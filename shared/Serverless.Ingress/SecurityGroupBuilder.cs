@@ -13,7 +13,7 @@ internal sealed record SecurityGroupPlan(
 /// Upstream's frontend and backend security groups (<c>model_build_managed_sg.go</c>,
 /// <c>buildLoadBalancerSecurityGroups</c>, <c>backend_sg_provider.go</c>, <c>networking_manager.go</c>).
 /// </summary>
-internal static class SecurityGroupBuilder
+public static class SecurityGroupBuilder
 {
     /// <summary>The description that marks node rules we manage (upstream's, shared by every stack of the cluster).</summary>
     public const string NodeRuleDescription = "elbv2.k8s.aws/targetGroupBinding=shared";
@@ -47,7 +47,7 @@ internal static class SecurityGroupBuilder
     /// the shared backend SG, or the literal <c>security-groups</c> plus, when backend rules are managed, the backend SG.
     /// Node rules open the target ports to the backend SG (or to the managed SG when the backend SG is disabled).
     /// </summary>
-    public static SecurityGroupPlan Build(BuildContext context, MergedSettings settings, IReadOnlyList<int> targetPorts)
+    internal static SecurityGroupPlan Build(BuildContext context, MergedSettings settings, IReadOnlyList<int> targetPorts)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(settings);
@@ -102,8 +102,13 @@ internal static class SecurityGroupBuilder
         return new SecurityGroupPlan(lbGroups, managed, backend, nodeRules);
     }
 
-    private static (SecurityGroupSpec? Spec, StringOrRef Reference) BackendGroup(BuildContext context)
+    /// <summary>
+    /// The shared backend SG: the literal <c>--backend-security-group</c>, or the managed one (spec and reference)
+    /// named and tagged for the cluster.
+    /// </summary>
+    public static (SecurityGroupSpec? Spec, StringOrRef Reference) BackendGroup(BuildContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var cluster = context.Cluster;
         if (cluster.BackendSecurityGroupId is { Length: > 0 } own)
             return (null, StringOrRef.Of(own));

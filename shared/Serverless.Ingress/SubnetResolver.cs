@@ -3,10 +3,12 @@ using System.Globalization;
 namespace Serverless.Ingress;
 
 /// <summary>The subnets chosen, or why none could be.</summary>
-internal sealed record SubnetResult(IReadOnlyList<string> SubnetIds, string? Error)
+public sealed record SubnetResult(IReadOnlyList<string> SubnetIds, string? Error)
 {
+    /// <summary>No subnets, and why.</summary>
     public static SubnetResult Failed(string error) => new([], error);
 
+    /// <summary>These subnets, sorted by ID.</summary>
     public static SubnetResult Of(IEnumerable<SubnetFact> subnets) =>
         new([.. subnets.Select(static s => s.Id).Order(StringComparer.Ordinal)], null);
 }
@@ -17,18 +19,26 @@ internal sealed record SubnetResult(IReadOnlyList<string> SubnetIds, string? Err
 /// tag (falling back to reachability), cluster tag, free IP addresses and one subnet per Availability Zone. Error
 /// texts are upstream's. Results are sorted by subnet ID.
 /// </summary>
-internal static class SubnetResolver
+public static class SubnetResolver
 {
+    /// <summary>The role tag of subnets for internet-facing load balancers.</summary>
     public const string PublicRoleTag = "kubernetes.io/role/elb";
+
+    /// <summary>The role tag of subnets for internal load balancers.</summary>
     public const string InternalRoleTag = "kubernetes.io/role/internal-elb";
+
+    /// <summary>Free addresses a discovered subnet needs.</summary>
     public const int MinimalAvailableIpAddressCount = 8;
+
+    /// <summary>The annotation named in discovery errors of an Ingress.</summary>
+    public const string IngressSubnetsAnnotation = "alb.ingress.kubernetes.io/subnets";
     private const string ClusterTagPrefix = "kubernetes.io/cluster";
 
     /// <summary>
     /// The <c>subnets</c> annotation: entries starting <c>subnet-</c> are IDs, others Name tags (each occurrence of a
     /// name takes the next subnet carrying it, by ID); then one subnet per zone, one locale, at least two zones.
     /// </summary>
-    public static SubnetResult ResolveNamesOrIds(IReadOnlyList<string> nameOrIds, AwsFacts facts)
+    public static SubnetResult ResolveNamesOrIds(IReadOnlyList<string> nameOrIds, AwsFacts facts, int minimumZones = 2)
     {
         ArgumentNullException.ThrowIfNull(nameOrIds);
         ArgumentNullException.ThrowIfNull(facts);
@@ -62,7 +72,7 @@ internal static class SubnetResolver
             chosen.Add(named[usage]);
             used[nameOrId] = usage + 1;
         }
-        return ValidateSpecified(chosen);
+        return ValidateSpecified(chosen, minimumZones);
     }
 
     /// <summary>IngressClassParams <c>spec.subnets</c>: IDs as given, or every subnet matching the tags, one per zone.</summary>
@@ -88,7 +98,14 @@ internal static class SubnetResolver
     /// subnets whose reachability matches the scheme (public for internet-facing). Errors are prefixed as upstream
     /// does (<c>couldn't auto-discover subnets: …</c>).
     /// </summary>
-    public static SubnetResult Discover(string scheme, string ipAddressType, AwsFacts facts, string clusterName)
+    /// <param name="scheme">The load balancer's scheme.</param>
+    /// <param name="ipAddressType">Its IP address type (dualstack needs subnets with IPv6).</param>
+    /// <param name="facts">The VPC's subnets.</param>
+    /// <param name="clusterName">The cluster (its tag wins, other clusters' tags exclude).</param>
+    /// <param name="minimumZones">Zones an application load balancer needs (2); a network load balancer needs 1.</param>
+    /// <param name="subnetsAnnotation">The annotation the error suggests setting instead.</param>
+    public static SubnetResult Discover(string scheme, string ipAddressType, AwsFacts facts, string clusterName,
+        int minimumZones = 2, string subnetsAnnotation = IngressSubnetsAnnotation)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var all = Sorted(facts);
@@ -98,7 +115,7 @@ internal static class SubnetResolver
         if (candidates.Count == 0)
             candidates = [.. all.Where(s => s.RoutesToInternetGateway == internetFacing)];
         var requireIpv6 = ipAddressType.StartsWith("dualstack", StringComparison.Ordinal);
-        var result = ChooseAndValidate(candidates, clusterName, requireIpv6);
+        var result = ChooseAndValidate(candidates, clusterName, requireIpv6, minimumZones);
         if (result.Error is null)
             return result;
         var message = "couldn't auto-discover subnets: " + result.Error;
@@ -106,7 +123,7 @@ internal static class SubnetResolver
         {
             // Upstream's most reported problem (#1693, #2812, #3212): say what was looked for.
             message += $". No subnet of the VPC is tagged {roleTag} with value \"\" or \"1\" (required for a {scheme} load balancer), "
-                + "and none was found by reachability; tag the subnets or set alb.ingress.kubernetes.io/subnets";
+                + "and none was found by reachability; tag the subnets or set " + subnetsAnnotation;
         }
         return SubnetResult.Failed(message);
     }
@@ -127,7 +144,7 @@ internal static class SubnetResolver
         return ("params-tags:" + string.Join(';', tags), "tags: " + string.Join("; ", tags));
     }
 
-    private static SubnetResult ChooseAndValidate(IReadOnlyList<SubnetFact> subnets, string clusterName, bool requireIpv6)
+    private static SubnetResult ChooseAndValidate(IReadOnlyList<SubnetFact> subnets, string clusterName, bool requireIpv6, int minimumZones = 2)
     {
         var clusterTag = ClusterTagPrefix + "/" + clusterName;
         var otherClusters = 0;
@@ -161,10 +178,10 @@ internal static class SubnetResolver
                 message += string.Create(CultureInfo.InvariantCulture, $"; {noIpv6} have no IPv6 CIDR, which a dualstack load balancer needs");
             return SubnetResult.Failed(message);
         }
-        return Validate(chosen);
+        return Validate(chosen, minimumZones);
     }
 
-    private static SubnetResult ValidateSpecified(IReadOnlyList<SubnetFact> subnets)
+    private static SubnetResult ValidateSpecified(IReadOnlyList<SubnetFact> subnets, int minimumZones = 2)
     {
         if (subnets.Count == 0)
             return SubnetResult.Failed("unable to resolve at least one subnet");
@@ -174,10 +191,10 @@ internal static class SubnetResolver
             if (distinct.Count > 1)
                 return SubnetResult.Failed($"multiple subnets in same Availability Zone {zone.Key}: {GoList(distinct)}");
         }
-        return Validate(subnets.DistinctBy(static s => s.Id).ToList());
+        return Validate(subnets.DistinctBy(static s => s.Id).ToList(), minimumZones);
     }
 
-    private static SubnetResult Validate(IReadOnlyList<SubnetFact> subnets)
+    private static SubnetResult Validate(IReadOnlyList<SubnetFact> subnets, int minimumZones)
     {
         var locales = subnets.Select(static s => s.ZoneType).Distinct().Order(StringComparer.Ordinal).ToList();
         foreach (var subnet in subnets)
@@ -187,8 +204,8 @@ internal static class SubnetResolver
         }
         if (locales.Count > 1)
             return SubnetResult.Failed($"subnets in multiple locales: {GoList(locales)}");
-        // An ALB in regular Availability Zones needs two (upstream gate ALBSingleSubnet is off by default).
-        var minimal = locales[0] == "availability-zone" ? 2 : 1;
+        // An ALB in regular Availability Zones needs two (upstream gate ALBSingleSubnet is off by default); an NLB one.
+        var minimal = locales[0] == "availability-zone" ? minimumZones : 1;
         if (subnets.Count < minimal)
             return SubnetResult.Failed(string.Create(CultureInfo.InvariantCulture, $"subnets count less than minimal required count: {subnets.Count} < {minimal}"));
         return SubnetResult.Of(subnets);

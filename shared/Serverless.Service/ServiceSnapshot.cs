@@ -27,6 +27,18 @@ public sealed record ServiceSnapshot
 
     /// <summary>The cluster's nodes (instance targets).</summary>
     public IReadOnlyList<V1Node> Nodes { get; init; } = [];
+
+    /// <summary>
+    /// The security groups of the existing NLB (<see cref="AwsFacts.ExistingLoadBalancer"/>): empty when it was created
+    /// without any (AWS cannot add them later, so none are asked for), null when unknown or when there is no NLB.
+    /// </summary>
+    public IReadOnlyList<string>? ExistingLoadBalancerSecurityGroups { get; init; }
+
+    /// <summary>
+    /// The IPv6 CIDRs of subnets by subnet ID, needed only for <c>aws-load-balancer-ipv6-addresses</c> (an address goes
+    /// to the subnet containing it) and for the node rules of an ipv6 target group of an NLB without security groups.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> SubnetIpv6Cidrs { get; init; } = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
 }
 
 /// <summary>What the builder made of one Service: the stack to deploy and the warnings a person needs to see.</summary>

@@ -9,7 +9,7 @@ namespace Serverless.Ingress.Backend;
 /// The targets of a target group (upstream's TargetGroupBinding endpoint resolution, <c>pkg/backend</c>):
 /// every eligible node on the NodePort (instance), or the Service's ready pod endpoints (ip).
 /// </summary>
-internal static class TargetBuilder
+public static class TargetBuilder
 {
     private const string LabelMaster = "node-role.kubernetes.io/master";
     private const string LabelExcludeBalancer = "node.kubernetes.io/exclude-from-external-load-balancers";

@@ -255,7 +255,7 @@ internal static class TargetGroupBuilder
 }
 
 /// <summary>Service port lookups with Kubernetes semantics.</summary>
-internal static class ServicePorts
+public static class ServicePorts
 {
     /// <summary>The Service port <paramref name="port"/> refers to: by <c>port</c> when it is a number, else by <c>name</c>.</summary>
     public static V1ServicePort? Lookup(V1Service service, string port)
