@@ -1,10 +1,11 @@
 namespace Serverless.Deploy;
 
 /// <summary>
-/// The AWS default of every Application Load Balancer, target group and listener attribute the deployer knows. A key
-/// that was set and is no longer desired is set back to its default here; a key not in these tables is left as it is
-/// and reported in the notes (we cannot know what "unset" means for it). Sources: the ELBv2 API reference
-/// (LoadBalancerAttribute, TargetGroupAttribute, ListenerAttribute), values for ALBs and HTTP/HTTPS target groups.
+/// The AWS default of every load balancer, target group and listener attribute the deployer knows, for Application
+/// and Network Load Balancers. A key that was set and is no longer desired is set back to its default here; a key not
+/// in these tables is left as it is and reported in the notes (we cannot know what "unset" means for it). Sources: the
+/// ELBv2 API reference (LoadBalancerAttribute, TargetGroupAttribute, ListenerAttribute) and the Network Load Balancer
+/// guide, values for ALBs with HTTP/HTTPS target groups and for NLBs with TCP/UDP/TLS target groups.
 /// </summary>
 public static class AttributeDefaults
 {
@@ -66,11 +67,75 @@ public static class AttributeDefaults
         ["routing.http.response.x_frame_options.header_value"] = "",
     };
 
+    /// <summary>Load balancer attributes (type <c>network</c>).</summary>
+    /// <remarks>
+    /// <c>ipv6.deny_all_igw_traffic</c> is not here: its default depends on the scheme (true for internal, false for
+    /// internet-facing), so a key no longer desired is left as it is (<see cref="DependsOnTheResource"/>).
+    /// </remarks>
+    public static IReadOnlyDictionary<string, string> NetworkLoadBalancer { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["access_logs.s3.enabled"] = "false",
+        ["access_logs.s3.bucket"] = "",
+        ["access_logs.s3.prefix"] = "",
+        ["deletion_protection.enabled"] = "false",
+        ["dns_record.client_routing_policy"] = "any_availability_zone",
+        ["load_balancing.cross_zone.enabled"] = "false",
+        ["zonal_shift.config.enabled"] = "false",
+    };
+
+    /// <summary>Target group attributes of a Network Load Balancer (TCP, UDP, TLS, TCP_UDP; instance or ip).</summary>
+    /// <remarks>
+    /// <c>preserve_client_ip.enabled</c> is not here: its default depends on the target type and protocol (true for
+    /// instance and for UDP/TCP_UDP, false for ip with TCP/TLS), so a key no longer desired is left as it is.
+    /// </remarks>
+    public static IReadOnlyDictionary<string, string> NetworkTargetGroup { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["deregistration_delay.timeout_seconds"] = "300",
+        ["deregistration_delay.connection_termination.enabled"] = "false",
+        ["load_balancing.cross_zone.enabled"] = "use_load_balancer_configuration",
+        ["proxy_protocol_v2.enabled"] = "false",
+        ["stickiness.enabled"] = "false",
+        ["stickiness.type"] = "source_ip",
+        ["target_group_health.dns_failover.minimum_healthy_targets.count"] = "1",
+        ["target_group_health.dns_failover.minimum_healthy_targets.percentage"] = "off",
+        ["target_group_health.unhealthy_state_routing.minimum_healthy_targets.count"] = "1",
+        ["target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage"] = "off",
+        ["target_health_state.unhealthy.connection_termination.enabled"] = "true",
+        ["target_health_state.unhealthy.draining_interval_seconds"] = "0",
+    };
+
+    /// <summary>Listener attributes of a Network Load Balancer (<c>tcp.idle_timeout.seconds</c>: TCP listeners).</summary>
+    public static IReadOnlyDictionary<string, string> NetworkListener { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["tcp.idle_timeout.seconds"] = "350",
+    };
+
+    /// <summary>The load balancer table of a load balancer type (<c>application</c> or <c>network</c>).</summary>
+    public static IReadOnlyDictionary<string, string> ForLoadBalancer(string type) => type == "network" ? NetworkLoadBalancer : LoadBalancer;
+
+    /// <summary>The target group table of a target group protocol (HTTP/HTTPS: ALB; any other: NLB).</summary>
+    public static IReadOnlyDictionary<string, string> ForTargetGroup(string protocol) => IsHttp(protocol) ? TargetGroup : NetworkTargetGroup;
+
+    /// <summary>The listener table of a listener protocol (HTTP/HTTPS: ALB; any other: NLB).</summary>
+    public static IReadOnlyDictionary<string, string> ForListener(string protocol) => IsHttp(protocol) ? Listener : NetworkListener;
+
+    private static bool IsHttp(string protocol) => protocol is "HTTP" or "HTTPS";
+
+    /// <summary>
+    /// Keys whose AWS default depends on the resource (scheme, target type, protocol): a key no longer desired is left
+    /// as it is, without a note (upstream never resets attributes either).
+    /// </summary>
+    public static IReadOnlySet<string> DependsOnTheResource { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ipv6.deny_all_igw_traffic",
+        "preserve_client_ip.enabled",
+    };
+
     /// <summary>
     /// Keys AWS (or moto) reports for a resource type they do not apply to, or that an ALB cannot change: never diffed,
     /// never noted, when they are absent from the table of the resource at hand (<c>load_balancing.cross_zone.enabled</c>
     /// is always on for an ALB; <c>tcp.idle_timeout.seconds</c> is for NLB TCP listeners; moto reports
-    /// <c>waf.fail_open.enabled</c> on target groups).
+    /// <c>waf.fail_open.enabled</c> on target groups, and ALB keys such as <c>slow_start.duration_seconds</c> on NLB ones).
     /// </summary>
     public static IReadOnlySet<string> NotApplicable { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -79,6 +144,8 @@ public static class AttributeDefaults
         "waf.fail_open.enabled",
         "dns_record.client_routing_policy",
         "ipv6.deny_all_igw_traffic",
+        "load_balancing.algorithm.type",
+        "slow_start.duration_seconds",
     };
 
     /// <summary>
@@ -111,7 +178,7 @@ public static class AttributeDefaults
                 if (current != fallback)
                     changes.Add(new FieldChange("attribute " + key, current, fallback));
             }
-            else if (!NotApplicable.Contains(key))
+            else if (!NotApplicable.Contains(key) && !DependsOnTheResource.Contains(key))
             {
                 unknown.Add(key + "=" + current);
             }

@@ -220,8 +220,8 @@ internal sealed class DeployContext
     {
         "AddTags" => static f => f.Field.StartsWith("tag ", StringComparison.Ordinal) && f.After is not null,
         "RemoveTags" => static f => f.Field.StartsWith("tag ", StringComparison.Ordinal) && f.After is null,
-        "SetSecurityGroups" => static f => f.Field == "securityGroups",
-        "SetSubnets" => static f => f.Field == "subnets",
+        "SetSecurityGroups" => static f => f.Field is "securityGroups" or "enforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        "SetSubnets" => static f => f.Field is "subnets" or "subnetMappings",
         "SetIpAddressType" => static f => f.Field == "ipAddressType",
         "SetRulePriorities" => static f => f.Field == "priority",
         "AddListenerCertificates" => static f => f.Field.StartsWith("certificate ", StringComparison.Ordinal) && f.After is not null,

@@ -13,25 +13,26 @@ public sealed class DeployMemory
 {
     private readonly Dictionary<string, StackMemory> _stacks = new(StringComparer.Ordinal);
 
-    internal StackMemory? Get(string cluster, string stack)
+    internal StackMemory? Get(string cluster, StackId stack)
     {
         lock (_stacks)
             return _stacks.GetValueOrDefault(Key(cluster, stack));
     }
 
-    internal void Set(string cluster, string stack, StackMemory memory)
+    internal void Set(string cluster, StackId stack, StackMemory memory)
     {
         lock (_stacks)
             _stacks[Key(cluster, stack)] = memory;
     }
 
-    internal void Forget(string cluster, string stack)
+    internal void Forget(string cluster, StackId stack)
     {
         lock (_stacks)
             _stacks.Remove(Key(cluster, stack));
     }
 
-    private static string Key(string cluster, string stack) => cluster + "\n" + stack;
+    // The kind is part of the key: an Ingress group and a Service of the same namespace/name are two stacks.
+    private static string Key(string cluster, StackId stack) => cluster + "\n" + stack.Kind + "\n" + stack;
 }
 
 /// <summary>One stack's last successful apply: its checkpoints, load balancer, target group ARNs and target sets.</summary>

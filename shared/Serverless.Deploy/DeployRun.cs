@@ -93,7 +93,10 @@ internal sealed partial class DeployRun(DeployContext ctx)
             listeners.AddRange(await Discovery.ToListAsync(elb.DescribeListenersPaginatedAsync(new DescribeListenersRequest { LoadBalancerArn = CurrentLoadBalancer.Arn }, ct)).ConfigureAwait(false));
             foreach (var listener in listeners)
             {
-                rules[listener.ListenerArn!] = await Discovery.ToListAsync(elb.DescribeRulesPaginatedAsync(new DescribeRulesRequest { ListenerArn = listener.ListenerArn }, ct)).ConfigureAwait(false);
+                // An NLB listener has no rules (its default action is all it has): nothing to describe.
+                rules[listener.ListenerArn!] = HasRules(listener)
+                    ? await Discovery.ToListAsync(elb.DescribeRulesPaginatedAsync(new DescribeRulesRequest { ListenerArn = listener.ListenerArn }, ct)).ConfigureAwait(false)
+                    : [];
             }
         }
         var obsoleteListeners = new List<Listener>();
@@ -136,7 +139,7 @@ internal sealed partial class DeployRun(DeployContext ctx)
         foreach (var listener in Actual.Listeners.Where(l => IsOurs(l.Listener.Tags)))
         {
             listener.Attributes = await Discovery.ListenerAttributesAsync(elb, listener.Listener.Arn, ct).ConfigureAwait(false);
-            if (listener.Listener.Resource.Protocol == "HTTPS")
+            if (listener.Listener.Resource.Protocol is "HTTPS" or "TLS")
                 listener.Certificates = await Discovery.ToListAsync(elb.DescribeListenerCertificatesPaginatedAsync(new DescribeListenerCertificatesRequest { ListenerArn = listener.Listener.Arn }, ct)).ConfigureAwait(false);
         }
 
@@ -145,7 +148,7 @@ internal sealed partial class DeployRun(DeployContext ctx)
         if (await KnownSecurityGroups.TryAddAsync(this, ct).ConfigureAwait(false))
             return false;
         Actual.StackSecurityGroups.AddRange(await ec2.FindSecurityGroupsAsync(
-            [Ec2Filter.VpcId(Ctx.Options.VpcId), Ec2Filter.Tag(TrackingTags.Cluster, Ctx.Cluster), Ec2Filter.Tag(TrackingTags.Stack, Ctx.StackId)], ct).ConfigureAwait(false));
+            [Ec2Filter.VpcId(Ctx.Options.VpcId), Ec2Filter.Tag(TrackingTags.Cluster, Ctx.Cluster), Ec2Filter.Tag(TrackingTags.StackKey(Ctx.Desired.Id), Ctx.StackId)], ct).ConfigureAwait(false));
         if (Ctx.Desired.BackendSecurityGroup is not null)
         {
             var backend = await ec2.FindSecurityGroupsAsync(
@@ -192,10 +195,13 @@ internal sealed partial class DeployRun(DeployContext ctx)
             holder.Tags.Remove(key);
     }
 
+    /// <summary>True for a listener that can have rules: HTTP and HTTPS (ALB) listeners.</summary>
+    public static bool HasRules(Listener listener) => listener.Protocol is "HTTP" or "HTTPS";
+
     public IEnumerable<Tagged<LoadBalancer>> Ours() =>
         CurrentLoadBalancer is null ? ObsoleteLoadBalancers : ObsoleteLoadBalancers.Prepend(CurrentLoadBalancer);
 
-    public bool IsOurs(IReadOnlyDictionary<string, string> tags) => DeployTags.IsOurs(tags, Ctx.Cluster, Ctx.StackId);
+    public bool IsOurs(IReadOnlyDictionary<string, string> tags) => DeployTags.IsOurs(tags, Ctx.Cluster, Ctx.Desired.Id);
 
     private async Task AddLoadBalancersAsync(List<LoadBalancer> found, CancellationToken ct)
     {

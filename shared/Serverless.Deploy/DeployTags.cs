@@ -55,10 +55,24 @@ public static class DeployTags
         DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var at) ? at : null;
 
-    /// <summary>True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
+    /// <summary>True when <paramref name="tags"/> mark a resource of the Ingress group <paramref name="stack"/> in <paramref name="cluster"/>.</summary>
     public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stack) =>
+        IsOurs(tags, cluster, TrackingTags.Stack, stack);
+
+    /// <summary>
+    /// True when <paramref name="tags"/> mark a resource of <paramref name="stack"/> in <paramref name="cluster"/>, under
+    /// the stack tag key of its kind: an Ingress group and a Service of the same <c>namespace/name</c> never own each
+    /// other's resources.
+    /// </summary>
+    public static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, StackId stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return IsOurs(tags, cluster, TrackingTags.StackKey(stack), stack.ToString());
+    }
+
+    private static bool IsOurs(IReadOnlyDictionary<string, string> tags, string cluster, string stackKey, string stack) =>
         tags.TryGetValue(TrackingTags.Cluster, out var c) && c == cluster
-        && tags.TryGetValue(TrackingTags.Stack, out var s) && s == stack;
+        && tags.TryGetValue(stackKey, out var s) && s == stack;
 
     /// <summary>The tag changes from <paramref name="actual"/> to <paramref name="desired"/> (unmanaged keys ignored).</summary>
     public static (Dictionary<string, string> Add, List<string> Remove, List<FieldChange> Fields) Diff(

@@ -140,6 +140,9 @@ public sealed record DeployResult
     /// <summary>The stack (group) ID.</summary>
     public required string Stack { get; init; }
 
+    /// <summary>An Ingress group (ALB) or a Service (NLB): <see cref="Stack"/> alone does not tell them apart.</summary>
+    public Model.StackKind StackKind { get; init; }
+
     /// <summary>Plan or apply.</summary>
     public required DeployMode Mode { get; init; }
 

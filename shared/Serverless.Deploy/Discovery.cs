@@ -8,7 +8,13 @@ namespace Serverless.Deploy;
 /// <summary>An ELBv2 resource and its tags.</summary>
 internal sealed record Tagged<T>(T Resource, string Arn, Dictionary<string, string> Tags)
 {
-    public string? ResourceId => Tags.GetValueOrDefault(TrackingTags.Resource);
+    /// <summary>
+    /// The resource ID under the key of the stack kind the resource is tagged for: <c>service.k8s.aws/resource</c> for a
+    /// resource of a Service stack (tagged <c>service.k8s.aws/stack</c> and not <c>ingress.k8s.aws/stack</c>),
+    /// <c>ingress.k8s.aws/resource</c> otherwise.
+    /// </summary>
+    public string? ResourceId => Tags.GetValueOrDefault(
+        !Tags.ContainsKey(TrackingTags.Stack) && Tags.ContainsKey(TrackingTags.ServiceStack) ? TrackingTags.ServiceResource : TrackingTags.Resource);
 
     public string? Owner => Tags.GetValueOrDefault(TrackingTags.OwnerIngress);
 }

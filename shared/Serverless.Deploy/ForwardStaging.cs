@@ -62,6 +62,13 @@ internal sealed class ForwardStaging(DeployRun run)
         }
         if (pending.Count == 0)
             return desired;
+        if (Ctx.Desired.LoadBalancer?.Type == "network")
+        {
+            // An NLB forward names one target group: there is no weight-0 step. The targets are registered already
+            // (targets before forwards) and the switch is one ModifyListener; the old group goes after it.
+            Ctx.Note($"{what}: a Network Load Balancer forwards to one target group: switched to {string.Join(", ", pending.Select(Name))} in one call, its targets registered before (no weight-0 staging on an NLB)");
+            return desired;
+        }
         _staged.UnionWith(pending);
         var tuples = now.Concat(wanted.Where(t => !nowArns.Contains(t.Arn)).Select(static t => (t.Arn, Weight: 0))).ToList();
         if (tuples.Count > MaxTargetGroupsPerForward)

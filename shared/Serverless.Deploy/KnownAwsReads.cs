@@ -39,7 +39,7 @@ internal static class KnownSecurityGroups
         if (ctx.Options.Known is not { VpcSecurityGroups: { } groups } known || known.VpcId != ctx.Options.VpcId)
             return false;
         bool Has(SecurityGroupInfo g, string key, string value) => g.Tags.TryGetValue(key, out var v) && v == value;
-        run.Actual.StackSecurityGroups.AddRange(groups.Where(g => Has(g, Model.TrackingTags.Cluster, ctx.Cluster) && Has(g, Model.TrackingTags.Stack, ctx.StackId)));
+        run.Actual.StackSecurityGroups.AddRange(groups.Where(g => DeployTags.IsOurs(g.Tags, ctx.Cluster, ctx.Desired.Id)));
         if (ctx.Desired.BackendSecurityGroup is not null)
         {
             run.Actual.BackendSecurityGroup = groups

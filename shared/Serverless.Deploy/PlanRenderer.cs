@@ -77,7 +77,7 @@ public static class PlanRenderer
         var counts = result.Changes.GroupBy(static c => c.Action).ToDictionary(static g => g.Key, static g => g.Count());
         int Count(ChangeAction a) => counts.GetValueOrDefault(a);
         var verb = result.Mode == DeployMode.Plan ? "Plan" : "Applied";
-        sb.Append(CultureInfo.InvariantCulture, $"{verb} for stack {result.Stack}: {Count(ChangeAction.Create)} to create, {Count(ChangeAction.Modify)} to modify, {Count(ChangeAction.Replace)} to replace, {Count(ChangeAction.Delete)} to delete");
+        sb.Append(CultureInfo.InvariantCulture, $"{verb} for {(result.StackKind == StackKind.Service ? "Service stack" : "stack")} {result.Stack}: {Count(ChangeAction.Create)} to create, {Count(ChangeAction.Modify)} to modify, {Count(ChangeAction.Replace)} to replace, {Count(ChangeAction.Delete)} to delete");
         sb.Append(CultureInfo.InvariantCulture, $"; {Count(ChangeAction.Frozen)} frozen, {Count(ChangeAction.SkippedForeign)} foreign, {Count(ChangeAction.Blocked)} blocked\n");
         sb.Append(RenderOutcome(result));
         foreach (var ingress in result.Ingresses)
@@ -117,6 +117,7 @@ public static class PlanRenderer
         var root = new JsonObject
         {
             ["stack"] = result.Stack,
+            ["stackKind"] = result.StackKind == StackKind.Service ? "service" : "ingress-group",
             ["mode"] = result.Mode == DeployMode.Plan ? "plan" : "apply",
             ["reconcile"] = new JsonObject
             {

@@ -77,7 +77,7 @@ public sealed class StackDeployer : IStackDeployer
             return Finish(ctx, null, ReconcileResult.Done, before, checkpointHit: false);
         }
 
-        var run = new DeployRun(ctx) { StructureHash = Checkpoint.Structure(desired, options), Memory = _memory.Get(options.ClusterName, ctx.StackId) };
+        var run = new DeployRun(ctx) { StructureHash = Checkpoint.Structure(desired, options), Memory = _memory.Get(options.ClusterName, desired.Id) };
         var hash = DesiredHash(desired, options);
         ReconcileResult reconcile;
         var hit = false;
@@ -97,7 +97,7 @@ public sealed class StackDeployer : IStackDeployer
             // Throttling that outlasted the retries, a crash-like failure, a conflict AWS reports: the next run
             // re-reads everything and finishes; nothing here is left half-known.
             reconcile = ReconcileResult.Failed($"{ex.ErrorCode}: {ex.Message}");
-            _memory.Forget(options.ClusterName, ctx.StackId);
+            _memory.Forget(options.ClusterName, desired.Id);
         }
         return Finish(ctx, run, reconcile, before, hit);
     }
@@ -196,7 +196,7 @@ public sealed class StackDeployer : IStackDeployer
         if (reconcile.Kind != ReconcileKind.Done || lb is null || run.DeletedLoadBalancers.Contains(lb.Arn)
             || lb.Tags.GetValueOrDefault(DeployTags.Checkpoint) != hash || lb.Tags.GetValueOrDefault(DeployTags.StructureCheckpoint) != run.StructureHash)
         {
-            _memory.Forget(ctx.Cluster, ctx.StackId);
+            _memory.Forget(ctx.Cluster, ctx.Desired.Id);
             return;
         }
         var known = run.Memory;
@@ -206,10 +206,10 @@ public sealed class StackDeployer : IStackDeployer
         var arns = hit ? known!.TargetGroupArns : ctx.TargetGroupArns;
         if (arns.Values.Any(DeployContext.IsPlaceholder) || ctx.Desired.TargetSets.Any(s => !arns.ContainsKey(s.TargetGroupId)))
         {
-            _memory.Forget(ctx.Cluster, ctx.StackId);
+            _memory.Forget(ctx.Cluster, ctx.Desired.Id);
             return;
         }
-        _memory.Set(ctx.Cluster, ctx.StackId, new StackMemory(
+        _memory.Set(ctx.Cluster, ctx.Desired.Id, new StackMemory(
             hash,
             run.StructureHash!,
             lb.Resource,
@@ -239,6 +239,7 @@ public sealed class StackDeployer : IStackDeployer
         var result = new DeployResult
         {
             Stack = ctx.StackId,
+            StackKind = ctx.Desired.Id.Kind,
             Mode = ctx.Options.Mode,
             Reconcile = reconcile,
             Changes = [.. ctx.Changes],

@@ -53,6 +53,8 @@ internal sealed class ListenerRuleSynthesizer(DeployRun run, ListenerSynthesizer
             return;
         foreach (var listener in Ctx.Desired.Listeners)
         {
+            if (listener.Protocol is not ("HTTP" or "HTTPS"))
+                continue; // an NLB listener has no rules: left alone
             if (!Ctx.ListenerArns.TryGetValue(listener.Port, out var listenerArn))
                 continue; // blocked listener
             var actual = run.Actual.Listeners.FirstOrDefault(l => l.Port == listener.Port && run.IsOurs(l.Listener.Tags));

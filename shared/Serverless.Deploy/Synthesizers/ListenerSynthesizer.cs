@@ -6,7 +6,7 @@ using Serverless.Model;
 namespace Serverless.Deploy.Synthesizers;
 
 /// <summary>
-/// Listeners, matched by port: protocol, SSL policy, default certificate and default actions are modified in place,
+/// Listeners, matched by port: protocol, SSL policy, default certificate, ALPN policy (NLB TLS) and default actions are modified in place,
 /// extra certificates added and removed, attributes and tags reconciled both ways. Listeners without our tags are left
 /// alone (a desired port they hold is reported as blocked).
 /// </summary>
@@ -54,7 +54,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
     {
         var id = ResourceIds.Listener(d.Port);
         var actions = ElbMapping.Actions(d.DefaultActions, Ctx.Resolve);
-        var attributes = d.Attributes.Where(a => AttributeDefaults.Listener.GetValueOrDefault(a.Key) != a.Value).ToList();
+        var attributes = d.Attributes.Where(a => AttributeDefaults.ForListener(d.Protocol).GetValueOrDefault(a.Key) != a.Value).ToList();
         var fields = new List<FieldChange>
         {
             new("protocol", null, d.Protocol),
@@ -64,6 +64,8 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             fields.Add(new FieldChange("certificates", null, ElbMapping.Csv(d.Certificates)));
         if (d.SslPolicy is not null)
             fields.Add(new FieldChange("sslPolicy", null, d.SslPolicy));
+        if (d.AlpnPolicy is not null)
+            fields.Add(new FieldChange("alpnPolicy", null, d.AlpnPolicy));
         fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
         string arn;
         if (Ctx.IsApply)
@@ -75,6 +77,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
                 Protocol = d.Protocol,
                 SslPolicy = d.SslPolicy,
                 Certificates = d.Certificates.Count == 0 ? null : [new Certificate { CertificateArn = d.Certificates[0] }],
+                AlpnPolicy = d.AlpnPolicy is null ? null : [d.AlpnPolicy],
                 DefaultActions = actions,
                 Tags = ElbMapping.Tags(d.Tags),
             };
@@ -132,6 +135,20 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             modify.Certificates = [new Certificate { CertificateArn = d.Certificates[0] }];
             modified = true;
         }
+        var alpn = listener.AlpnPolicy?.FirstOrDefault();
+        if (d.AlpnPolicy is not null && alpn != d.AlpnPolicy)
+        {
+            fields.Add(new FieldChange("alpnPolicy", alpn, d.AlpnPolicy));
+            modify.AlpnPolicy = [d.AlpnPolicy];
+            modified = true;
+        }
+        if (modify.Protocol is "HTTPS" or "TLS")
+        {
+            // A listener that becomes TLS (or HTTPS) needs its policy and default certificate in the same call.
+            modify.SslPolicy ??= d.SslPolicy;
+            if (d.Certificates.Count > 0)
+                modify.Certificates ??= [new Certificate { CertificateArn = d.Certificates[0] }];
+        }
         var actions = await run.Staging.ActionsAsync("listener " + id, ElbMapping.Actions(d.DefaultActions, Ctx.Resolve), listener.DefaultActions, ct).ConfigureAwait(false);
         if (ElbMapping.Canonical(actions, static x => x) != ElbMapping.Canonical(listener.DefaultActions, static x => x))
         {
@@ -148,7 +165,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
         fields.AddRange(addCerts.Select(static c => new FieldChange("certificate " + c, null, "present")));
         fields.AddRange(removeCerts.Select(static c => new FieldChange("certificate " + c, "present", null)));
 
-        var (attributeChanges, unknown) = AttributeDefaults.Diff(d.Attributes, a.Attributes, AttributeDefaults.Listener);
+        var (attributeChanges, unknown) = AttributeDefaults.Diff(d.Attributes, a.Attributes, AttributeDefaults.ForListener(d.Protocol));
         foreach (var key in unknown)
             Ctx.Note($"listener {d.Port}: attribute {key} is not desired and has no known default: left as is");
         fields.AddRange(attributeChanges);

@@ -40,7 +40,7 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
         }
 
         var securityGroups = desired.SecurityGroups.Select(Ctx.Resolve).ToList();
-        var attributes = desired.Attributes.Where(a => AttributeDefaults.LoadBalancer.GetValueOrDefault(a.Key) != a.Value).ToList();
+        var attributes = desired.Attributes.Where(a => AttributeDefaults.ForLoadBalancer(desired.Type).GetValueOrDefault(a.Key) != a.Value).ToList();
         var fields = new List<FieldChange>
         {
             new("name", replaced?.Resource.LoadBalancerName, desired.Name),
@@ -50,6 +50,12 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
             new("subnets", null, ElbMapping.Csv(desired.Subnets)),
             new("securityGroups", null, ElbMapping.Csv(securityGroups.Select(Ctx.ShowSecurityGroup))),
         };
+        if (desired.SubnetMappings.Count > 0)
+            fields.Add(new FieldChange("subnetMappings", null, SubnetMappings(desired.SubnetMappings)));
+        if (desired.EnablePrefixForIpv6SourceNat is { } prefixNat)
+            fields.Add(new FieldChange("enablePrefixForIpv6SourceNat", null, prefixNat));
+        if (desired.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is { } enforce && securityGroups.Count > 0)
+            fields.Add(new FieldChange("enforceSecurityGroupInboundRulesOnPrivateLinkTraffic", null, enforce));
         fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
         if (Ctx.IsApply)
         {
@@ -60,7 +66,10 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
             var request = new CreateLoadBalancerRequest
             {
                 Name = desired.Name,
-                Subnets = [.. desired.Subnets],
+                // One of the two: subnet mappings carry the per-subnet addresses (NLB).
+                Subnets = desired.SubnetMappings.Count > 0 ? null : [.. desired.Subnets],
+                SubnetMappings = desired.SubnetMappings.Count > 0 ? ElbSubnetMappings(desired.SubnetMappings) : null,
+                EnablePrefixForIpv6SourceNat = desired.EnablePrefixForIpv6SourceNat,
                 SecurityGroups = securityGroups.Count == 0 ? null : securityGroups,
                 Scheme = desired.Scheme,
                 Type = desired.Type,
@@ -73,6 +82,17 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
             Ctx.LoadBalancerArn = created.LoadBalancerArn!;
             run.CurrentLoadBalancer = new Tagged<LoadBalancer>(created, created.LoadBalancerArn!, tags);
             run.CreatedLoadBalancer = true;
+            // CreateLoadBalancer has no PrivateLink enforcement field: SetSecurityGroups sets it (its default is on).
+            if (desired.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is { } privateLink && securityGroups.Count > 0 && privateLink != "on")
+            {
+                var arn = Ctx.LoadBalancerArn;
+                await Ctx.CallAsync("SetSecurityGroups", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, arn, () => Ctx.Elb.SetSecurityGroupsAsync(new SetSecurityGroupsRequest
+                {
+                    LoadBalancerArn = arn,
+                    SecurityGroups = securityGroups,
+                    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = privateLink,
+                }, ct)).ConfigureAwait(false);
+            }
             if (attributes.Count > 0)
             {
                 await Ctx.CallAsync("ModifyLoadBalancerAttributes", ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, Ctx.LoadBalancerArn, () => Ctx.Elb.ModifyLoadBalancerAttributesAsync(new ModifyLoadBalancerAttributesRequest
@@ -94,14 +114,33 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
     private async Task UpdateAsync(LoadBalancerSpec desired, Tagged<LoadBalancer> current, CancellationToken ct)
     {
         var lb = current.Resource;
+        var network = desired.Type == "network";
         var fields = new List<FieldChange>();
         var wantedGroups = desired.SecurityGroups.Select(Ctx.Resolve).Order(StringComparer.Ordinal).ToList();
         var haveGroups = (lb.SecurityGroups ?? []).Order(StringComparer.Ordinal).ToList();
         var groupsDrift = !wantedGroups.SequenceEqual(haveGroups, StringComparer.Ordinal);
+        // PrivateLink enforcement rides on SetSecurityGroups (NLB with security groups); null leaves it as it is.
+        var enforce = desired.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic;
+        var enforceDrift = network && enforce is not null && wantedGroups.Count > 0 && (lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic ?? "on") != enforce;
+        if (network && haveGroups.Count == 0 && wantedGroups.Count > 0)
+        {
+            // AWS cannot give security groups to an NLB created without them; replacing it would change its DNS name
+            // and addresses behind the Service's back: a person decides (recreate the Service, or ask for no groups).
+            groupsDrift = false;
+            enforceDrift = false;
+            Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, current.Arn,
+                [new FieldChange("securityGroups", null, ElbMapping.Csv(wantedGroups.Select(Ctx.ShowSecurityGroup)))],
+                "this Network Load Balancer was created without security groups and AWS cannot add any to it: delete and recreate it (or the Service) to use security groups"));
+            Ctx.Defer(ReconcileResult.Failed(
+                $"load balancer {lb.LoadBalancerName} ({current.Arn}) was created without security groups; AWS cannot add security groups {ElbMapping.Csv(wantedGroups.Select(Ctx.ShowSecurityGroup))} to it: recreate it to use them"));
+        }
         if (groupsDrift)
             fields.Add(new FieldChange("securityGroups", ElbMapping.Csv(haveGroups.Select(Ctx.ShowSecurityGroup)), ElbMapping.Csv(wantedGroups.Select(Ctx.ShowSecurityGroup))));
+        if (enforceDrift)
+            fields.Add(new FieldChange("enforceSecurityGroupInboundRulesOnPrivateLinkTraffic", lb.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic, enforce));
         var wantedSubnets = desired.Subnets.Order(StringComparer.Ordinal).ToList();
         var haveSubnets = (lb.AvailabilityZones ?? []).Select(static az => az.SubnetId ?? string.Empty).Order(StringComparer.Ordinal).ToList();
+        // Compared as sets of subnet IDs, as upstream: the addresses of a subnet that stays cannot change in place.
         var subnetsDrift = !wantedSubnets.SequenceEqual(haveSubnets, StringComparer.Ordinal);
         if (subnetsDrift)
             fields.Add(new FieldChange("subnets", ElbMapping.Csv(haveSubnets), ElbMapping.Csv(wantedSubnets)));
@@ -109,7 +148,7 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
         if (ipDrift)
             fields.Add(new FieldChange("ipAddressType", lb.IpAddressType, desired.IpAddressType));
         var actualAttributes = run.Actual.LoadBalancerAttributes.GetValueOrDefault(current.Arn) ?? [];
-        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, actualAttributes, AttributeDefaults.LoadBalancer);
+        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, actualAttributes, AttributeDefaults.ForLoadBalancer(desired.Type));
         foreach (var key in unknown)
             Ctx.Note($"load balancer: attribute {key} is not desired and has no known default: left as is");
         // Deletion protection is turned off only when the stack asks for false explicitly, never by going back to the
@@ -129,10 +168,24 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
             var arn = current.Arn;
             const string type = ResourceTypes.LoadBalancer;
             const string id = ResourceIds.LoadBalancer;
-            if (groupsDrift)
-                await Ctx.CallAsync("SetSecurityGroups", type, id, arn, () => Ctx.Elb.SetSecurityGroupsAsync(new SetSecurityGroupsRequest { LoadBalancerArn = arn, SecurityGroups = wantedGroups }, ct)).ConfigureAwait(false);
+            if (groupsDrift || enforceDrift)
+            {
+                await Ctx.CallAsync("SetSecurityGroups", type, id, arn, () => Ctx.Elb.SetSecurityGroupsAsync(new SetSecurityGroupsRequest
+                {
+                    LoadBalancerArn = arn,
+                    SecurityGroups = wantedGroups,
+                    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic = network && wantedGroups.Count > 0 ? enforce : null,
+                }, ct)).ConfigureAwait(false);
+            }
             if (subnetsDrift)
-                await Ctx.CallAsync("SetSubnets", type, id, arn, () => Ctx.Elb.SetSubnetsAsync(new SetSubnetsRequest { LoadBalancerArn = arn, Subnets = wantedSubnets }, ct)).ConfigureAwait(false);
+            {
+                var request = new SetSubnetsRequest { LoadBalancerArn = arn, EnablePrefixForIpv6SourceNat = network ? desired.EnablePrefixForIpv6SourceNat : null };
+                if (desired.SubnetMappings.Count > 0)
+                    request.SubnetMappings = ElbSubnetMappings(desired.SubnetMappings);
+                else
+                    request.Subnets = wantedSubnets;
+                await Ctx.CallAsync("SetSubnets", type, id, arn, () => Ctx.Elb.SetSubnetsAsync(request, ct)).ConfigureAwait(false);
+            }
             if (ipDrift)
                 await Ctx.CallAsync("SetIpAddressType", type, id, arn, () => Ctx.Elb.SetIpAddressTypeAsync(new SetIpAddressTypeRequest { LoadBalancerArn = arn, IpAddressType = desired.IpAddressType }, ct)).ConfigureAwait(false);
             if (attributeChanges.Count > 0)
@@ -147,6 +200,33 @@ internal sealed class LoadBalancerSynthesizer(DeployRun run) : ISynthesizer
         }
         Ctx.Record(new ResourceChange(ChangeAction.Modify, ResourceTypes.LoadBalancer, ResourceIds.LoadBalancer, current.Arn, fields));
     }
+
+    /// <summary>The subnet mappings of an NLB as a request carries them.</summary>
+    private static List<SubnetMapping> ElbSubnetMappings(IReadOnlyList<SubnetMappingSpec> mappings) =>
+        [.. mappings.Select(static m => new SubnetMapping
+        {
+            SubnetId = m.SubnetId,
+            AllocationId = m.AllocationId,
+            PrivateIPv4Address = m.PrivateIpv4Address,
+            IPv6Address = m.Ipv6Address,
+            SourceNatIpv6Prefix = m.SourceNatIpv6Prefix,
+        })];
+
+    /// <summary>Subnet mappings as a plan shows them: <c>subnet(eip=…,ipv4=…,ipv6=…,nat=…)</c>, comma-separated.</summary>
+    public static string SubnetMappings(IReadOnlyList<SubnetMappingSpec> mappings) =>
+        string.Join(",", mappings.Select(static m =>
+        {
+            var parts = new List<string>();
+            if (m.AllocationId is not null)
+                parts.Add("eip=" + m.AllocationId);
+            if (m.PrivateIpv4Address is not null)
+                parts.Add("ipv4=" + m.PrivateIpv4Address);
+            if (m.Ipv6Address is not null)
+                parts.Add("ipv6=" + m.Ipv6Address);
+            if (m.SourceNatIpv6Prefix is not null)
+                parts.Add("nat=" + m.SourceNatIpv6Prefix);
+            return parts.Count == 0 ? m.SubnetId : $"{m.SubnetId}({string.Join(";", parts)})";
+        }));
 
     public async Task PostSynthesizeAsync(CancellationToken ct)
     {

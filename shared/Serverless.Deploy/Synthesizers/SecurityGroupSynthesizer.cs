@@ -17,15 +17,18 @@ internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
 
     private DeployContext Ctx => run.Ctx;
 
+    /// <summary>The resource tag key of the stack's kind.</summary>
+    private string ResourceKey => TrackingTags.ResourceKey(Ctx.Desired.Id);
+
     public async Task SynthesizeAsync(CancellationToken ct)
     {
         var desired = Ctx.Desired;
         var ours = run.Actual.StackSecurityGroups.Where(g => run.IsOurs(g.Tags)).ToList();
         if (desired.ManagedSecurityGroup is { } managed)
         {
-            var actual = ours.Where(g => g.Tags.GetValueOrDefault(TrackingTags.Resource) == managed.Id).OrderBy(static g => g.GroupId, StringComparer.Ordinal).ToList();
+            var actual = ours.Where(g => g.Tags.GetValueOrDefault(ResourceKey) == managed.Id).OrderBy(static g => g.GroupId, StringComparer.Ordinal).ToList();
             _obsolete.AddRange(actual.Skip(1));
-            _obsolete.AddRange(ours.Where(g => g.Tags.GetValueOrDefault(TrackingTags.Resource) != managed.Id));
+            _obsolete.AddRange(ours.Where(g => g.Tags.GetValueOrDefault(ResourceKey) != managed.Id));
             Ctx.ManagedSecurityGroupId = await EnsureGroupAsync(managed, actual.FirstOrDefault(), revokeExtra: true, ct).ConfigureAwait(false);
         }
         else
@@ -64,7 +67,7 @@ internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
     {
         foreach (var group in _obsolete)
         {
-            var id = group.Tags.GetValueOrDefault(TrackingTags.Resource) ?? group.GroupName;
+            var id = group.Tags.GetValueOrDefault(ResourceKey) ?? group.GroupName;
             if (!Ctx.IsApply)
             {
                 Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.SecurityGroup, id, group.GroupId, []));
@@ -150,6 +153,8 @@ internal sealed class SecurityGroupSynthesizer(DeployRun run) : ISynthesizer
         var source = r.SourceSecurityGroupId is { } sg
             ? sg == Ctx.BackendSecurityGroupId ? "sg:" + ResourceIds.BackendSecurityGroup : sg == Ctx.ManagedSecurityGroupId ? "sg:" + ResourceIds.ManagedSecurityGroup : sg
             : r.CidrIpv4 ?? r.CidrIpv6 ?? r.PrefixListId;
-        return string.Create(CultureInfo.InvariantCulture, $"{r.Protocol} {r.FromPort}-{r.ToPort} from {source}");
+        return r.Protocol is "icmp" or "icmpv6"
+            ? string.Create(CultureInfo.InvariantCulture, $"{r.Protocol} type {r.FromPort} code {r.ToPort} from {source}")
+            : string.Create(CultureInfo.InvariantCulture, $"{r.Protocol} {r.FromPort}-{r.ToPort} from {source}");
     }
 }

@@ -16,7 +16,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
 
     public static bool Compatible(TargetGroupSpec desired, TargetGroup actual) =>
         actual.TargetType == desired.TargetType && actual.Protocol == desired.Protocol
-        && (actual.ProtocolVersion ?? "HTTP1") == desired.ProtocolVersion && actual.Port == desired.Port;
+        && (desired.ProtocolVersion is null || (actual.ProtocolVersion ?? "HTTP1") == desired.ProtocolVersion) && actual.Port == desired.Port;
 
     /// <summary>Decides matches and obsolete groups before any mutation (the pending-deletion marker needs the list).</summary>
     public List<(TargetGroupSpec Desired, Tagged<TargetGroup>? Actual, Tagged<TargetGroup>? Replaced)> Plan()
@@ -82,7 +82,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         };
         if (replaced is not null)
             fields.RemoveAll(static f => f.Before == f.After && f.Field != "name");
-        var attributes = desired.Attributes.Where(a => AttributeDefaults.TargetGroup.GetValueOrDefault(a.Key) != a.Value).ToList();
+        var attributes = desired.Attributes.Where(a => AttributeDefaults.ForTargetGroup(desired.Protocol).GetValueOrDefault(a.Key) != a.Value).ToList();
         fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
         string arn;
         if (Ctx.IsApply)
@@ -145,7 +145,7 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         var attributes = run.StructureMatches && desired.Attributes.Count == 0
             ? new Dictionary<string, string>(StringComparer.Ordinal)
             : await Discovery.TargetGroupAttributesAsync(Ctx.Elb, actual.Arn, ct).ConfigureAwait(false);
-        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, attributes, AttributeDefaults.TargetGroup);
+        var (attributeChanges, unknown) = AttributeDefaults.Diff(desired.Attributes, attributes, AttributeDefaults.ForTargetGroup(desired.Protocol));
         foreach (var key in unknown)
             Ctx.Note($"target group {desired.Id}: attribute {key} is not desired and has no known default: left as is");
         var (addTags, removeTags, tagChanges) = DeployTags.Diff(desired.Tags, actual.Tags);
@@ -258,6 +258,9 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         r.HealthCheckTimeoutSeconds = hc.TimeoutSeconds;
         r.HealthyThresholdCount = hc.HealthyThresholdCount;
         r.UnhealthyThresholdCount = hc.UnhealthyThresholdCount;
-        r.Matcher = new Matcher { HttpCode = hc.GrpcCode is null ? hc.HttpCode ?? "200" : null, GrpcCode = hc.GrpcCode };
+        // A TCP health check (NLB) has neither path nor matcher: AWS refuses them.
+        r.Matcher = hc.Protocol is "HTTP" or "HTTPS" ? new Matcher { HttpCode = hc.GrpcCode is null ? hc.HttpCode ?? "200" : null, GrpcCode = hc.GrpcCode } : null;
+        if (hc.Protocol is not ("HTTP" or "HTTPS"))
+            r.HealthCheckPath = null;
     }
 }
