@@ -36,7 +36,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     private const string WebAclNameAnnotation = "alb.ingress.kubernetes.io/wafv2-acl-name";
     private const string ServiceLoadBalancerNameAnnotation = "service.beta.kubernetes.io/aws-load-balancer-name";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ServiceAwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
@@ -66,7 +66,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         ArgumentNullException.ThrowIfNull(ingresses);
         ArgumentNullException.ThrowIfNull(nodes);
         if (cacheFor <= TimeSpan.Zero)
-            return await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
+            return (await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false)).Aws;
 
         var key = string.Join('\n', [
             cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
@@ -79,11 +79,11 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         lock (_cache)
         {
             if (!fresh && _cache.TryGetValue(key, out var hit) && hit.Until > now)
-                return hit.Facts;
+                return hit.Facts.Aws;
         }
         var facts = await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
         Remember(key, facts, now);
-        return facts;
+        return facts.Aws;
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     /// a group's, and its existing NLB looked up by <see cref="ServiceLoadBalancerNames"/> only, confirmed by the
     /// <c>service.k8s.aws/stack</c> tag. Cached like a group's (see the remarks).
     /// </summary>
-    public async Task<AwsFacts> LoadServiceAsync(
+    public async Task<ServiceAwsFacts> LoadServiceAsync(
         ClusterSettings cluster,
         StackId stack,
         V1Service service,
@@ -123,7 +123,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         return facts;
     }
 
-    private void Remember(string key, AwsFacts facts, DateTimeOffset now)
+    private void Remember(string key, ServiceAwsFacts facts, DateTimeOffset now)
     {
         lock (_cache)
         {
@@ -169,7 +169,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         }
     }
 
-    private Task<AwsFacts> ReadAsync(
+    private Task<ServiceAwsFacts> ReadAsync(
         ClusterSettings cluster,
         StackId group,
         IReadOnlyList<V1Ingress> ingresses,
@@ -178,7 +178,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         CancellationToken cancellationToken) =>
         ReadAsync(cluster, group, LikelyLoadBalancerNames(cluster, group, ingresses), ingresses, nodes, read, cancellationToken);
 
-    private async Task<AwsFacts> ReadAsync(
+    private async Task<ServiceAwsFacts> ReadAsync(
         ClusterSettings cluster,
         StackId group,
         IReadOnlyList<string> likelyNames,
@@ -204,7 +204,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             VpcSecurityGroups = groups,
         });
 
-        return new AwsFacts
+        var facts = new AwsFacts
         {
             VpcCidrs = [.. vpc.CidrBlocks, .. vpc.Ipv6CidrBlocks],
             Subnets = [.. subnets.Select(s => new SubnetFact
@@ -227,6 +227,10 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
                 : new Dictionary<string, string>(),
             WebAclsListed = NeedsWebAcls(ingresses),
         };
+        return new ServiceAwsFacts(
+            facts,
+            lookup.Existing is null ? null : [.. (lookup.LoadBalancer?.SecurityGroups ?? []).Order(StringComparer.Ordinal)],
+            subnets.Where(static s => s.Ipv6CidrBlocks.Count > 0).ToDictionary(static s => s.SubnetId, static s => s.Ipv6CidrBlocks, StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -377,7 +381,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     /// absent load balancer), until one carries this cluster's and stack's tags (<see cref="TrackingTags.StackKey"/> of its kind). Returns it, the names asked and what
     /// they found (with tags).
     /// </summary>
-    private async Task<(ExistingLoadBalancerFact? Existing, List<string> Names, List<KnownLoadBalancer> Found)> ExistingLoadBalancerAsync(
+    private async Task<(ExistingLoadBalancerFact? Existing, LoadBalancer? LoadBalancer, List<string> Names, List<KnownLoadBalancer> Found)> ExistingLoadBalancerAsync(
         ClusterSettings cluster, StackId group, IReadOnlyList<string> likelyNames, CancellationToken ct)
     {
         var stack = group.ToString();
@@ -402,10 +406,10 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
                     SubnetIds = [.. (lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)],
                     DnsName = lb.DNSName,
                 };
-                return (existing, names, found);
+                return (existing, lb, names, found);
             }
         }
-        return (null, names, found);
+        return (null, null, names, found);
     }
 
     private async Task<IReadOnlyDictionary<string, string>> NamedTargetGroupsAsync(IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)

@@ -31,7 +31,7 @@ public interface IServiceFactsLoader
     /// The facts for the Service stack <paramref name="stack"/> of <paramref name="service"/>; from the cache when
     /// allowed and still valid. <paramref name="read"/> as in <see cref="IAwsFactsLoader.LoadAsync"/>.
     /// </summary>
-    Task<AwsFacts> LoadServiceAsync(
+    Task<ServiceAwsFacts> LoadServiceAsync(
         ClusterSettings cluster,
         StackId stack,
         V1Service service,
@@ -40,3 +40,12 @@ public interface IServiceFactsLoader
         bool fresh = false,
         Action<KnownAwsReads>? read = null);
 }
+
+/// <summary>The AWS facts of a Service stack: a group's, plus what only an NLB build reads.</summary>
+/// <param name="Aws">The facts every stack's build reads (subnets, security groups, the existing load balancer).</param>
+/// <param name="ExistingLoadBalancerSecurityGroups">The existing NLB's security groups (empty: created without any); null when there is no NLB.</param>
+/// <param name="SubnetIpv6Cidrs">The IPv6 CIDRs of the VPC's subnets that have any, by subnet ID.</param>
+public sealed record ServiceAwsFacts(
+    AwsFacts Aws,
+    IReadOnlyList<string>? ExistingLoadBalancerSecurityGroups,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> SubnetIpv6Cidrs);

@@ -151,7 +151,9 @@ public sealed class ServiceReconciler
                     Stack = stack,
                     Cluster = owner._cluster,
                     LoadBalancerClass = owner._loadBalancerClass,
-                    Aws = aws,
+                    Aws = aws.Aws,
+                    ExistingLoadBalancerSecurityGroups = aws.ExistingLoadBalancerSecurityGroups,
+                    SubnetIpv6Cidrs = aws.SubnetIpv6Cidrs,
                     Service = _service,
                     EndpointSlices = slices,
                     Nodes = nodes,
@@ -168,7 +170,7 @@ public sealed class ServiceReconciler
             {
                 // The deployer finds the NLB only by these names (a scheme change, or a Service leaving whose stack has
                 // no load balancer spec any more, still finds the old one).
-                KnownLoadBalancerNames = [.. names.Union(build.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                KnownLoadBalancerNames = [.. names.Union(build.Stack.KnownLoadBalancerNames, StringComparer.Ordinal).Union(build.Stack.LoadBalancer is { } lb ? [lb.Name] : [], StringComparer.Ordinal).Order(StringComparer.Ordinal)],
             };
             var state = StateOf(_stack);
             var options = new DeployOptions

@@ -28,11 +28,11 @@ public sealed class ServiceReconcilerTests
     {
         public List<(V1Service Service, int Nodes, bool Fresh)> Loads { get; } = [];
 
-        public Task<AwsFacts> LoadServiceAsync(ClusterSettings cluster, StackId stack, V1Service service, IReadOnlyList<V1Node> nodes,
+        public Task<ServiceAwsFacts> LoadServiceAsync(ClusterSettings cluster, StackId stack, V1Service service, IReadOnlyList<V1Node> nodes,
             CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null)
         {
             Loads.Add((service, nodes.Count, fresh));
-            return Task.FromResult(FakeCluster.Aws);
+            return Task.FromResult(new ServiceAwsFacts(FakeCluster.Aws, null, new Dictionary<string, IReadOnlyList<string>>()));
         }
     }
 
