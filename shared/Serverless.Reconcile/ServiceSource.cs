@@ -84,3 +84,91 @@ public sealed class LiveServiceSource(IKubernetesApi api, TimeProvider? time = n
     public Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Service service, string reason, string message, CancellationToken cancellationToken) =>
         _writer.RecordWarningOnceAsync(service, reason, message, cancellationToken);
 }
+
+/// <summary>
+/// Manifest files: the Service, its EndpointSlices and the Nodes are the <see cref="Kubernetes.Manifests.ManifestSet"/>'s;
+/// what a reconcile writes (finalizer, status) is applied to those objects in memory, so a second reconcile of the same
+/// set sees it, as it would on a cluster. Events are kept in <see cref="Events"/>.
+/// </summary>
+public sealed class ManifestServiceSource(Kubernetes.Manifests.ManifestSet set) : IServiceSource
+{
+    private readonly List<IngressEvent> _events = [];
+
+    /// <summary>Every Event recorded, in order.</summary>
+    public IReadOnlyList<IngressEvent> Events => _events;
+
+    /// <inheritdoc />
+    public Task<V1Service?> GetServiceAsync(StackId stack, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return Task.FromResult(set.Services.FirstOrDefault(s => s.Metadata.NamespaceProperty == stack.Namespace && s.Metadata.Name == stack.Name));
+    }
+
+    /// <inheritdoc />
+    public Task<(IReadOnlyList<V1EndpointSlice> EndpointSlices, IReadOnlyList<V1Node> Nodes)> LoadTargetsAsync(V1Service service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        IReadOnlyList<V1EndpointSlice> slices = [.. set.EndpointSlices.Where(s => s.Metadata.NamespaceProperty == service.Metadata.NamespaceProperty
+            && s.Metadata.Labels?.TryGetValue(LiveServiceSource.ServiceNameLabel, out var name) == true && name == service.Metadata.Name)];
+        return Task.FromResult((slices, set.Nodes));
+    }
+
+    /// <inheritdoc />
+    public Task<(V1Service? Service, bool Written)> AddFinalizerAsync(V1Service service, string finalizer, CancellationToken cancellationToken) =>
+        Task.FromResult(ChangeFinalizer(service, finalizer, add: true));
+
+    /// <inheritdoc />
+    public Task<(V1Service? Service, bool Written)> RemoveFinalizerAsync(V1Service service, string finalizer, CancellationToken cancellationToken) =>
+        Task.FromResult(ChangeFinalizer(service, finalizer, add: false));
+
+    private static (V1Service?, bool) ChangeFinalizer(V1Service service, string finalizer, bool add)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var finalizers = service.Metadata.Finalizers ?? [];
+        if (finalizers.Contains(finalizer) == add)
+            return (service, false);
+        service.Metadata.Finalizers = add ? [.. finalizers, finalizer] : [.. finalizers.Where(f => f != finalizer)];
+        return (service, true);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> UpdateStatusAsync(V1Service service, string hostname, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (ServiceWriter.StatusEquals(service, hostname))
+            return Task.FromResult(false);
+        service.Status = new V1ServiceStatus
+        {
+            LoadBalancer = new V1LoadBalancerStatus
+            {
+                Ingress = [new V1LoadBalancerIngress { Hostname = hostname, Ports = [.. ServiceWriter.StatusPorts(service).Select(static p => new V1PortStatus { Port = p.Port, Protocol = p.Protocol })] }],
+            },
+        };
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ClearStatusAsync(V1Service service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (service.Status?.LoadBalancer?.Ingress is not { Count: > 0 })
+            return Task.FromResult(false);
+        service.Status.LoadBalancer = new V1LoadBalancerStatus();
+        return Task.FromResult(true);
+    }
+
+    /// <inheritdoc />
+    public Task<Exception?> RecordEventAsync(V1Service service, string type, string reason, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _events.Add(new IngressEvent($"{service.Metadata.NamespaceProperty}/{service.Metadata.Name}", type, reason, message));
+        return Task.FromResult<Exception?>(null);
+    }
+
+    /// <inheritdoc />
+    public async Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Service service, string reason, string message, CancellationToken cancellationToken)
+    {
+        await RecordEventAsync(service, "Warning", reason, message, cancellationToken).ConfigureAwait(false);
+        return (true, null);
+    }
+}
