@@ -28,6 +28,12 @@ public static class DeployTags
     public const string StagedSince = "serverless.elbv2.k8s.aws/staged-since";
 
     /// <summary>
+    /// On a staging listener of a Network Load Balancer: the resource ID of the target group it attaches (on a spare port)
+    /// so that AWS health-checks the group before the Service's listener forwards to it. Deleted by the run that switches.
+    /// </summary>
+    public const string StagingListener = "serverless.elbv2.k8s.aws/staging-listener";
+
+    /// <summary>
     /// On the load balancer of a stack whose group the replay found absent (ISO 8601 UTC): when it was first found
     /// absent. Written and removed only by the replay's garbage collection (docs/garbage-collection.md); the deployer
     /// never writes or removes it.
@@ -43,7 +49,7 @@ public static class DeployTags
 
     /// <summary>Tag keys the tag diff leaves alone: AWS's and upstream's legacy keys, and ours above.</summary>
     public static bool IsUnmanaged(string key) =>
-        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key == AbsentSince || key == IngressClass
+        TrackingTags.IsIgnored(key) || key == Checkpoint || key == StructureCheckpoint || key == StagedSince || key == AbsentSince || key == IngressClass || key == StagingListener
         || key.StartsWith(PendingDeletion, StringComparison.Ordinal);
 
     /// <summary>The value of a time tag (<see cref="AbsentSince"/>): ISO 8601 UTC to the second.</summary>

@@ -40,10 +40,16 @@ internal sealed class ForwardStaging(DeployRun run)
     public HashSet<string> Kept { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// NLB only: target groups (by ARN) waiting for a healthy target behind a staging listener, with the desired listener
+    /// that will forward to them (<see cref="Synthesizers.ListenerSynthesizer"/> keeps or creates the staging listeners).
+    /// </summary>
+    public Dictionary<string, ListenerSpec> StagingListeners { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// The actions to apply now for <paramref name="desired"/>, given the actions that serve the same requests now
     /// (<paramref name="serving"/>, null when nothing does): <paramref name="desired"/> itself, or a staged forward.
     /// </summary>
-    public async Task<List<Action>> ActionsAsync(string what, List<Action> desired, IReadOnlyList<Action>? serving, CancellationToken ct)
+    public async Task<List<Action>> ActionsAsync(string what, List<Action> desired, IReadOnlyList<Action>? serving, CancellationToken ct, ListenerSpec? listener = null)
     {
         var forward = Last(desired);
         var current = serving is null ? null : Last(serving);
@@ -64,10 +70,19 @@ internal sealed class ForwardStaging(DeployRun run)
             return desired;
         if (Ctx.Desired.LoadBalancer?.Type == "network")
         {
-            // An NLB forward names one target group: there is no weight-0 step. The targets are registered already
-            // (targets before forwards) and the switch is one ModifyListener; the old group goes after it.
-            Ctx.Note($"{what}: a Network Load Balancer forwards to one target group: switched to {string.Join(", ", pending.Select(Name))} in one call, its targets registered before (no weight-0 staging on an NLB)");
-            return desired;
+            // An NLB forward names one target group: no weight-0 step. The listener keeps forwarding where it does now
+            // and a staging listener (StagingListeners) attaches the new group, so that AWS health-checks it.
+            if (listener is null || pending.Count != 1 || !CanStage(pending[0], listener))
+            {
+                Ctx.Note($"{what}: cannot attach {string.Join(", ", pending.Select(Name))} by a staging listener (no certificate for a TLS group, or no room for a listener): switched without waiting for health");
+                return desired;
+            }
+            _staged.UnionWith(pending);
+            Kept.UnionWith(nowArns);
+            StagingListeners[pending[0]] = listener;
+            Ctx.Note($"{what}: staged: traffic stays on {string.Join(", ", nowArns.Select(Name))}; {Name(pending[0])} is attached by a staging listener until a target is healthy");
+            Ctx.Defer(ReconcileResult.RequeueAfter($"waiting for a healthy target in target group {Name(pending[0])} before forwarding to it", Ctx.Options.HealthPollDelay));
+            return [.. serving!];
         }
         _staged.UnionWith(pending);
         var tuples = now.Concat(wanted.Where(t => !nowArns.Contains(t.Arn)).Select(static t => (t.Arn, Weight: 0))).ToList();
@@ -154,6 +169,22 @@ internal sealed class ForwardStaging(DeployRun run)
             tg.Tags.Remove(DeployTags.StagedSince);
         }
     }
+
+    /// <summary>
+    /// NLB: a staging listener can attach the group (its protocol is known; a TLS group needs the listener's certificate),
+    /// and the load balancer has room for one more listener (50 per NLB).
+    /// </summary>
+    private bool CanStage(string arn, ListenerSpec listener)
+    {
+        var id = Ctx.TargetGroupArns.FirstOrDefault(kv => kv.Value == arn).Key;
+        var group = id is null ? null : Ctx.Desired.TargetGroups.FirstOrDefault(t => t.Id == id);
+        if (group is null || (group.Protocol == "TLS" && listener.Certificates.Count == 0))
+            return false;
+        return run.Actual.Listeners.Count + StagingListeners.Count < MaxListenersPerNetworkLoadBalancer;
+    }
+
+    /// <summary>Listeners per Network Load Balancer on AWS.</summary>
+    public const int MaxListenersPerNetworkLoadBalancer = 50;
 
     private async Task<bool> ReadyAsync(string arn, CancellationToken ct)
     {
@@ -248,7 +279,9 @@ internal sealed class ForwardStaging(DeployRun run)
     {
         if (_forwardedNow is not null)
             return _forwardedNow;
-        var actions = run.Actual.Listeners.SelectMany(static l => (l.Listener.Resource.DefaultActions ?? []).Concat(l.Rules.SelectMany(static r => r.Resource.Actions ?? [])));
+        // A staging listener's group is attached, not serving: it is ready only once healthy.
+        var actions = run.Actual.Listeners.Where(static l => !l.Listener.Tags.ContainsKey(DeployTags.StagingListener))
+            .SelectMany(static l => (l.Listener.Resource.DefaultActions ?? []).Concat(l.Rules.SelectMany(static r => r.Resource.Actions ?? [])));
         return _forwardedNow = actions.Where(static a => a.Type == "forward").SelectMany(Tuples).Where(static t => t.Weight > 0).Select(static t => t.Arn).ToHashSet(StringComparer.Ordinal);
     }
 

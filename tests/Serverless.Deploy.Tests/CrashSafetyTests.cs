@@ -1,3 +1,4 @@
+using Serverless.Model;
 using Serverless.Testing;
 using Serverless.Deploy.Tests.Infrastructure;
 
@@ -12,12 +13,17 @@ namespace Serverless.Deploy.Tests;
 /// </summary>
 public abstract class CrashSafetyTest(MotoFixture fixture) : DeployTest(fixture)
 {
-    protected async Task CrashAfterEveryCallAsync(GroupShape? start, GroupShape target)
+    protected Task CrashAfterEveryCallAsync(GroupShape? start, GroupShape target) =>
+        CrashAfterEveryCallAsync(start is null ? null : () => Build(start), () => Build(target));
+
+    /// <summary>The same with stacks built in the current <see cref="World"/> (each case resets it).</summary>
+    protected async Task CrashAfterEveryCallAsync(Func<Stack>? start, Func<Stack> target)
     {
+        ArgumentNullException.ThrowIfNull(target);
         if (start is not null)
-            await ConvergeAsync(Build(start));
+            await ConvergeAsync(start());
         NewDeployer();
-        var clean = await ApplyAsync(Build(target));
+        var clean = await ApplyAsync(target());
         AssertDone(clean);
         var expected = await NormalizedSnapshotAsync();
         var mutating = (int)clean.MutatingCalls;
@@ -27,15 +33,15 @@ public abstract class CrashSafetyTest(MotoFixture fixture) : DeployTest(fixture)
         {
             await ResetWorldAsync();
             if (start is not null)
-                await ConvergeAsync(Build(start));
+                await ConvergeAsync(start());
             NewDeployer();
             Crash.MutatingCallsAllowed = k;
-            var crashed = await ApplyAsync(Build(target));
+            var crashed = await ApplyAsync(target());
             Assert.True(crashed.Reconcile.Kind == ReconcileKind.Failed, $"k={k}: {crashed.Reconcile}");
             Crash.Reset();
 
             NewDeployer();
-            await ConvergeAsync(Build(target));
+            await ConvergeAsync(target());
             var actual = await NormalizedSnapshotAsync();
             Assert.True(expected == actual, $"crash after mutating call {k} of {mutating}:\n--- expected\n{expected}\n--- actual\n{actual}");
             await AssertForeignUntouchedAsync();

@@ -8,7 +8,8 @@ namespace Serverless.Deploy.Synthesizers;
 /// <summary>
 /// Listeners, matched by port: protocol, SSL policy, default certificate, ALPN policy (NLB TLS) and default actions are modified in place,
 /// extra certificates added and removed, attributes and tags reconciled both ways. Listeners without our tags are left
-/// alone (a desired port they hold is reported as blocked).
+/// alone (a desired port they hold is reported as blocked). On an NLB, staging listeners (tagged
+/// <see cref="DeployTags.StagingListener"/>) attach target groups a staged forward waits for; they go after the switch.
 /// </summary>
 internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
 {
@@ -29,6 +30,8 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             }
             Ctx.Record(new ResourceChange(ChangeAction.SkippedForeign, ResourceTypes.Listener, ResourceIds.Listener(listener.Port), listener.Listener.Arn, [], "listener without this stack's tags"));
         }
+        var staging = ours.Where(static l => l.Listener.Tags.ContainsKey(DeployTags.StagingListener)).ToList();
+        ours.RemoveAll(staging.Contains);
         var match = ResourceMatcher.Match(desired, ours, static d => ResourceIds.Listener(d.Port), static a => ResourceIds.Listener(a.Port));
         _obsolete.AddRange(match.OnlyActual.Select(static l => l.Listener));
         _obsolete.AddRange(run.ObsoleteListeners);
@@ -40,6 +43,13 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
         foreach (var d in match.OnlyDesired)
         {
             var foreign = run.Actual.Listeners.FirstOrDefault(l => l.Port == d.Port);
+            if (foreign is not null && staging.Contains(foreign))
+            {
+                // Our staging listener sits on the port now desired: it goes first (it only attaches a group for health).
+                await DeleteAsync(foreign.Listener, ct).ConfigureAwait(false);
+                staging.Remove(foreign);
+                foreign = null;
+            }
             if (foreign is not null)
             {
                 Ctx.Record(new ResourceChange(ChangeAction.Blocked, ResourceTypes.Listener, ResourceIds.Listener(d.Port), foreign.Listener.Arn, [], "the port is held by a listener without this stack's tags"));
@@ -48,7 +58,63 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             }
             await CreateAsync(d, ct).ConfigureAwait(false);
         }
+        await StageAsync(staging, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// NLB: keeps or creates one staging listener per target group a staged forward waits for — on a spare port, with
+    /// the group's protocol (TLS with the desired listener's certificate and policy) — so that AWS health-checks the
+    /// group; every other staging listener goes in <see cref="PostSynthesizeAsync"/>, after the switch.
+    /// </summary>
+    private async Task StageAsync(List<ActualListener> staging, CancellationToken ct)
+    {
+        var keep = new HashSet<ActualListener>();
+        var taken = new HashSet<int>(run.Actual.Listeners.Select(static l => l.Port).Concat(Ctx.Desired.Listeners.Select(static l => l.Port)));
+        foreach (var (tgArn, listener) in run.Staging.StagingListeners.OrderBy(static kv => kv.Value.Port))
+        {
+            var existing = staging.FirstOrDefault(l => ForwardsTo(l.Listener.Resource.DefaultActions, tgArn));
+            if (existing is not null)
+            {
+                keep.Add(existing);
+                continue;
+            }
+            var tgId = Ctx.TargetGroupArns.First(kv => kv.Value == tgArn).Key;
+            var protocol = Ctx.Desired.TargetGroups.First(t => t.Id == tgId).Protocol;
+            var port = Enumerable.Range(1024, 65535 - 1024 + 1).Reverse().First(p => !taken.Contains(p));
+            taken.Add(port);
+            var id = "staging-" + port.ToString(CultureInfo.InvariantCulture);
+            var tags = TrackingTags.For(Ctx.Cluster, Ctx.Desired.Id, id);
+            tags[DeployTags.StagingListener] = tgId;
+            var tls = protocol == "TLS";
+            var fields = new List<FieldChange>
+            {
+                new("protocol", null, protocol),
+                new("defaultActions", null, "forward " + Ctx.Show(tgArn)),
+            };
+            string? arn = null;
+            if (Ctx.IsApply)
+            {
+                var request = new CreateListenerRequest
+                {
+                    LoadBalancerArn = Ctx.LoadBalancerArn,
+                    Port = port,
+                    Protocol = protocol,
+                    SslPolicy = tls ? listener.SslPolicy : null,
+                    Certificates = tls ? [new Certificate { CertificateArn = listener.Certificates[0] }] : null,
+                    DefaultActions = [new Aws.ElasticLoadBalancingV2.Model.Action { Type = "forward", TargetGroupArn = tgArn }],
+                    Tags = ElbMapping.Tags(tags),
+                };
+                var response = await Ctx.CallAsync("CreateListener", ResourceTypes.Listener, id, null, () => Ctx.Elb.CreateListenerAsync(request, ct)).ConfigureAwait(false);
+                arn = response.Listeners![0].ListenerArn;
+            }
+            Ctx.Record(new ResourceChange(ChangeAction.Create, ResourceTypes.Listener, id, arn, fields,
+                $"staging listener: attaches {Ctx.Show(tgArn)} so that AWS health-checks it before listener {listener.Port} forwards to it; deleted once it does"));
+        }
+        _obsolete.AddRange(staging.Where(l => !keep.Contains(l)).Select(static l => l.Listener));
+    }
+
+    private static bool ForwardsTo(IReadOnlyList<Aws.ElasticLoadBalancingV2.Model.Action>? actions, string tgArn) =>
+        (actions ?? []).Any(a => a.Type == "forward" && (a.TargetGroupArn == tgArn || (a.ForwardConfig?.TargetGroups ?? []).Any(t => t.TargetGroupArn == tgArn)));
 
     private async Task CreateAsync(ListenerSpec d, CancellationToken ct)
     {
@@ -149,7 +215,7 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
             if (d.Certificates.Count > 0)
                 modify.Certificates ??= [new Certificate { CertificateArn = d.Certificates[0] }];
         }
-        var actions = await run.Staging.ActionsAsync("listener " + id, ElbMapping.Actions(d.DefaultActions, Ctx.Resolve), listener.DefaultActions, ct).ConfigureAwait(false);
+        var actions = await run.Staging.ActionsAsync("listener " + id, ElbMapping.Actions(d.DefaultActions, Ctx.Resolve), listener.DefaultActions, ct, d).ConfigureAwait(false);
         if (ElbMapping.Canonical(actions, static x => x) != ElbMapping.Canonical(listener.DefaultActions, static x => x))
         {
             fields.Add(new FieldChange("defaultActions", ElbMapping.Canonical(listener.DefaultActions, Ctx.Show), ElbMapping.Canonical(actions, Ctx.Show)));
@@ -200,20 +266,25 @@ internal sealed class ListenerSynthesizer(DeployRun run) : ISynthesizer
         {
             if (listener.Resource.LoadBalancerArn is { } lbArn && run.DeletedLoadBalancers.Contains(lbArn))
                 continue; // went with its load balancer (replacement)
-            var id = listener.ResourceId ?? (listener.Resource.Port ?? 0).ToString(CultureInfo.InvariantCulture);
-            if (Ctx.IsApply)
-            {
-                try
-                {
-                    await Ctx.CallAsync("DeleteListener", ResourceTypes.Listener, id, listener.Arn, () => Ctx.Elb.DeleteListenerAsync(new DeleteListenerRequest { ListenerArn = listener.Arn }, ct)).ConfigureAwait(false);
-                }
-                catch (ElasticLoadBalancingV2Exception ex) when (ex.IsListenerNotFound)
-                {
-                    // already gone
-                }
-            }
-            Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.Listener, id, listener.Arn, []));
+            await DeleteAsync(listener, ct).ConfigureAwait(false);
         }
+    }
+
+    private async Task DeleteAsync(Tagged<Listener> listener, CancellationToken ct)
+    {
+        var id = listener.ResourceId ?? (listener.Resource.Port ?? 0).ToString(CultureInfo.InvariantCulture);
+        if (Ctx.IsApply)
+        {
+            try
+            {
+                await Ctx.CallAsync("DeleteListener", ResourceTypes.Listener, id, listener.Arn, () => Ctx.Elb.DeleteListenerAsync(new DeleteListenerRequest { ListenerArn = listener.Arn }, ct)).ConfigureAwait(false);
+            }
+            catch (ElasticLoadBalancingV2Exception ex) when (ex.IsListenerNotFound)
+            {
+                // already gone
+            }
+        }
+        Ctx.Record(new ResourceChange(ChangeAction.Delete, ResourceTypes.Listener, id, listener.Arn, []));
     }
 
     /// <summary>Listeners deleted by this run (their rules go with them).</summary>

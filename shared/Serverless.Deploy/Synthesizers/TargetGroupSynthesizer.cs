@@ -82,6 +82,8 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
         };
         if (replaced is not null)
             fields.RemoveAll(static f => f.Before == f.After && f.Field != "name");
+        else if (desired.ProtocolVersion is null)
+            fields.RemoveAll(static f => f.Field == "protocolVersion"); // an NLB target group has none
         var attributes = desired.Attributes.Where(a => AttributeDefaults.ForTargetGroup(desired.Protocol).GetValueOrDefault(a.Key) != a.Value).ToList();
         fields.AddRange(attributes.Select(static a => new FieldChange("attribute " + a.Key, null, a.Value)));
         string arn;
@@ -244,10 +246,17 @@ internal sealed class TargetGroupSynthesizer(DeployRun run) : ISynthesizer
     }
 
     public static string HealthCheck(HealthCheckSpec hc) =>
-        string.Create(CultureInfo.InvariantCulture, $"{hc.Protocol} {hc.Port} {hc.Path} every {hc.IntervalSeconds}s timeout {hc.TimeoutSeconds}s healthy {hc.HealthyThresholdCount} unhealthy {hc.UnhealthyThresholdCount} codes {hc.HttpCode ?? hc.GrpcCode ?? "200"}");
+        HealthCheck(hc.Protocol, hc.Port, hc.Path, hc.IntervalSeconds, hc.TimeoutSeconds, hc.HealthyThresholdCount, hc.UnhealthyThresholdCount, hc.HttpCode ?? hc.GrpcCode);
 
     private static string HealthCheck(TargetGroup tg) =>
-        string.Create(CultureInfo.InvariantCulture, $"{tg.HealthCheckProtocol} {tg.HealthCheckPort} {tg.HealthCheckPath} every {tg.HealthCheckIntervalSeconds}s timeout {tg.HealthCheckTimeoutSeconds}s healthy {tg.HealthyThresholdCount} unhealthy {tg.UnhealthyThresholdCount} codes {tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode ?? "200"}");
+        HealthCheck(tg.HealthCheckProtocol, tg.HealthCheckPort, tg.HealthCheckPath, tg.HealthCheckIntervalSeconds, tg.HealthCheckTimeoutSeconds, tg.HealthyThresholdCount, tg.UnhealthyThresholdCount,
+            tg.Matcher?.HttpCode ?? tg.Matcher?.GrpcCode);
+
+    // A TCP health check (NLB) has no path and no codes: they are not part of what is compared or shown.
+    private static string HealthCheck(string? protocol, string? port, string? path, int? interval, int? timeout, int? healthy, int? unhealthy, string? codes) =>
+        protocol is "HTTP" or "HTTPS"
+            ? string.Create(CultureInfo.InvariantCulture, $"{protocol} {port} {path} every {interval}s timeout {timeout}s healthy {healthy} unhealthy {unhealthy} codes {codes ?? "200"}")
+            : string.Create(CultureInfo.InvariantCulture, $"{protocol} {port} every {interval}s timeout {timeout}s healthy {healthy} unhealthy {unhealthy}");
 
     private static void ApplyHealthCheck(HealthCheckSpec hc, IHealthCheckSettings r)
     {
