@@ -29,7 +29,8 @@ public static class ServiceModelBuilder
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            var stack = snapshot.Stack;
+            var stack = snapshot.Stack
+                ?? StackId.Service(snapshot.Service?.Metadata?.NamespaceProperty ?? string.Empty, snapshot.Service?.Metadata?.Name ?? string.Empty);
             var error = new BuildError($"Service {stack}", "model", null, $"internal error while building the model ({e.GetType().Name}: {e.Message}); nothing is changed");
             return new ServiceBuild
             {
@@ -144,10 +145,10 @@ internal sealed class ServiceBuildTask
             targetSets.Add(built.Targets);
             bindings.Add(built.Binding);
         }
-        WarnAboutUnmatchedListenerAttributes(listeners);
         var nodeRules = NodeRules(securityGroups, bindings, scheme, subnets);
         if (_errors.Count > 0)
             return Frozen(names);
+        WarnAboutUnmatchedListenerAttributes(listeners);
 
         var stack = new Stack
         {
@@ -163,7 +164,7 @@ internal sealed class ServiceBuildTask
             TargetSets = [.. targetSets.OrderBy(static t => t.TargetGroupId, StringComparer.Ordinal)],
             Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Active, [])],
         };
-        return new ServiceBuild { Stack = stack, Warnings = _warnings };
+        return new ServiceBuild { Stack = stack, Warnings = SortedWarnings() };
     }
 
     // ---- outcomes -------------------------------------------------------------------------------------------------
@@ -177,7 +178,7 @@ internal sealed class ServiceBuildTask
             KnownLoadBalancerNames = names,
             Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Leaving, [])],
         },
-        Warnings = _warnings,
+        Warnings = SortedWarnings(),
     };
 
     private ServiceBuild Frozen(IReadOnlyList<string> names) => new()
@@ -188,10 +189,20 @@ internal sealed class ServiceBuildTask
             ClusterName = Cluster.ClusterName,
             AllMembersFrozen = true,
             KnownLoadBalancerNames = names,
-            Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Frozen, [.. _errors])],
+            Ingresses = [ServiceModelBuilder.Outcome(_stack, IngressState.Frozen, SortedErrors())],
         },
-        Warnings = _warnings,
+        Warnings = SortedWarnings(),
     };
+
+    // Canonical order, so the outcome does not depend on the order of ports, slices or nodes (an error found once per
+    // port is reported once).
+    private List<BuildError> SortedErrors() =>
+        [.. _errors.Distinct()
+            .OrderBy(static e => e.Field, StringComparer.Ordinal)
+            .ThenBy(static e => e.Value ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(static e => e.Message, StringComparer.Ordinal)];
+
+    private List<string> SortedWarnings() => [.. _warnings.Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Not (or no longer) ours: delete what was built for it, unless it still has our finalizer and its
@@ -439,39 +450,15 @@ internal sealed class ServiceBuildTask
                 return Fail(ServiceAnnotations.EipAllocations, Invariant($"count of EIP allocations ({eips.Count}) and subnets ({count}) must match"));
         }
         var v4 = _reader.List(ServiceAnnotations.PrivateIpv4Addresses);
-        var v4Addresses = new List<IPAddress>();
-        if (v4 is not null)
-        {
-            if (scheme != Internal)
-                return Fail(ServiceAnnotations.PrivateIpv4Addresses, "private IPv4 addresses can only be set for internal load balancers");
-            if (v4.Count != count)
-                return Fail(ServiceAnnotations.PrivateIpv4Addresses, Invariant($"count of private IPv4 addresses ({v4.Count}) and subnets ({count}) must match"));
-            foreach (var raw in v4)
-            {
-                if (!IPAddress.TryParse(raw, out var address) || raw.Contains('%', StringComparison.Ordinal))
-                    return Fail(ServiceAnnotations.PrivateIpv4Addresses, $"private IPv4 addresses must be valid IP address: {raw}");
-                if (address.AddressFamily != AddressFamily.InterNetwork)
-                    return Fail(ServiceAnnotations.PrivateIpv4Addresses, $"private IPv4 addresses must be valid IPv4 address: {raw}");
-                v4Addresses.Add(address);
-            }
-        }
+        if (v4 is not null && scheme != Internal)
+            return Fail(ServiceAnnotations.PrivateIpv4Addresses, "private IPv4 addresses can only be set for internal load balancers");
+        var v4Addresses = Addresses(ServiceAnnotations.PrivateIpv4Addresses, v4, count, "private IPv4 addresses", "IPv4", AddressFamily.InterNetwork);
         var v6 = _reader.List(ServiceAnnotations.Ipv6Addresses);
-        var v6Addresses = new List<IPAddress>();
-        if (v6 is not null)
-        {
-            if (ipAddressType != "dualstack")
-                return Fail(ServiceAnnotations.Ipv6Addresses, "IPv6 addresses can only be set for dualstack load balancers");
-            if (v6.Count != count)
-                return Fail(ServiceAnnotations.Ipv6Addresses, Invariant($"count of IPv6 addresses ({v6.Count}) and subnets ({count}) must match"));
-            foreach (var raw in v6)
-            {
-                if (!IPAddress.TryParse(raw, out var address) || raw.Contains('%', StringComparison.Ordinal))
-                    return Fail(ServiceAnnotations.Ipv6Addresses, $"IPv6 addresses must be valid IP address: {raw}");
-                if (address.AddressFamily != AddressFamily.InterNetworkV6)
-                    return Fail(ServiceAnnotations.Ipv6Addresses, $"IPv6 addresses must be valid IPv6 address: {raw}");
-                v6Addresses.Add(address);
-            }
-        }
+        if (v6 is not null && ipAddressType != "dualstack")
+            return Fail(ServiceAnnotations.Ipv6Addresses, "IPv6 addresses can only be set for dualstack load balancers");
+        var v6Addresses = Addresses(ServiceAnnotations.Ipv6Addresses, v6, count, "IPv6 addresses", "IPv6", AddressFamily.InterNetworkV6);
+        if (v4Addresses is null || v6Addresses is null)
+            return null;
         var prefixes = _reader.List(ServiceAnnotations.SourceNatIpv6Prefixes);
         if (prefixes is not null)
         {
@@ -528,7 +515,28 @@ internal sealed class ServiceBuildTask
         return mappings;
     }
 
-    private List<SubnetMappingSpec>? Fail(string suffix, string message)
+    /// <summary>One address per subnet, each of <paramref name="family"/>; empty when the annotation is absent, null after an error.</summary>
+    private List<IPAddress>? Addresses(string suffix, IReadOnlyList<string>? raw, int subnets, string what, string familyName, AddressFamily family)
+    {
+        if (raw is null)
+            return [];
+        if (raw.Count != subnets)
+            return Fail<IPAddress>(suffix, Invariant($"count of {what} ({raw.Count}) and subnets ({subnets}) must match"));
+        var addresses = new List<IPAddress>();
+        foreach (var text in raw)
+        {
+            if (!IPAddress.TryParse(text, out var address) || text.Contains('%', StringComparison.Ordinal))
+                return Fail<IPAddress>(suffix, $"{what} must be valid IP address: {text}");
+            if (address.AddressFamily != family)
+                return Fail<IPAddress>(suffix, $"{what} must be valid {familyName} address: {text}");
+            addresses.Add(address);
+        }
+        return addresses;
+    }
+
+    private List<SubnetMappingSpec>? Fail(string suffix, string message) => Fail<SubnetMappingSpec>(suffix, message);
+
+    private List<T>? Fail<T>(string suffix, string message)
     {
         _reader.Error(suffix, _reader.String(suffix), message);
         return null;
@@ -763,12 +771,11 @@ internal sealed class ServiceBuildTask
     private List<(V1ServicePort Port, bool Merged)>? ListenerPorts()
     {
         var ports = new List<V1ServicePort>();
-        var index = 0;
         foreach (var port in _service.Spec?.Ports ?? [])
         {
-            var field = Invariant($"spec.ports[{index++}]");
             if (port is null)
                 continue;
+            var field = PortField(port);
             if (port.Port is < 1 or > 65535)
                 _errors.Add(new BuildError(_object, field + ".port", Invariant($"{port.Port}"), "must be between 1 and 65535"));
             else if ((port.Protocol ?? "TCP") is not ("TCP" or "UDP"))
@@ -882,7 +889,7 @@ internal sealed class ServiceBuildTask
         }
         var listenerAttributes = _reader.Map($"{ServiceAnnotations.ListenerAttributesPrefix}{protocol}-{portText}");
         var built = TargetGroup(port, tgProtocol, tags, lbIpAddressType);
-        if (built is null || _errors.Count > 0)
+        if (built is null)
             return null;
         var (targetGroup, targets, binding) = built.Value;
         var listener = new ListenerSpec
@@ -929,7 +936,7 @@ internal sealed class ServiceBuildTask
         var tgPort = targetType == "instance" ? port.NodePort ?? 0 : numericTarget ?? 1;
         if (tgPort == 0)
         {
-            _errors.Add(new BuildError(_object, Invariant($"spec.ports {port.Name ?? string.Empty} ({port.Port})"), targetType == "instance" ? "nodePort 0" : "targetPort 0",
+            _errors.Add(new BuildError(_object, PortField(port) + (targetType == "instance" ? ".nodePort" : ".targetPort"), "0",
                 targetType == "ip"
                     ? "TargetGroup port is empty. Are you using the correct service type?"
                     : "TargetGroup port is empty. When using Instance targets, your service be must of type 'NodePort' or 'LoadBalancer'"));
@@ -937,7 +944,7 @@ internal sealed class ServiceBuildTask
         }
         if (tgPort is < 1 or > 65535)
         {
-            _errors.Add(new BuildError(_object, Invariant($"spec.ports {port.Name ?? string.Empty} ({port.Port})"), Invariant($"{tgPort}"), "the target port must be between 1 and 65535"));
+            _errors.Add(new BuildError(_object, PortField(port) + (targetType == "instance" ? ".nodePort" : ".targetPort"), Invariant($"{tgPort}"), "must be between 1 and 65535"));
             return null;
         }
 
@@ -1019,6 +1026,7 @@ internal sealed class ServiceBuildTask
     /// </summary>
     private HealthCheckSpec? HealthCheck(string targetType)
     {
+        var errorsBefore = _errors.Count;
         var local = targetType == "instance" && _service.Spec?.ExternalTrafficPolicy == "Local" && _service.Spec?.Type == "LoadBalancer";
         var rawProtocol = _reader.String(ServiceAnnotations.HealthCheckProtocol) ?? (local ? "HTTP" : "TCP");
         var protocol = rawProtocol.ToUpperInvariant();
@@ -1034,7 +1042,7 @@ internal sealed class ServiceBuildTask
         var timeout = _reader.Int32(ServiceAnnotations.HealthCheckTimeout) ?? (local ? 6 : 10);
         var healthy = _reader.Int32(ServiceAnnotations.HealthyThreshold) ?? (local ? 2 : 3);
         var unhealthy = _reader.Int32(ServiceAnnotations.UnhealthyThreshold) ?? (local ? 2 : 3);
-        if (port is null || _errors.Count > 0)
+        if (port is null || _errors.Count > errorsBefore)
             return null;
         return new HealthCheckSpec
         {
@@ -1297,6 +1305,10 @@ internal sealed class ServiceBuildTask
             }
         }
     }
+
+    /// <summary>A Service port in errors, by its number and name (independent of its position): <c>spec.ports[port=80,name=http]</c>.</summary>
+    private static string PortField(V1ServicePort port) =>
+        string.IsNullOrEmpty(port.Name) ? Invariant($"spec.ports[port={port.Port}]") : Invariant($"spec.ports[port={port.Port},name={port.Name}]");
 
     private static string GoList(IEnumerable<string> values) => "[" + string.Join(' ', values) + "]";
 
