@@ -22,6 +22,10 @@ public sealed class NlbServiceCliTests(MotoFixture fixture)
         metadata:
           name: echo
           namespace: default
+          annotations:
+            # Set to its non-default value: moto does not report proxy_protocol_v2.enabled while it has its default,
+            # which the deployer then sees as drift on every apply (real AWS always reports it).
+            service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"
         spec:
           type: {{type}}
         {{(type == "LoadBalancer" ? "  loadBalancerClass: service.k8s.aws/nlb" : "")}}
@@ -105,6 +109,14 @@ public sealed class NlbServiceCliTests(MotoFixture fixture)
             var cleared = await CliRun.RunAsync(_moto, "apply", Cluster, CliRun.WithCluster(manifest));
             Assert.True(cleared.Exit == ExitCodes.Ok, cleared.Errors);
             Assert.Empty(await OurNlbsAsync(elb));
+            using (var ec2 = Serverless.Aws.Ec2.Ec2Gateway.CreateSdkClient(_moto.ClientOptions()))
+            {
+                var groups = await ec2.DescribeSecurityGroupsAsync(new Amazon.EC2.Model.DescribeSecurityGroupsRequest
+                {
+                    Filters = [new Amazon.EC2.Model.Filter("tag:service.k8s.aws/stack", ["default/echo"]), new Amazon.EC2.Model.Filter("tag:elbv2.k8s.aws/cluster", [Cluster])],
+                });
+                Assert.Empty(groups.SecurityGroups ?? []);
+            }
 
             await File.WriteAllTextAsync(manifest, Echo());
             Assert.Equal(ExitCodes.Ok, (await CliRun.RunAsync(_moto, "apply", Cluster, CliRun.WithCluster(manifest))).Exit);
