@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Amazon.Runtime;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -75,18 +74,7 @@ public sealed class ServiceReconciler
         if (!stack.IsService)
             throw new ArgumentException($"{stack} is not a Service stack", nameof(stack));
         var run = new Run(this, stack, request);
-        try
-        {
-            return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex)
-        {
-            return run.Finish(ReconcileResult.Failed($"Service {stack}: the API server failed: {ex.Message}"));
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException)
-        {
-            return run.Finish(ReconcileResult.Failed($"Service {stack}: {ex.Message}"));
-        }
+        return await ReconcileSteps.GuardAsync($"Service {stack}", () => run.ExecuteAsync(cancellationToken), run.Finish).ConfigureAwait(false);
     }
 
     /// <summary>What the builder decided for the Service: its single outcome's state, or the stack's shape when it has none.</summary>
@@ -338,18 +326,7 @@ public sealed class ServiceReconciler
 
         private void Phase(string name, TimeSpan duration) => _phases.Add(new PhaseTiming(name, duration));
 
-        private async Task<T> Timed<T>(string name, Func<Task<T>> step)
-        {
-            var at = Stopwatch.GetTimestamp();
-            try
-            {
-                return await step().ConfigureAwait(false);
-            }
-            finally
-            {
-                Phase(name, Stopwatch.GetElapsedTime(at));
-            }
-        }
+        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
     }
 }
 
