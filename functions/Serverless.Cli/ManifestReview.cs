@@ -66,11 +66,16 @@ internal static class ManifestReview
         }
         foreach (var service in set.Services)
         {
+            // Ours (upstream's selection): reconciled into an NLB like a group. Anything else upstream would still take
+            // (a class-less type LoadBalancer its webhook would give its class) is said so.
+            if (Serverless.Service.ServiceSelection.Concerns(service))
+                continue;
             if (NetworkLoadBalancerRequest(service) is { } request && Of(set, "Service", service.Metadata) is { } document)
             {
                 problems.Add(At(Severity.Warning, document, request.Path, request.Field,
-                    $"\"{request.Value}\" asks for a Network Load Balancer ({request.Why}); Service → NLB is not handled yet, so nothing is " +
-                    "created for it (as an Ingress backend it is used as usual): leave it to upstream's controller until it is"));
+                    $"\"{request.Value}\" asks for a Network Load Balancer ({request.Why}), but this controller reconciles only a Service with " +
+                    $"spec.loadBalancerClass: {NlbClass}, or annotation {AwsLoadBalancerType} nlb-ip, or external with {NlbTargetType} ip or instance: " +
+                    "nothing is created for it (as an Ingress backend it is used as usual)"));
             }
         }
         foreach (var document in set.Skipped.Where(static d => d.Kind == "TargetGroupBinding" && d.ApiVersion.StartsWith(Elbv2Group, StringComparison.Ordinal)))

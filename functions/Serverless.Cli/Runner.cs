@@ -115,7 +115,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var waf = new Wafv2Client(clientOptions);
             using var acm = new AcmClient(clientOptions);
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
+            await AdoptLeftServicesAsync(set, cluster, elb, ec2, cancellationToken).ConfigureAwait(false);
             var groups = GroupsOf(set, cluster);
+            groups.AddRange(ServiceStacksOf(set.Services));
             var review = ManifestReview.Review(set, options.Files, cluster);
             foreach (var problem in review)
             {
@@ -126,13 +128,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 MarkDeleted(set, cluster);
             if (groups.Count == 0)
             {
-                Text(set.Ingresses.Count == 0
-                    ? "Nothing to reconcile: the manifests hold no Ingress."
-                    : "Nothing to reconcile: no Ingress of the manifests is in a group of this controller (the errors, warnings and notes above say why).");
+                Text(set.Ingresses.Count == 0 && !set.Services.Any(static s => s.Spec?.Type == "LoadBalancer")
+                    ? "Nothing to reconcile: the manifests hold no Ingress and no Service of type LoadBalancer."
+                    : "Nothing to reconcile: no Ingress of the manifests is in a group of this controller and no Service is ours (the errors, warnings and notes above say why).");
             }
-            var reconciler = new IngressGroupReconciler(
-                new ManifestIngressGroupSource(set, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)),
-                CallLog.For(options, errors));
+            var reconciler = Reconcilers(new ManifestIngressGroupSource(set, cluster), new ManifestServiceSource(set), cluster, ec2, elb, acm, waf, recorder);
 
             var (exit, results) = await ReconcileAllAsync(reconciler, groups, recorder, elb, cancellationToken).ConfigureAwait(false);
             if (review.Any(static p => p.Severity == Severity.Error))
@@ -147,7 +147,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 var totalCalls = 0L;
                 foreach (var group in groups)
                 {
-                    var again = await reconciler.ReconcileAsync(group, ReconcileRequest.DriftCheck, cancellationToken).ConfigureAwait(false);
+                    var again = await reconciler(group, ReconcileRequest.DriftCheck, cancellationToken).ConfigureAwait(false);
                     var mutations = again.Deploy?.Changes.Where(c => c.IsMutation).ToList() ?? [];
                     totalChanges += mutations.Count;
                     totalMutating += again.Deploy?.MutatingCalls ?? 0;
@@ -230,9 +230,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var waf = new Wafv2Client(clientOptions);
         using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var reconciler = new IngressGroupReconciler(
-            new LiveIngressGroupSource(api, cluster), cluster, new AwsFactsLoader(ec2, elb, acm, waf), new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors)),
-            CallLog.For(options, errors));
+        var reconciler = Reconcilers(new LiveIngressGroupSource(api, cluster), new LiveServiceSource(api), cluster, ec2, elb, acm, waf, recorder);
         GroupIndex index;
         try
         {
@@ -243,8 +241,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             errors.WriteLine($"error: the cluster in {options.Kubeconfig}: {e.Message}");
             return ExitCodes.Failure;
         }
-        Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s); AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
-        var (exit, results) = await ReconcileAllAsync(reconciler, index.Groups, recorder, elb, cancellationToken).ConfigureAwait(false);
+        List<StackId> stacks = [.. index.Groups, .. ServiceStacksOf(index.Services)];
+        Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s), {stacks.Count - index.Groups.Count} Service(s) of ours; AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
+        var (exit, results) = await ReconcileAllAsync(reconciler, stacks, recorder, elb, cancellationToken).ConfigureAwait(false);
         var report = new JsonObject
         {
             ["version"] = 1,
@@ -267,7 +266,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
     /// worst exit code: one group's failure never stops the others.
     /// </summary>
     private async Task<(int Exit, JsonArray Results)> ReconcileAllAsync(
-        IngressGroupReconciler reconciler, IReadOnlyList<StackId> groups, AwsCallRecorder recorder, ElasticLoadBalancingV2Client elb, CancellationToken cancellationToken)
+        StackReconcile reconciler, IReadOnlyList<StackId> groups, AwsCallRecorder recorder, ElasticLoadBalancingV2Client elb, CancellationToken cancellationToken)
     {
         var exit = ExitCodes.Ok;
         var results = new JsonArray();
@@ -276,14 +275,26 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         foreach (var group in groups)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            errors.WriteLine($"group {group}: {verb}…");
+            errors.WriteLine($"{StackLabel(group)}: {verb}…");
             var before = recorder.TotalCalls;
-            var run = await reconciler.ReconcileAsync(group, request, cancellationToken).ConfigureAwait(false);
+            var run = await reconciler(group, request, cancellationToken).ConfigureAwait(false);
             if (run.Desired is null || run.Deploy is null)
             {
-                Text($"\n== group {group}: {run.Result}");
-                results.Add((JsonNode)new JsonObject { ["group"] = group.ToString(), ["result"] = run.Result.ToString() });
-                exit = ExitCodes.Failure;
+                Text($"\n== {StackLabel(group)}: {run.Result}");
+                var failed = new JsonObject { ["group"] = group.ToString(), ["result"] = run.Result.ToString() };
+                if (group.IsService)
+                    failed["kind"] = "service";
+                results.Add((JsonNode)failed);
+                // A frozen Service (nothing deployed: its errors say why) is invalid input; one with nothing to do is fine.
+                if (run.Result.Kind == ReconcileKind.Failed)
+                    exit = ExitCodes.Failure;
+                if (run.Errors.Any())
+                {
+                    exit = Math.Max(exit, ExitCodes.InvalidInput);
+                    failed["errors"] = new JsonArray([.. run.Errors.Select(static e => (JsonNode?)new JsonObject { ["object"] = e.Object, ["field"] = e.Field, ["value"] = e.Value, ["message"] = e.Message })]);
+                    foreach (var error in run.Errors)
+                        errors.WriteLine("error: " + error);
+                }
                 continue;
             }
             var (groupJson, readBackFailed) = await ReportGroupAsync(run, elb, cancellationToken).ConfigureAwait(false);
@@ -318,6 +329,46 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         return (exit, results);
     }
 
+    /// <summary>One stack's reconcile: an Ingress group or a Service.</summary>
+    private delegate Task<StackRun> StackReconcile(StackId stack, ReconcileRequest request, CancellationToken cancellationToken);
+
+    /// <summary>The Ingress group and Service reconcilers the functions use, over one source each, sharing facts and deployer.</summary>
+    private StackReconcile Reconcilers(
+        IIngressGroupSource ingresses, IServiceSource services, ClusterSettings cluster,
+        Ec2Gateway ec2, ElasticLoadBalancingV2Client elb, AcmClient acm, Wafv2Client waf, AwsCallRecorder recorder)
+    {
+        var facts = new AwsFactsLoader(ec2, elb, acm, waf);
+        var deployer = new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors));
+        var groups = new IngressGroupReconciler(ingresses, cluster, facts, deployer, CallLog.For(options, errors));
+        var nlbs = new ServiceReconciler(services, cluster, facts, deployer, Serverless.Service.ServiceModelBuilder.Build, CallLog.For(options, errors));
+        return (stack, request, ct) => stack.IsService ? nlbs.ReconcileAsync(stack, request, ct) : groups.ReconcileAsync(stack, request, ct);
+    }
+
+    /// <summary>The Service stacks to reconcile: every Service that is ours or carries our finalizer, sorted.</summary>
+    internal static IEnumerable<StackId> ServiceStacksOf(IEnumerable<V1Service> services) =>
+        services.Where(static s => Serverless.Service.ServiceSelection.Concerns(s))
+            .Select(static s => StackId.Service(s.Metadata.NamespaceProperty, s.Metadata.Name))
+            .OrderBy(static s => s.ToString(), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Manifests carry no finalizer: a Service of these manifests that is not ours (any more) but has a Service stack on
+    /// AWS tagged for this cluster (an NLB an earlier apply made, before it turned ClusterIP, say) gets our finalizer in
+    /// memory, so its reconcile deletes that stack as a cluster would. Read-only: one cluster-wide scan, only when such
+    /// a Service exists.
+    /// </summary>
+    private static async Task AdoptLeftServicesAsync(ManifestSet set, ClusterSettings cluster, ElasticLoadBalancingV2Client elb, Ec2Gateway ec2, CancellationToken ct)
+    {
+        var others = set.Services.Where(static s => !Serverless.Service.ServiceSelection.Concerns(s)).ToList();
+        if (others.Count == 0)
+            return;
+        var stacks = await new ClusterInventory(elb, ec2).FindStacksAsync(cluster.ClusterName, cluster.VpcId, ct).ConfigureAwait(false);
+        var onAws = stacks.Where(static s => s.Kind == StackKind.Service).Select(static s => s.Stack).ToHashSet(StringComparer.Ordinal);
+        foreach (var service in others.Where(s => onAws.Contains($"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}")))
+            service.Metadata.Finalizers = [.. service.Metadata.Finalizers ?? [], Serverless.Service.ServiceSelection.Finalizer];
+    }
+
+    private static string StackLabel(StackId stack) => stack.IsService ? $"Service {stack}" : $"group {stack}";
+
     /// <summary>Every group the manifests' Ingresses belong to or still hold by finalizer, sorted.</summary>
     internal static List<StackId> GroupsOf(ManifestSet set, ClusterSettings cluster)
     {
@@ -341,6 +392,14 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
                 finalizers = [.. finalizers, GroupKeys.Finalizer(group)];
             ingress.Metadata.Finalizers = finalizers;
             ingress.Metadata.DeletionTimestamp = DestroyTime;
+        }
+        // Every Service of ours is being deleted and holds our finalizer, so each builds empty.
+        foreach (var service in set.Services.Where(static s => Serverless.Service.ServiceSelection.IsOurs(s)))
+        {
+            var finalizers = service.Metadata.Finalizers ?? [];
+            if (!finalizers.Contains(Serverless.Service.ServiceSelection.Finalizer))
+                service.Metadata.Finalizers = [.. finalizers, Serverless.Service.ServiceSelection.Finalizer];
+            service.Metadata.DeletionTimestamp = DestroyTime;
         }
     }
 
@@ -434,6 +493,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         var report = new JsonObject
         {
             ["group"] = run.Stack.ToString(),
+            ["kind"] = run.Stack.IsService ? "service" : null,
             ["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(result)),
             ["ingresses"] = ingresses,
         };
@@ -463,7 +523,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
     {
         var text = new StringBuilder();
         var plan = result.Mode == DeployMode.Plan;
-        text.Append(CultureInfo.InvariantCulture, $"\n== group {group}: {options.Command.ToString().ToLowerInvariant()}\n");
+        text.Append(CultureInfo.InvariantCulture, $"\n== {StackLabel(group)}: {options.Command.ToString().ToLowerInvariant()}\n");
+        var member = group.IsService ? "Service" : "Ingress";
         var counts = result.Changes.GroupBy(static c => c.Action).Select(g => (g.Key, Count: g.Count())).Where(static c => c.Count > 0).OrderBy(static c => c.Key).ToList();
         text.Append(counts.Count == 0
             ? $"AWS resources: {(plan ? "nothing to change" : "nothing changed")}\n"
@@ -476,9 +537,9 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             var status = deployed?.Status.ToString().ToLowerInvariant();
             // The state only when the outcome does not say it already; the reason without the Ingress's name again.
             var label = ingress.State == IngressState.Active || status == state || status is null ? "" : $" ({state})";
-            var self = $"Ingress {ingress.Key}: ";
+            var self = $"{member} {ingress.Key}: ";
             var reason = deployed?.Reason is { } r ? (r.StartsWith(self, StringComparison.Ordinal) ? r[self.Length..] : r) : null;
-            text.Append(CultureInfo.InvariantCulture, $"Ingress {ingress.Key}{label}: {status ?? state}{(reason is null ? "" : $" ({reason})")}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{member} {ingress.Key}{label}: {status ?? state}{(reason is null ? "" : $" ({reason})")}\n");
             foreach (var error in ingress.Errors)
             {
                 // The outcome's reason often is the error itself: print it once.

@@ -47,6 +47,7 @@ public sealed class KeyMapper(string ingressClass)
     private const string ImplicitFinalizer = "ingress.k8s.aws/resources";
     private const string ExplicitFinalizerPrefix = "group.ingress.k8s.aws/";
     private const string ServiceNameLabel = "kubernetes.io/service-name";
+    private const string ServiceFinalizer = "service.k8s.aws/resources";
 
     private readonly object _lock = new();
     private readonly Dictionary<string, IngressEntry> _ingresses = new(StringComparer.Ordinal);
@@ -95,7 +96,7 @@ public sealed class KeyMapper(string ingressClass)
                     ApplyParams(keys, id, change == ChangeType.Deleted ? null : Fingerprint(obj, "spec"), change, cause, rv);
                     break;
                 case ResourceKind.Service:
-                    ApplyFingerprinted(_services, keys, id, change == ChangeType.Deleted ? null : Fingerprint(obj, "spec", "metadata.labels", "metadata.annotations"), change,
+                    ApplyFingerprinted(_services, keys, id, change == ChangeType.Deleted ? null : ServiceFingerprint(obj), change,
                         () => ServiceKey(id), cause, rv);
                     break;
                 case ResourceKind.EndpointSlice:
@@ -305,6 +306,21 @@ public sealed class KeyMapper(string ingressClass)
             index.Remove(id);
         AddKey(keys, key(), cause, rv);
     }
+
+    /// <summary>
+    /// The fields of a Service a reconcile reads: spec, labels, annotations; and while it carries our finalizer
+    /// (<c>service.k8s.aws/resources</c>: we own an NLB for it) also its finalizers and deletion mark, so a delete (which
+    /// only sets <c>deletionTimestamp</c> until the finalizer goes) reaches its reconcile. Status writes (the NLB's
+    /// address) change nothing here; other Services' finalizers are not looked at.
+    /// </summary>
+    private static ulong ServiceFingerprint(JsonElement obj) =>
+        HasFinalizer(obj, ServiceFinalizer)
+            ? Fingerprint(obj, "spec", "metadata.labels", "metadata.annotations", "metadata.finalizers", "metadata.deletionTimestamp")
+            : Fingerprint(obj, "spec", "metadata.labels", "metadata.annotations");
+
+    private static bool HasFinalizer(JsonElement obj, string finalizer) =>
+        obj.GetProperty("metadata").TryGetProperty("finalizers", out var finalizers) && finalizers.ValueKind == JsonValueKind.Array
+        && finalizers.EnumerateArray().Any(f => f.ValueKind == JsonValueKind.String && f.GetString() == finalizer);
 
     private static string? SliceService(JsonElement obj)
     {

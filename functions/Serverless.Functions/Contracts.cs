@@ -20,7 +20,7 @@ public enum ReconcileMode
 }
 
 /// <summary>
-/// Reconciles one stack key (an Ingress group): re-reads the cluster and AWS and converges. Implemented over the
+/// Reconciles one stack key (an Ingress group, or a Service's own NLB): re-reads the cluster and AWS and converges. Implemented over the
 /// stack reconcilers of <c>Serverless.Reconcile</c>; the reconcile function calls it only from a message whose FIFO
 /// message group is that key's, so one stack is reconciled by one invocation at a time. Expected conditions are
 /// results, not exceptions; an exception counts as <see cref="ReconcileResult.Failed"/>.
@@ -40,6 +40,12 @@ public interface IKeyReconciler
 /// </summary>
 public interface IKeyFanOut
 {
+    /// <summary>
+    /// True for the keys resolved here: Service and Node keys. A Service key is also a stack key (its own NLB, see
+    /// <see cref="IKeyReconciler.Reconciles"/>): it is both reconciled and resolved to the Ingress groups that use the Service.
+    /// </summary>
+    bool FansOut(QueueKey key) => key?.Kind is QueueKeyKind.Service or QueueKeyKind.Node;
+
     /// <summary>The stack keys each of <paramref name="keys"/> affects (every key of the input is in the answer).</summary>
     Task<IReadOnlyDictionary<QueueKey, IReadOnlyList<QueueKey>>> ResolveAsync(IReadOnlyList<QueueKey> keys, CancellationToken cancellationToken);
 }
@@ -59,7 +65,10 @@ public interface INodeDrainMarker
     Task<NodeMarkResult> MarkAsync(string instanceId, string reason, CancellationToken cancellationToken);
 }
 
-/// <summary>The keys that exist in the cluster now (Kubernetes side: every Ingress group of our IngressClass).</summary>
+/// <summary>
+/// The keys that exist in the cluster now (Kubernetes side: every Ingress group of our IngressClass, and every Service
+/// that is ours or still carries our finalizer).
+/// </summary>
 public interface IClusterKeySource
 {
     /// <summary>
@@ -94,7 +103,11 @@ public sealed record ClusterGroups(IReadOnlyList<QueueKey> Keys)
 public sealed record StackLoadBalancer(string Arn, string Name, IReadOnlyDictionary<string, string> Tags, bool DefaultName = true);
 
 /// <summary>One stack tagged for this cluster: its load balancers (with tags) and how many target and security groups it has.</summary>
-public sealed record StackOnAws(string Stack, IReadOnlyList<StackLoadBalancer> LoadBalancers, int TargetGroups, int SecurityGroups);
+public sealed record StackOnAws(string Stack, IReadOnlyList<StackLoadBalancer> LoadBalancers, int TargetGroups, int SecurityGroups)
+{
+    /// <summary>An Ingress group's stack or a Service's (<see cref="Stack"/> is then <c>namespace/name</c> of the Service).</summary>
+    public Serverless.Model.StackKind Kind { get; init; } = Serverless.Model.StackKind.IngressGroup;
+}
 
 /// <summary>The stacks that exist on AWS (deployer side: <c>ClusterInventory</c>, resources tagged for this cluster).</summary>
 public interface IClusterStacks

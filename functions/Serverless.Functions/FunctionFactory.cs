@@ -24,6 +24,8 @@ public sealed record FunctionSeams(IKeyReconciler Reconciler, IKeyFanOut FanOut,
     {
         public bool Reconciles(QueueKey key) => true;
 
+        public bool FansOut(QueueKey key) => false;
+
         public Task<ReconcileResult> ReconcileAsync(QueueKey key, ReconcileMode mode, CancellationToken cancellationToken) =>
             Task.FromResult(ReconcileResult.Failed("no key reconciler is wired into this build"));
 

@@ -49,10 +49,12 @@ public sealed class OrphanCollector(IClusterStacks stacks, GarbageCollectionOpti
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(all);
         var log = context.Logger;
-        var present = groups.Keys.Where(static k => k.Kind == QueueKeyKind.IngressGroup).Select(static k => k.Name).ToHashSet(StringComparer.Ordinal);
+        var presentGroups = groups.Keys.Where(static k => k.Kind == QueueKeyKind.IngressGroup).Select(static k => k.Name).ToHashSet(StringComparer.Ordinal);
+        var presentServices = groups.Keys.Where(static k => k.Kind == QueueKeyKind.Service).Select(static k => k.Name).ToHashSet(StringComparer.Ordinal);
+        var present = new StackPresence(presentGroups, presentServices);
 
         // A group found again loses its absence mark (even from a partial list: what it found exists).
-        foreach (var stack in all.Where(s => present.Contains(s.Stack)))
+        foreach (var stack in all.Where(present.Contains))
         {
             var marked = stack.LoadBalancers.Where(static lb => lb.Tags.ContainsKey(DeployTags.AbsentSince)).Select(static lb => lb.Arn).ToList();
             if (marked.Count == 0)
@@ -70,7 +72,7 @@ public sealed class OrphanCollector(IClusterStacks stacks, GarbageCollectionOpti
 
         if (groups.Incomplete is { } why)
         {
-            var unknown = all.Count(s => !present.Contains(s.Stack));
+            var unknown = all.Count(s => !present.Contains(s));
             log.Warn("the group list is incomplete: no stack is garbage-collected this run", ("reason", why), ("stacksNotFound", unknown));
             context.Metrics.Emit(new Metric(EmfMetrics.Names.GcIncompleteLists, 1, MetricUnit.Count));
             return new CollectionOutcome([], 0, 0, 0);
@@ -78,8 +80,18 @@ public sealed class OrphanCollector(IClusterStacks stacks, GarbageCollectionOpti
 
         var orphans = 0;
         var eligible = new List<(QueueKey Key, StackOnAws Stack)>();
-        foreach (var stack in all.Where(s => !present.Contains(s.Stack)))
+        foreach (var stack in all.Where(s => !present.Contains(s)))
         {
+            if (stack.Kind == Serverless.Model.StackKind.Service)
+            {
+                // Its Service is gone (or neither ours nor finalized): its NLB's name derives from the Service's UID,
+                // which no reconcile can know any more, so no key can find it. Kept, and said so.
+                orphans++;
+                log.Info("Service stack without its Service kept", ("stack", stack.Stack),
+                    ("reason", "a reconcile finds a Service's NLB by names derived from the Service's UID, which is gone: delete it with destroy or by hand"),
+                    ("loadBalancers", string.Join(" ", stack.LoadBalancers.Select(static lb => lb.Name))));
+                continue;
+            }
             QueueKey key;
             try
             {
@@ -126,6 +138,13 @@ public sealed class OrphanCollector(IClusterStacks stacks, GarbageCollectionOpti
             new Metric(EmfMetrics.Names.OrphanDeletions, eligible.Count, MetricUnit.Count),
             new Metric(EmfMetrics.Names.OrphanDeletionsCapped, capped, MetricUnit.Count));
         return new CollectionOutcome([.. eligible.Select(static e => e.Key)], orphans, orphans - eligible.Count, capped);
+    }
+
+    /// <summary>The stacks the cluster still has: Ingress groups by group ID, Services by <c>namespace/name</c>.</summary>
+    private sealed record StackPresence(HashSet<string> Groups, HashSet<string> Services)
+    {
+        public bool Contains(StackOnAws stack) =>
+            stack.Kind == Serverless.Model.StackKind.Service ? Services.Contains(stack.Stack) : Groups.Contains(stack.Stack);
     }
 
     private static bool IsAwsFailure(Exception ex) =>

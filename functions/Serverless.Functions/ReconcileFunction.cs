@@ -49,9 +49,11 @@ public sealed record ReconcileOptions
 /// <see cref="ReconcileOptions.ReplaySenderIds"/>) make a <see cref="ReconcileMode.FullDriftCheck"/>, and only its
 /// origin <c>collect</c> a <see cref="ReconcileMode.Collect"/> (which may delete a memberless group's stack); a body
 /// cannot choose either.</item>
-/// <item>Keys that name no stack (a Service, a Node) are resolved to the stack keys they affect, once per batch, and
-/// those are enqueued (SendMessageBatch, message group = the stack key) unless the batch already reconciles them; they
-/// are never reconciled under the Service's or Node's message group.</item>
+/// <item>Service and Node keys are resolved to the Ingress group keys they affect (and a Node key to the Service keys
+/// of instance-target NLBs), once per batch, and those are enqueued (SendMessageBatch, message group = the stack key)
+/// unless the batch already reconciles them; they are never reconciled under the Service's or Node's message group.
+/// A Service key is also a stack key of its own — the Service's NLB — reconciled under its own message group; its
+/// message succeeds only when both the reconcile and the enqueueing did.</item>
 /// <item>Duplicate keys collapse: each stack key of the batch is reconciled once (a reconcile reads the current
 /// state, so one run covers every message of it); the duplicates share its outcome.</item>
 /// <item>FIFO: once a message of a message group fails, every later message of that group in the batch is reported
@@ -172,7 +174,11 @@ public sealed class ReconcileFunction(
                 continue;
             }
             var mode = ModeFor(message.Key, records, parsed);
+            // A key that is both (a Service: its own NLB, and the Ingress groups that use it) succeeds only when both did.
+            var fannedOut = !fanOut.FansOut(message.Key) || keyOutcome.GetValueOrDefault(message.Key);
             var ok = await ReconcileOneAsync(record, message, mode, cancellationToken).ConfigureAwait(false);
+            if (ok == KeyOutcome.Done && !fannedOut)
+                ok = KeyOutcome.FannedOutFailed;
             reconciled++;
             switch (ok)
             {
@@ -230,7 +236,7 @@ public sealed class ReconcileFunction(
     private async Task<int> FanOutAsync(
         IReadOnlyList<SqsRecord> records, QueueMessage?[] parsed, Dictionary<QueueKey, int> lastIndexOfKey, Dictionary<QueueKey, bool> keyOutcome, CancellationToken cancellationToken)
     {
-        var sources = lastIndexOfKey.Keys.Where(k => !reconciler.Reconciles(k)).OrderBy(static k => k.ToString(), StringComparer.Ordinal).ToList();
+        var sources = lastIndexOfKey.Keys.Where(fanOut.FansOut).OrderBy(static k => k.ToString(), StringComparer.Ordinal).ToList();
         if (sources.Count == 0)
             return 0;
         var log = context.Logger;
@@ -315,6 +321,9 @@ public sealed class ReconcileFunction(
         Done,
         Requeued,
         Failed,
+
+        /// <summary>Reconciled, but the stacks it affects could not be enqueued: the message comes back for them.</summary>
+        FannedOutFailed,
     }
 
     /// <summary>

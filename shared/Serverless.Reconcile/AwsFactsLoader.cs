@@ -26,7 +26,7 @@ namespace Serverless.Reconcile;
 /// VPC; a full drift check (<c>fresh</c>) always reads AWS. Facts change rarely (subnets, security groups, the LB's
 /// subnets); a change is seen at the latest after the window or at the next replay.
 /// </remarks>
-public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, IWafv2Client waf, TimeSpan cacheFor = default, TimeProvider? time = null) : IAwsFactsLoader
+public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Client elb, IAcmClient acm, IWafv2Client waf, TimeSpan cacheFor = default, TimeProvider? time = null) : IAwsFactsLoader, IServiceFactsLoader
 {
     private const string ActionsPrefix = "alb.ingress.kubernetes.io/actions.";
     private const string LoadBalancerNameAnnotation = "alb.ingress.kubernetes.io/load-balancer-name";
@@ -34,8 +34,9 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     private const string CertificateArnAnnotation = "alb.ingress.kubernetes.io/certificate-arn";
     private const string WebAclArnAnnotation = "alb.ingress.kubernetes.io/wafv2-acl-arn";
     private const string WebAclNameAnnotation = "alb.ingress.kubernetes.io/wafv2-acl-name";
+    private const string ServiceLoadBalancerNameAnnotation = "service.beta.kubernetes.io/aws-load-balancer-name";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly Dictionary<string, (AwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ServiceAwsFacts Facts, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The facts for <paramref name="group"/>, whose candidate members are <paramref name="ingresses"/>; from the cache
@@ -65,7 +66,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         ArgumentNullException.ThrowIfNull(ingresses);
         ArgumentNullException.ThrowIfNull(nodes);
         if (cacheFor <= TimeSpan.Zero)
-            return await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
+            return (await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false)).Aws;
 
         var key = string.Join('\n', [
             cluster.ClusterName, cluster.VpcId, group.ToString(), NeedsCertificateDiscovery(ingresses) ? "acm" : "-",
@@ -78,21 +79,109 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         lock (_cache)
         {
             if (!fresh && _cache.TryGetValue(key, out var hit) && hit.Until > now)
-                return hit.Facts;
+                return hit.Facts.Aws;
         }
         var facts = await ReadAsync(cluster, group, ingresses, nodes, read, cancellationToken).ConfigureAwait(false);
+        Remember(key, facts, now);
+        return facts.Aws;
+    }
+
+    /// <summary>
+    /// The facts for the Service stack <paramref name="stack"/>: the same VPC, subnet, security group and node reads as
+    /// a group's, and its existing NLB looked up by <see cref="ServiceLoadBalancerNames"/> only, confirmed by the
+    /// <c>service.k8s.aws/stack</c> tag. Cached like a group's (see the remarks).
+    /// </summary>
+    public async Task<ServiceAwsFacts> LoadServiceAsync(
+        ClusterSettings cluster,
+        StackId stack,
+        V1Service service,
+        IReadOnlyList<V1Node> nodes,
+        CancellationToken cancellationToken = default,
+        bool fresh = false,
+        Action<KnownAwsReads>? read = null)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (!stack.IsService)
+            throw new ArgumentException($"{stack} is not a Service stack", nameof(stack));
+        var names = LikelyServiceLoadBalancerNames(cluster, stack, service);
+        if (cacheFor <= TimeSpan.Zero)
+            return await ReadAsync(cluster, stack, names, [], nodes, read, cancellationToken).ConfigureAwait(false);
+        var key = string.Join('\n', [
+            "service", cluster.ClusterName, cluster.VpcId, stack.ToString(), .. names,
+            .. nodes.Select(ProviderIds.InstanceId).OfType<string>().Order(StringComparer.Ordinal)]);
+        var now = _time.GetUtcNow();
+        lock (_cache)
+        {
+            if (!fresh && _cache.TryGetValue(key, out var hit) && hit.Until > now)
+                return hit.Facts;
+        }
+        var facts = await ReadAsync(cluster, stack, names, [], nodes, read, cancellationToken).ConfigureAwait(false);
+        Remember(key, facts, now);
+        return facts;
+    }
+
+    private void Remember(string key, ServiceAwsFacts facts, DateTimeOffset now)
+    {
         lock (_cache)
         {
             foreach (var expired in _cache.Where(e => e.Value.Until <= now).Select(e => e.Key).ToList())
                 _cache.Remove(expired);
             _cache[key] = (facts, now + cacheFor);
         }
-        return facts;
     }
 
-    private async Task<AwsFacts> ReadAsync(
+    /// <summary>
+    /// The names a Service's NLB can have: upstream's generated name for either scheme
+    /// (<c>k8s-&lt;ns:8&gt;-&lt;name:8&gt;-&lt;hash:10&gt;</c>, hash of cluster name, Service UID and scheme), the
+    /// <c>aws-load-balancer-name</c> annotation (at most 32 characters), and the names behind the status hostname.
+    /// Discovery looks only at these; a name counts only when the NLB carries this cluster's and Service's tags.
+    /// </summary>
+    public static IReadOnlyList<string> ServiceLoadBalancerNames(ClusterSettings cluster, StackId stack, V1Service service) =>
+        [.. LikelyServiceLoadBalancerNames(cluster, stack, service).Order(StringComparer.Ordinal)];
+
+    /// <summary>The candidate names, most likely first: from the status hostname, the annotation, then generated.</summary>
+    private static IReadOnlyList<string> LikelyServiceLoadBalancerNames(ClusterSettings cluster, StackId stack, V1Service service)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(service);
+        var names = new List<string>();
+        names.AddRange((service.Status?.LoadBalancer?.Ingress ?? []).SelectMany(static i => NamesFromHostname(i.Hostname)));
+        if (service.Metadata?.Annotations?.TryGetValue(ServiceLoadBalancerNameAnnotation, out var annotated) == true && annotated.Length is > 0 and <= 32)
+            names.Add(annotated);
+        if (service.Metadata?.Uid is { Length: > 0 } uid)
+        {
+            foreach (var scheme in (string[])["internal", "internet-facing"])
+            {
+                var hash = Naming.Sha256Hex(cluster.ClusterName, uid, scheme);
+                names.Add($"k8s-{Prefix(stack.Namespace!)}-{Prefix(stack.Name!)}-{hash[..10]}");
+            }
+        }
+        return [.. names.Distinct(StringComparer.Ordinal)];
+
+        static string Prefix(string value)
+        {
+            var sanitized = Naming.Sanitize(value);
+            return sanitized.Length <= 8 ? sanitized : sanitized[..8];
+        }
+    }
+
+    private Task<ServiceAwsFacts> ReadAsync(
         ClusterSettings cluster,
         StackId group,
+        IReadOnlyList<V1Ingress> ingresses,
+        IReadOnlyList<V1Node> nodes,
+        Action<KnownAwsReads>? read,
+        CancellationToken cancellationToken) =>
+        ReadAsync(cluster, group, LikelyLoadBalancerNames(cluster, group, ingresses), ingresses, nodes, read, cancellationToken);
+
+    private async Task<ServiceAwsFacts> ReadAsync(
+        ClusterSettings cluster,
+        StackId group,
+        IReadOnlyList<string> likelyNames,
         IReadOnlyList<V1Ingress> ingresses,
         IReadOnlyList<V1Node> nodes,
         Action<KnownAwsReads>? read,
@@ -106,7 +195,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
         var backendName = Naming.BackendSecurityGroupName(cluster.ClusterName);
         var backend = groups.FirstOrDefault(g =>
             g.GroupName == backendName && g.Tags.TryGetValue(TrackingTags.Cluster, out var owner) && owner == cluster.ClusterName);
-        var lookup = await ExistingLoadBalancerAsync(cluster, group, ingresses, cancellationToken).ConfigureAwait(false);
+        var lookup = await ExistingLoadBalancerAsync(cluster, group, likelyNames, cancellationToken).ConfigureAwait(false);
         read?.Invoke(new KnownAwsReads
         {
             LoadBalancerNames = lookup.Names,
@@ -115,7 +204,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             VpcSecurityGroups = groups,
         });
 
-        return new AwsFacts
+        var facts = new AwsFacts
         {
             VpcCidrs = [.. vpc.CidrBlocks, .. vpc.Ipv6CidrBlocks],
             Subnets = [.. subnets.Select(s => new SubnetFact
@@ -138,6 +227,10 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
                 : new Dictionary<string, string>(),
             WebAclsListed = NeedsWebAcls(ingresses),
         };
+        return new ServiceAwsFacts(
+            facts,
+            lookup.Existing is null ? null : [.. (lookup.LoadBalancer?.SecurityGroups ?? []).Order(StringComparer.Ordinal)],
+            subnets.Where(static s => s.Ipv6CidrBlocks.Count > 0).ToDictionary(static s => s.SubnetId, static s => s.Ipv6CidrBlocks, StringComparer.Ordinal));
     }
 
     /// <summary>
@@ -284,17 +377,18 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
     }
 
     /// <summary>
-    /// The group's load balancer: the candidate names one per call, most likely first (AWS fails a call naming an
-    /// absent load balancer), until one carries this cluster's and group's tags. Returns it, the names asked and what
+    /// The stack's load balancer: the candidate names one per call, most likely first (AWS fails a call naming an
+    /// absent load balancer), until one carries this cluster's and stack's tags (<see cref="TrackingTags.StackKey"/> of its kind). Returns it, the names asked and what
     /// they found (with tags).
     /// </summary>
-    private async Task<(ExistingLoadBalancerFact? Existing, List<string> Names, List<KnownLoadBalancer> Found)> ExistingLoadBalancerAsync(
-        ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)
+    private async Task<(ExistingLoadBalancerFact? Existing, LoadBalancer? LoadBalancer, List<string> Names, List<KnownLoadBalancer> Found)> ExistingLoadBalancerAsync(
+        ClusterSettings cluster, StackId group, IReadOnlyList<string> likelyNames, CancellationToken ct)
     {
         var stack = group.ToString();
+        var stackKey = TrackingTags.StackKey(group);
         var names = new List<string>();
         var found = new List<KnownLoadBalancer>();
-        foreach (var name in LikelyLoadBalancerNames(cluster, group, ingresses))
+        foreach (var name in likelyNames)
         {
             names.Add(name);
             var lb = await elb.LoadBalancerByNameAsync(name, ct).ConfigureAwait(false);
@@ -304,7 +398,7 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
             var lbTags = (tags.TagDescriptions?.FirstOrDefault(d => d.ResourceArn == lb.LoadBalancerArn)?.Tags ?? [])
                 .Where(static t => t.Key is not null).ToDictionary(static t => t.Key!, static t => t.Value ?? string.Empty, StringComparer.Ordinal);
             found.Add(new KnownLoadBalancer(lb, lbTags));
-            if (lbTags.GetValueOrDefault(TrackingTags.Cluster) == cluster.ClusterName && lbTags.GetValueOrDefault(TrackingTags.Stack) == stack)
+            if (lbTags.GetValueOrDefault(TrackingTags.Cluster) == cluster.ClusterName && lbTags.GetValueOrDefault(stackKey) == stack)
             {
                 var existing = new ExistingLoadBalancerFact
                 {
@@ -312,10 +406,10 @@ public sealed class AwsFactsLoader(IEc2Gateway ec2, IElasticLoadBalancingV2Clien
                     SubnetIds = [.. (lb.AvailabilityZones ?? []).Select(z => z.SubnetId).OfType<string>().Order(StringComparer.Ordinal)],
                     DnsName = lb.DNSName,
                 };
-                return (existing, names, found);
+                return (existing, lb, names, found);
             }
         }
-        return (null, names, found);
+        return (null, null, names, found);
     }
 
     private async Task<IReadOnlyDictionary<string, string>> NamedTargetGroupsAsync(IReadOnlyList<V1Ingress> ingresses, CancellationToken ct)

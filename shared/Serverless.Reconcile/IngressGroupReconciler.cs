@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Amazon.Runtime;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -95,18 +94,7 @@ public sealed partial class IngressGroupReconciler
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(request);
         var run = new Run(this, group, request);
-        try
-        {
-            return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException ex)
-        {
-            return run.Finish(ReconcileResult.Failed($"group {group}: the API server failed: {ex.Message}"));
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException)
-        {
-            return run.Finish(ReconcileResult.Failed($"group {group}: {ex.Message}"));
-        }
+        return await ReconcileSteps.GuardAsync($"group {group}", () => run.ExecuteAsync(cancellationToken), run.Finish).ConfigureAwait(false);
     }
 
     /// <summary>The Ingresses the group's reconcile concerns: its members and those still holding its finalizer.</summary>
@@ -357,18 +345,7 @@ public sealed partial class IngressGroupReconciler
             ReconcileLog.Phase(owner._logger, group.ToString(), name, duration.TotalMilliseconds);
         }
 
-        private async Task<T> Timed<T>(string name, Func<Task<T>> step)
-        {
-            var at = Stopwatch.GetTimestamp();
-            try
-            {
-                return await step().ConfigureAwait(false);
-            }
-            finally
-            {
-                Phase(name, Stopwatch.GetElapsedTime(at));
-            }
-        }
+        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
 
         private async Task<bool> WarningsAsync(CancellationToken ct)
         {

@@ -27,7 +27,7 @@ public sealed record ReconcileRequest(DeployMode Mode = DeployMode.Apply, bool F
     public static ReconcileRequest DriftCheck { get; } = new(DeployMode.Apply, FullDriftCheck: true);
 }
 
-/// <summary>Upstream's Ingress event reasons (<c>pkg/k8s/events.go</c>).</summary>
+/// <summary>Upstream's event reasons (<c>pkg/k8s/events.go</c>), the same for Ingresses and Services.</summary>
 public static class IngressEventReasons
 {
     public const string SuccessfullyReconciled = "SuccessfullyReconciled";
@@ -36,6 +36,9 @@ public static class IngressEventReasons
     public const string FailedAddFinalizer = "FailedAddFinalizer";
     public const string FailedRemoveFinalizer = "FailedRemoveFinalizer";
     public const string FailedUpdateStatus = "FailedUpdateStatus";
+
+    /// <summary>A Service's <c>status.loadBalancer</c> could not be emptied after its NLB was deleted (upstream's Service reason).</summary>
+    public const string FailedCleanupStatus = "FailedCleanupStatus";
 
     /// <summary>Ours, not upstream's: an ALB annotation that is ignored or not applied (see <c>AnnotationWarnings</c>).</summary>
     public const string IgnoredAnnotation = "IgnoredAnnotation";
@@ -47,7 +50,10 @@ public static class IngressEventReasons
     public const string BuildWarning = "BuildWarning";
 }
 
-/// <summary>One Event the reconcile emitted (or tried to: <see cref="Error"/> says why it was not written).</summary>
+/// <summary>
+/// One Event the reconcile emitted (or tried to: <see cref="Error"/> says why it was not written); <see cref="Ingress"/>
+/// is the object's <c>namespace/name</c> (the Service's for a Service stack).
+/// </summary>
 public sealed record IngressEvent(string Ingress, string Type, string Reason, string Message, string? Error = null);
 
 /// <summary>How long one phase of a reconcile took.</summary>
@@ -60,7 +66,7 @@ public sealed record PhaseTiming(string Phase, TimeSpan Duration);
 /// </summary>
 public sealed record StackRun
 {
-    /// <summary>The stack (an Ingress group).</summary>
+    /// <summary>The stack (an Ingress group or a Service).</summary>
     public required StackId Stack { get; init; }
 
     /// <summary>Done, requeue after a delay, or failed.</summary>

@@ -110,7 +110,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
     }
 
     [Fact]
-    public async Task Services_asking_for_an_nlb_and_target_group_bindings_are_warned_as_not_handled_yet()
+    public async Task Services_asking_for_an_nlb_this_controller_does_not_take_and_target_group_bindings_are_warned()
     {
         var folder = Directory.CreateTempSubdirectory("cli-nlb-");
         try
@@ -120,11 +120,10 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
                 apiVersion: v1
                 kind: Service
                 metadata:
-                  name: by-class
+                  name: by-webhook
                   namespace: shop
                 spec:
                   type: LoadBalancer
-                  loadBalancerClass: service.k8s.aws/nlb
                   ports:
                     - port: 80
                 ---
@@ -146,7 +145,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
                   namespace: shop
                 spec:
                   serviceRef:
-                    name: by-class
+                    name: by-webhook
                     port: 80
                   targetGroupARN: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop/0123456789abcdef
                 """ + "\n");
@@ -157,13 +156,13 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
             Assert.Single(plan.Report["groups"]!.AsArray());
             var warnings = Problems(plan, "warning");
             Assert.Equal(2, warnings.Count);
-            AssertNames(warnings[0], manifest, "Service", "shop", "by-class");
-            Assert.Equal("spec.loadBalancerClass", warnings[0]["field"]!.GetValue<string>());
-            Assert.Contains("Service → NLB is not handled yet", warnings[0]["message"]!.GetValue<string>(), StringComparison.Ordinal);
+            AssertNames(warnings[0], manifest, "Service", "shop", "by-webhook");
+            Assert.Equal("spec.type", warnings[0]["field"]!.GetValue<string>());
+            Assert.Contains("this controller reconciles only a Service with spec.loadBalancerClass: service.k8s.aws/nlb", warnings[0]["message"]!.GetValue<string>(), StringComparison.Ordinal);
             AssertNames(warnings[1], manifest, "TargetGroupBinding", "shop", "tgb");
             Assert.Contains("TargetGroupBinding is not handled yet", warnings[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Contains("targetgroup/shop/0123456789abcdef", warnings[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
-            Assert.Contains("warning: " + manifest + " document 2 (Service shop/by-class)", plan.Errors, StringComparison.Ordinal);
+            Assert.Contains("warning: " + manifest + " document 2 (Service shop/by-webhook)", plan.Errors, StringComparison.Ordinal);
             Assert.Contains("warning: " + manifest + " document 4 (TargetGroupBinding shop/tgb)", plan.Errors, StringComparison.Ordinal);
         }
         finally

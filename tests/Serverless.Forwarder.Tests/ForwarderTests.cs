@@ -89,6 +89,34 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Service_with_our_finalizer_sends_its_key_when_deleted_or_its_finalizer_goes_but_not_for_its_status()
+    {
+        SeedWorld();
+        var nlb = ForwarderHarness.Service("default", "nlb");
+        nlb["spec"]!["type"] = "LoadBalancer";
+        nlb["spec"]!["loadBalancerClass"] = "service.k8s.aws/nlb";
+        nlb["metadata"]!["finalizers"] = new JsonArray("service.k8s.aws/resources");
+        _h.Api.Create(nlb);
+        var other = ForwarderHarness.Service("default", "other");
+        other["metadata"]!["finalizers"] = new JsonArray("example.com/keep");
+        _h.Api.Create(other);
+        await _h.StartAsync();
+        Assert.Contains("service:default/nlb", Keys(await _h.DrainAsync()));
+
+        // The reconcile's own status write: nothing.
+        _h.Api.Mutate("v1", "Service", "default", "nlb", s => s["status"] = JsonNode.Parse("""{"loadBalancer":{"ingress":[{"hostname":"k8s-default-nlb-0123456789.elb.us-east-1.amazonaws.com"}]}}"""), status: true);
+        Assert.Empty(await _h.NewMessagesAsync());
+
+        // kubectl delete: only deletionTimestamp is set while our finalizer holds the Service.
+        _h.Api.Delete("v1", "Service", "default", "nlb");
+        Assert.Equal(["service:default/nlb"], Keys(await _h.NewMessagesAsync()));
+
+        // Another controller's finalizer on a Service that is not ours: its deletion mark sends nothing new.
+        _h.Api.Delete("v1", "Service", "default", "other");
+        Assert.Empty(await _h.NewMessagesAsync());
+    }
+
+    [Fact]
     public async Task A_410_Gone_mid_watch_relists_and_no_change_made_while_disconnected_is_lost()
     {
         SeedWorld();

@@ -78,7 +78,7 @@ public static class TestContext
 
 /// <summary>
 /// The reconcile path wired as the function deploys it (<see cref="StackKeyReconciler"/> over the live Ingress
-/// source, the AWS facts loader and the stack deployer), with AWS clients built from <paramref name="options"/>.
+/// and Service sources, the AWS facts loader and the stack deployer), with AWS clients built from <paramref name="options"/>.
 /// </summary>
 public sealed class DeployedReconciler(AwsClientOptions options, IKubernetesApi api, ClusterSettings cluster, TimeSpan factsCacheWindow) : IDisposable
 {
@@ -88,10 +88,17 @@ public sealed class DeployedReconciler(AwsClientOptions options, IKubernetesApi 
 
     public ElasticLoadBalancingV2Client Elb { get; } = new(options);
 
-    public StackKeyReconciler Reconciler => new(new IngressGroupReconciler(
-        new LiveIngressGroupSource(api, cluster), cluster,
-        new AwsFactsLoader(_ec2, Elb, _acm, _waf, factsCacheWindow),
-        new StackDeployer(Elb, _ec2, _waf, options.CallRecorder)));
+    public StackKeyReconciler Reconciler
+    {
+        get
+        {
+            var facts = new AwsFactsLoader(_ec2, Elb, _acm, _waf, factsCacheWindow);
+            var deployer = new StackDeployer(Elb, _ec2, _waf, options.CallRecorder);
+            return new(
+                new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, facts, deployer),
+                new ServiceReconciler(new LiveServiceSource(api), cluster, facts, deployer, Serverless.Service.ServiceModelBuilder.Build));
+        }
+    }
 
     public void Dispose()
     {

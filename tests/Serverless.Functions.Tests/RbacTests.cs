@@ -21,6 +21,8 @@ namespace Serverless.Functions.Tests;
 /// the functions runs against the fake API server, wired as deployed: a reconcile of a group that uses everything
 /// (IngressClassParams with a namespaceSelector, instance and ip targets, an OIDC Secret, an ignored annotation, a
 /// finalizer patch that meets a conflict, a status write, a member being deleted whose finalizer is released, Events),
+/// the reconcile of a Service's NLB (finalizer after a conflict, status) and of a Service that left (status emptied,
+/// finalizer removed),
 /// the fan-out of Service and Node keys, the replay's group listing, and the instance-events drain mark of a node.
 /// Every request is recorded as an RBAC call (verb, API group, resource/subresource, namespace, name), and the calls
 /// must be exactly what the manifests grant: a call not granted fails, and so does a grant no call uses. There is no
@@ -47,6 +49,8 @@ public sealed class RbacTests
         "list networking.k8s.io/ingressclasses",
         "list networking.k8s.io/ingresses",
         "patch /nodes",
+        "patch /services",
+        "patch /services/status",
         "patch networking.k8s.io/ingresses",
         "patch networking.k8s.io/ingresses/status",
         // secret-reader.yaml for NAMESPACE=default, SECRET_NAME=oidc: the one OIDC Secret, by name.
@@ -110,7 +114,10 @@ public sealed class RbacTests
         kube.FailNext(1, 409, static r => r.Verb == "patch" && r.Plural == "ingresses" && r.Subresource is null);
 
         // The reconcile function: one group.
-        var reconciler = new StackKeyReconciler(new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, new ReconcileQueueTests.TwoSubnets(), new Deployer()));
+        var facts = new ReconcileQueueTests.TwoSubnets();
+        var reconciler = new StackKeyReconciler(
+            new IngressGroupReconciler(new LiveIngressGroupSource(api, cluster), cluster, facts, new Deployer()),
+            new ServiceReconciler(new LiveServiceSource(api), cluster, facts, new Deployer(), Serverless.Service.ServiceModelBuilder.Build));
         var result = await reconciler.ReconcileAsync(QueueKey.IngressGroup("shop"), ReconcileMode.Event, CancellationToken.None);
         Assert.True(result.IsDone, result.Reason);
         Assert.Equal(["group.ingress.k8s.aws/shop"], Finalizers(kube, "web"));
@@ -119,12 +126,25 @@ public sealed class RbacTests
         Assert.Contains(kube.List("v1", "Event", "default"), static e => e["reason"]!.GetValue<string>() == "IgnoredAnnotation");
         Assert.Contains(kube.List("v1", "Event", "default"), static e => e["reason"]!.GetValue<string>() == "SuccessfullyReconciled");
 
-        // The reconcile function's fan-out of Service and Node keys, and the replay's list of groups.
+        // The reconcile function: a Service's NLB (finalizer patch after a conflict, status), and a Service that left
+        // (status emptied, finalizer removed).
+        kube.FailNext(1, 409, static r => r.Verb == "patch" && r.Plural == "services" && r.Subresource is null);
+        var nlb = await reconciler.ReconcileAsync(QueueKey.Service("default", "nlb"), ReconcileMode.Event, CancellationToken.None);
+        Assert.True(nlb.IsDone, nlb.Reason);
+        Assert.Equal(["service.k8s.aws/resources"], ServiceFinalizers(kube, "nlb"));
+        Assert.Equal(Dns, kube.Get("v1", "Service", "default", "nlb")!["status"]!["loadBalancer"]!["ingress"]![0]!["hostname"]!.GetValue<string>());
+        var left = await reconciler.ReconcileAsync(QueueKey.Service("default", "was-nlb"), ReconcileMode.Event, CancellationToken.None);
+        Assert.True(left.IsDone, left.Reason);
+        Assert.Empty(ServiceFinalizers(kube, "was-nlb"));
+        Assert.Null(kube.Get("v1", "Service", "default", "was-nlb")!["status"]?["loadBalancer"]?["ingress"]);
+
+        // The reconcile function's fan-out of Service and Node keys, and the replay's list of groups and Services.
         var fanned = await new GroupFanOut(api, cluster).ResolveAsync([QueueKey.Service("default", "web-svc"), QueueKey.Node("n1")], CancellationToken.None);
-        Assert.All(fanned.Values, static groups => Assert.Equal([QueueKey.IngressGroup("shop")], groups));
+        Assert.Equal([QueueKey.IngressGroup("shop")], fanned[QueueKey.Service("default", "web-svc")]);
+        Assert.Equal([QueueKey.IngressGroup("shop"), QueueKey.Service("default", "nlb-instance")], fanned[QueueKey.Node("n1")]);
         var listed = await new ClusterKeys(api, cluster).ListGroupKeysAsync(CancellationToken.None);
         Assert.Null(listed.Incomplete);
-        Assert.Equal([QueueKey.IngressGroup("shop")], listed.Keys);
+        Assert.Equal([QueueKey.IngressGroup("shop"), QueueKey.Service("default", "nlb"), QueueKey.Service("default", "nlb-instance")], listed.Keys);
 
         // The instance-events function: the drain mark of the interrupted instance's node.
         var mark = await new NodeMarker(api).MarkAsync("i-0a", "spot interruption", CancellationToken.None);
@@ -138,6 +158,9 @@ public sealed class RbacTests
         // Writes are patches and creates only: no update (PUT) and no delete anywhere.
         Assert.DoesNotContain(calls, static c => c.Verb is "update" or "delete" or "deletecollection" or "watch");
     }
+
+    private static IReadOnlyList<string> ServiceFinalizers(FakeKubernetesApiServer kube, string name) =>
+        kube.Get("v1", "Service", "default", name)?["metadata"]?["finalizers"]?.AsArray().Select(static f => f!.GetValue<string>()).ToList() ?? [];
 
     private static IReadOnlyList<string> Finalizers(FakeKubernetesApiServer kube, string name) =>
         kube.Get("networking.k8s.io/v1", "Ingress", "default", name)?["metadata"]?["finalizers"]?.AsArray().Select(static f => f!.GetValue<string>()).ToList() ?? [];
@@ -162,6 +185,12 @@ public sealed class RbacTests
                 """{"issuer":"https://idp.example.com","authorizationEndpoint":"https://idp.example.com/auth","tokenEndpoint":"https://idp.example.com/token","userInfoEndpoint":"https://idp.example.com/userinfo","secretName":"oidc"}""",
         }));
         kube.Create("""{"apiVersion":"v1","kind":"Secret","metadata":{"name":"oidc","namespace":"default"},"data":{"clientID":"Y2xpZW50","clientSecret":"czNjcjN0"}}""");
+        // Services of type LoadBalancer: one ours with ip targets, one ours with instance targets (a Node key reaches
+        // it; not reconciled here), one that left (ClusterIP now) still holding our finalizer and an address.
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"nlb","namespace":"default","uid":"7d0c1f5e-0000-4000-8000-000000000001","annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip"}},"spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30081,"protocol":"TCP"}]}}""");
+        kube.Create("""{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"nlb-x1","namespace":"default","labels":{"kubernetes.io/service-name":"nlb"}},"addressType":"IPv4","ports":[{"name":"tcp","port":8080,"protocol":"TCP"}],"endpoints":[{"addresses":["10.0.0.10"],"conditions":{"ready":true}}]}""");
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"nlb-instance","namespace":"default","uid":"7d0c1f5e-0000-4000-8000-000000000002"},"spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30082,"protocol":"TCP"}]}}""");
+        kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"was-nlb","namespace":"default","uid":"7d0c1f5e-0000-4000-8000-000000000003","finalizers":["service.k8s.aws/resources"]},"spec":{"type":"ClusterIP","ports":[{"name":"tcp","port":80,"targetPort":8080,"protocol":"TCP"}]},"status":{"loadBalancer":{"ingress":[{"hostname":"k8s-default-wasnlb-0123456789.elb.us-east-1.amazonaws.com"}]}}}""");
         // A member being deleted: its finalizer is released once the group no longer needs it.
         var old = Ingress("old", "web-svc", "/old", []);
         old["metadata"]!["finalizers"] = new JsonArray("group.ingress.k8s.aws/shop");

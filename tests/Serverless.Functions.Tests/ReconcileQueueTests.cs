@@ -131,11 +131,17 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
     }
 
     /// <summary>Two discoverable internal subnets: enough for the group to build.</summary>
-    internal sealed class TwoSubnets : IAwsFactsLoader
+    internal sealed class TwoSubnets : IAwsFactsLoader, IServiceFactsLoader
     {
+        public Task<ServiceAwsFacts> LoadServiceAsync(ClusterSettings cluster, StackId stack, V1Service service, IReadOnlyList<V1Node> nodes,
+            CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null) =>
+            Task.FromResult(new ServiceAwsFacts(Facts, null, new Dictionary<string, IReadOnlyList<string>>()));
+
         public Task<AwsFacts> LoadAsync(ClusterSettings cluster, StackId group, IReadOnlyList<V1Ingress> ingresses, IReadOnlyList<V1Node> nodes,
             CancellationToken cancellationToken = default, bool fresh = false, Action<KnownAwsReads>? read = null) =>
-            Task.FromResult(new AwsFacts
+            Task.FromResult(Facts);
+
+        private static AwsFacts Facts { get; } = new AwsFacts
             {
                 Subnets =
                 [
@@ -143,7 +149,7 @@ public sealed class ReconcileQueueTests(MotoFixture fixture) : MotoTest(fixture)
                     new SubnetFact { Id = "subnet-0b", AvailabilityZone = "us-east-1b", CidrBlock = "10.0.1.0/24", Tags = new Dictionary<string, string> { ["kubernetes.io/role/internal-elb"] = "1" } },
                 ],
                 VpcCidrs = ["10.0.0.0/16"],
-            });
+            };
     }
 
     /// <summary>A deployer that has built the load balancer and waits for new targets to become healthy.</summary>

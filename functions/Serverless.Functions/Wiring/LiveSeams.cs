@@ -13,6 +13,7 @@ using Serverless.Lambda;
 using Serverless.Messages;
 using Serverless.Model;
 using Serverless.Reconcile;
+using Serverless.Service;
 
 namespace Serverless.Functions.Wiring;
 
@@ -43,16 +44,20 @@ public static class LiveSeams
         var elb = new ElasticLoadBalancingV2Client(aws);
         var waf = new Wafv2Client(aws);
         var acm = new AcmClient(aws);
+        var facts = new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow);
+        var deployer = new StackDeployer(elb, ec2, waf, aws.CallRecorder, context.Logger.ForCategory("Serverless.Deploy"));
         var groups = new IngressGroupReconciler(
             new LiveIngressGroupSource(api, cluster),
             cluster,
-            new AwsFactsLoader(ec2, elb, acm, waf, FactsCacheWindow),
-            new StackDeployer(elb, ec2, waf, aws.CallRecorder, context.Logger.ForCategory("Serverless.Deploy")),
+            facts,
+            deployer,
             context.Logger.ForCategory("Serverless.Reconcile"),
             new IngressReconcilerOptions { OrphanMinAbsence = FunctionFactory.GarbageCollection(context).MinAbsence, Time = context.Time });
+        var services = new ServiceReconciler(
+            new LiveServiceSource(api), cluster, facts, deployer, ServiceModelBuilder.Build, context.Logger.ForCategory("Serverless.Reconcile"));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), elb, cluster);
-        return new FunctionSeams(new StackKeyReconciler(groups), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
+        return new FunctionSeams(new StackKeyReconciler(groups, services), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
     private static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)
@@ -73,7 +78,7 @@ public static class LiveSeams
     }
 }
 
-/// <summary>Every Ingress group of the cluster, for the replay.</summary>
+/// <summary>Every Ingress group of the cluster and every Service that is ours (or carries our finalizer), for the replay.</summary>
 /// <remarks>
 /// Complete means: the Ingresses, IngressClasses and IngressClassParams (and Namespaces when a selector needs them)
 /// were each listed in full — the API client follows every <c>continue</c> token and fails the whole list on any error
@@ -94,7 +99,11 @@ public sealed class ClusterKeys(IKubernetesApi api, ClusterSettings cluster) : I
         {
             return new ClusterGroups([]) { Incomplete = ex.Message };
         }
-        return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString()))])
+        // Every Service that is ours or still carries our finalizer: its NLB is drift-checked like a group's stack.
+        var services = index.Services.Where(static s => ServiceSelection.Concerns(s))
+            .Select(static s => QueueKey.Service(s.Metadata.NamespaceProperty, s.Metadata.Name))
+            .OrderBy(static k => k.Name, StringComparer.Ordinal);
+        return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString())), .. services])
         {
             Incomplete = index.Problems.Count == 0 ? null : "objects that could not be read: " + string.Join("; ", index.Problems.Select(static p => p.ToString())),
             ClassProblem = index.ClassProblem,
@@ -120,9 +129,9 @@ public sealed class InventoryStacks(
         return [.. stacks.Select(s => new StackOnAws(
             s.Stack,
             [.. s.LoadBalancerArns.Select((arn, i) => new StackLoadBalancer(arn, s.LoadBalancerNames[i], s.LoadBalancerTags.GetValueOrDefault(arn) ?? new Dictionary<string, string>(),
-                DefaultName(s.Stack, s.LoadBalancerNames[i])))],
+                s.Kind == StackKind.IngressGroup && DefaultName(s.Stack, s.LoadBalancerNames[i])))],
             s.TargetGroupArns.Count,
-            s.SecurityGroupIds.Count))];
+            s.SecurityGroupIds.Count) { Kind = s.Kind })];
     }
 
     /// <inheritdoc />

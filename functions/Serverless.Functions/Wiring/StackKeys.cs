@@ -1,3 +1,4 @@
+using k8s.Models;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
@@ -5,21 +6,23 @@ using Serverless.Kubernetes.Live;
 using Serverless.Messages;
 using Serverless.Model;
 using Serverless.Reconcile;
+using Serverless.Service;
 
 namespace Serverless.Functions.Wiring;
 
 /// <summary>
-/// The stack keys the functions reconcile: an Ingress group key runs the <see cref="IngressGroupReconciler"/>.
-/// Replayed keys (<see cref="ReconcileMode.FullDriftCheck"/>) compare every resource; event-driven ones may use the
-/// deployer's checkpoint.
+/// The stack keys the functions reconcile: an Ingress group key runs the <see cref="IngressGroupReconciler"/>, a Service
+/// key the <see cref="ServiceReconciler"/> (the Service's own NLB; a Service that is not ours and carries no finalizer of
+/// ours is read and left alone). Replayed keys (<see cref="ReconcileMode.FullDriftCheck"/>) compare every resource;
+/// event-driven ones may use the deployer's checkpoint.
 /// </summary>
-public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups) : IKeyReconciler
+public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups, ServiceReconciler? services = null) : IKeyReconciler
 {
     /// <inheritdoc />
     public bool Reconciles(QueueKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return key.Kind == QueueKeyKind.IngressGroup;
+        return key.Kind == QueueKeyKind.IngressGroup || (key.Kind == QueueKeyKind.Service && services is not null);
     }
 
     /// <inheritdoc />
@@ -34,15 +37,18 @@ public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups) : I
             ReconcileMode.FullDriftCheck => ReconcileRequest.DriftCheck,
             _ => ReconcileRequest.Event,
         };
-        var run = await ingressGroups.ReconcileAsync(StackId.Parse(key.Name), request, cancellationToken).ConfigureAwait(false);
+        var run = key.Kind == QueueKeyKind.Service
+            ? await services!.ReconcileAsync(StackId.ParseService(key.Name), request, cancellationToken).ConfigureAwait(false)
+            : await ingressGroups.ReconcileAsync(StackId.Parse(key.Name), request, cancellationToken).ConfigureAwait(false);
         return run.Result;
     }
 }
 
 /// <summary>
-/// Service and Node keys → the Ingress groups they affect, from one <see cref="GroupIndex"/> per batch: the groups
-/// whose rules reference the Service (or whose targets come from its EndpointSlices), the groups with instance
-/// targets for a Node.
+/// Service and Node keys → the stacks they affect, from one <see cref="GroupIndex"/> per batch: the Ingress groups whose
+/// rules reference the Service (or whose targets come from its EndpointSlices), and for a Node the Ingress groups with
+/// instance targets and the Services (ours, or carrying our finalizer) whose NLB has instance targets. EndpointSlice
+/// changes arrive as the Service's key, which reconciles its NLB itself.
 /// </summary>
 public sealed class GroupFanOut(IKubernetesApi api, ClusterSettings cluster) : IKeyFanOut
 {
@@ -54,15 +60,30 @@ public sealed class GroupFanOut(IKubernetesApi api, ClusterSettings cluster) : I
         var result = new Dictionary<QueueKey, IReadOnlyList<QueueKey>>();
         foreach (var key in keys)
         {
-            IEnumerable<StackId> groups = key.Kind switch
+            result[key] = key.Kind switch
             {
-                QueueKeyKind.Service => ServiceGroups(index, key.Name),
-                QueueKeyKind.Node => index.ForNode(key.Name),
+                QueueKeyKind.Service => [.. ServiceGroups(index, key.Name).Select(static g => QueueKey.IngressGroup(g.ToString()))],
+                QueueKeyKind.Node => [
+                    .. index.ForNode(key.Name).Select(static g => QueueKey.IngressGroup(g.ToString())),
+                    .. index.Services.Where(static s => ServiceSelection.Concerns(s) && HasInstanceTargets(s))
+                        .Select(static s => QueueKey.Service(s.Metadata.NamespaceProperty, s.Metadata.Name))],
                 _ => [],
             };
-            result[key] = [.. groups.Select(static g => QueueKey.IngressGroup(g.ToString()))];
         }
         return result;
+    }
+
+    /// <summary>
+    /// Upstream's target type rule: <c>nlb-ip</c>, or <c>aws-load-balancer-nlb-target-type: ip</c>, is ip; anything else
+    /// instance. A Service leaving (not ours any more) counts as instance: its reconcile is cheap and deletes.
+    /// </summary>
+    internal static bool HasInstanceTargets(V1Service service)
+    {
+        var annotations = service.Metadata?.Annotations;
+        string? type = null, target = null;
+        _ = annotations?.TryGetValue(ServiceSelection.TypeAnnotation, out type);
+        _ = annotations?.TryGetValue(ServiceSelection.TargetTypeAnnotation, out target);
+        return type != "nlb-ip" && target != "ip";
     }
 
     private static IEnumerable<StackId> ServiceGroups(GroupIndex index, string name)

@@ -4,7 +4,7 @@ namespace Serverless.Kubernetes.Api;
 
 /// <summary>
 /// The Kubernetes API calls the controller makes, and nothing more: lists and gets for loading a group, patches for
-/// finalizers, status and node labels, and Event creation. Lists follow <c>continue</c> tokens; a get of a missing
+/// finalizers and status (Ingresses, Services) and node labels, and Event creation. Lists follow <c>continue</c> tokens; a get of a missing
 /// object returns null. Any other failure is a <see cref="KubernetesApiException"/>.
 /// </summary>
 public interface IKubernetesApi
@@ -47,6 +47,12 @@ public interface IKubernetesApi
 
     /// <summary>A JSON merge patch of an Ingress's <c>status</c> subresource.</summary>
     Task<V1Ingress> PatchIngressStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
+
+    /// <summary>A JSON merge patch of a Service; a <c>metadata.resourceVersion</c> in it makes it conditional (409 when stale).</summary>
+    Task<V1Service> PatchServiceAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
+
+    /// <summary>A JSON merge patch of a Service's <c>status</c> subresource.</summary>
+    Task<V1Service> PatchServiceStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
 
     /// <summary>A JSON merge patch of a Node.</summary>
     Task<V1Node> PatchNodeAsync(string name, string mergePatch, CancellationToken cancellationToken = default);

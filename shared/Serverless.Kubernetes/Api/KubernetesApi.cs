@@ -102,6 +102,12 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     public Task<V1Ingress> PatchIngressStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
         PatchAsync($"/apis/networking.k8s.io/v1/namespaces/{Segment(ns)}/ingresses/{Segment(name)}/status", mergePatch, KubernetesWireJson.Default.V1Ingress, $"patch ingress status {ns}/{name}", cancellationToken);
 
+    public Task<V1Service> PatchServiceAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchAsync($"/api/v1/namespaces/{Segment(ns)}/services/{Segment(name)}", mergePatch, KubernetesWireJson.Default.V1Service, $"patch service {ns}/{name}", cancellationToken);
+
+    public Task<V1Service> PatchServiceStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchAsync($"/api/v1/namespaces/{Segment(ns)}/services/{Segment(name)}/status", mergePatch, KubernetesWireJson.Default.V1Service, $"patch service status {ns}/{name}", cancellationToken);
+
     public Task<V1Node> PatchNodeAsync(string name, string mergePatch, CancellationToken cancellationToken = default) =>
         PatchAsync($"/api/v1/nodes/{Segment(name)}", mergePatch, KubernetesWireJson.Default.V1Node, $"patch node {name}", cancellationToken);
 

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
 using Serverless.Kubernetes.Manifests;
@@ -31,6 +32,9 @@ public sealed class GroupIndex
         _byEndpointSlicesOf = byEndpointSlicesOf;
         InstanceTargetGroups = instanceGroups;
     }
+
+    /// <summary>Every Service the index was built from (a live index: every Service of the cluster).</summary>
+    public IReadOnlyList<V1Service> Services => _everything?.Services ?? [];
 
     /// <summary>Every group: each Ingress's current group and the groups its finalizers still hold, ordered by key.</summary>
     public IReadOnlyList<StackId> Groups { get; }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Serverless.Kubernetes.Api;
@@ -13,18 +11,18 @@ namespace Serverless.Kubernetes.Writers;
 public sealed class IngressWriter
 {
     /// <summary>How often a finalizer patch is re-applied after a 409 before giving up.</summary>
-    public const int MaxConflictRetries = 5;
+    public const int MaxConflictRetries = ObjectWrites.MaxConflictRetries;
+
+    private static readonly ObjectWrites.Involved Involved = new("networking.k8s.io/v1", "Ingress", "ingress");
 
     private readonly IKubernetesApi _api;
-    private readonly TimeProvider _time;
-    private readonly Lock _lock = new();
-    private long _lastEventNanos;
+    private readonly ObjectWrites _writes;
 
     public IngressWriter(IKubernetesApi api, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(api);
         _api = api;
-        _time = time ?? TimeProvider.System;
+        _writes = new ObjectWrites(api, time ?? TimeProvider.System);
     }
 
     /// <summary>
@@ -74,117 +72,16 @@ public sealed class IngressWriter
     /// recorder). Events are best effort, as with client-go: a failure is returned, not thrown.
     /// </summary>
     public Task<Exception?> RecordEventAsync(V1Ingress ingress, string type, string reason, string message, CancellationToken cancellationToken = default) =>
-        RecordAsync(ingress, type, reason, message, once: false, cancellationToken);
+        _writes.RecordAsync((ingress ?? throw new ArgumentNullException(nameof(ingress))).Metadata, Involved, type, reason, message, once: false, cancellationToken);
 
     /// <summary>
     /// A Warning Event whose name is derived from the Ingress UID, reason and message, so the same warning is recorded
     /// once while that Event lives (the API server's event TTL, an hour by default) instead of on every reconcile.
     /// <c>Written</c> is false when it was recorded before (the create was a 409) or failed (<c>Failure</c>).
     /// </summary>
-    public async Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Ingress ingress, string reason, string message, CancellationToken cancellationToken = default)
-    {
-        var failure = await RecordAsync(ingress, "Warning", reason, message, once: true, cancellationToken).ConfigureAwait(false);
-        return failure switch
-        {
-            null => (true, null),
-            KubernetesApiException { IsConflict: true } => (false, null),
-            _ => (false, failure),
-        };
-    }
+    public Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Ingress ingress, string reason, string message, CancellationToken cancellationToken = default) =>
+        _writes.RecordWarningOnceAsync((ingress ?? throw new ArgumentNullException(nameof(ingress))).Metadata, Involved, reason, message, cancellationToken);
 
-    private async Task<Exception?> RecordAsync(V1Ingress ingress, string type, string reason, string message, bool once, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ingress);
-        var now = _time.GetUtcNow();
-        long nanos;
-        lock (_lock)
-        {
-            nanos = Math.Max((now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100, _lastEventNanos + 1);
-            _lastEventNanos = nanos;
-        }
-        var meta = ingress.Metadata;
-        var kubernetesEvent = new Corev1Event
-        {
-            ApiVersion = "v1",
-            Kind = "Event",
-            Metadata = new V1ObjectMeta
-            {
-                Name = meta.Name + "." + (once ? StableSuffix(meta.Uid, reason, message) : nanos.ToString("x", CultureInfo.InvariantCulture)),
-                NamespaceProperty = meta.NamespaceProperty,
-            },
-            InvolvedObject = new V1ObjectReference
-            {
-                ApiVersion = "networking.k8s.io/v1",
-                Kind = "Ingress",
-                NamespaceProperty = meta.NamespaceProperty,
-                Name = meta.Name,
-                Uid = meta.Uid,
-                ResourceVersion = meta.ResourceVersion,
-            },
-            Type = type,
-            Reason = reason,
-            Message = message,
-            Source = new V1EventSource { Component = "ingress" },
-            ReportingComponent = "ingress",
-            FirstTimestamp = now.UtcDateTime,
-            LastTimestamp = now.UtcDateTime,
-            Count = 1,
-        };
-        try
-        {
-            await _api.CreateEventAsync(meta.NamespaceProperty, kubernetesEvent, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-        catch (KubernetesApiException ex)
-        {
-            return ex;
-        }
-    }
-
-    // 16 hex digits of SHA-256 over UID, reason and message.
-    private static string StableSuffix(string? uid, string reason, string message) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{uid}\n{reason}\n{message}")))[..16];
-
-    private async Task<(V1Ingress? Ingress, bool Written)> ChangeFinalizersAsync(V1Ingress ingress, string finalizer, bool add, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(ingress);
-        ArgumentException.ThrowIfNullOrEmpty(finalizer);
-        var current = ingress;
-        for (var attempt = 0; ; attempt++)
-        {
-            var finalizers = current.Metadata.Finalizers?.ToList() ?? [];
-            var has = finalizers.Contains(finalizer, StringComparer.Ordinal);
-            if (has == add)
-                return (current, false);
-            if (add)
-                finalizers.Add(finalizer);
-            else
-                finalizers.RemoveAll(f => f == finalizer);
-            // A merge patch replaces the whole list; the resourceVersion makes it conditional, so a concurrent change
-            // to the list (another controller's finalizer) is never lost: it is a 409, re-read and re-applied.
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject
-                {
-                    ["finalizers"] = new JsonArray([.. finalizers.Select(static f => JsonValue.Create(f))]),
-                    ["resourceVersion"] = current.Metadata.ResourceVersion,
-                },
-            };
-            try
-            {
-                var patched = await _api.PatchIngressAsync(current.Metadata.NamespaceProperty, current.Metadata.Name, patch.ToJsonString(), cancellationToken).ConfigureAwait(false);
-                return (patched, true);
-            }
-            catch (KubernetesApiException ex) when (ex.IsConflict && attempt < MaxConflictRetries)
-            {
-                current = await _api.GetIngressAsync(current.Metadata.NamespaceProperty, current.Metadata.Name, cancellationToken).ConfigureAwait(false)!;
-                if (current is null)
-                    return (null, false);
-            }
-            catch (KubernetesApiException ex) when (ex.IsNotFound)
-            {
-                return (null, false);
-            }
-        }
-    }
+    private Task<(V1Ingress? Ingress, bool Written)> ChangeFinalizersAsync(V1Ingress ingress, string finalizer, bool add, CancellationToken cancellationToken) =>
+        ObjectWrites.ChangeFinalizersAsync(ingress, static i => i.Metadata, finalizer, add, _api.PatchIngressAsync, _api.GetIngressAsync, cancellationToken);
 }
