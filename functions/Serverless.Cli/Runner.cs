@@ -39,6 +39,7 @@ internal static class ExitCodes
 internal sealed class Runner(CliOptions options, TextWriter output, TextWriter errors)
 {
     private const string CertificateAnnotation = "alb.ingress.kubernetes.io/certificate-arn";
+    private const string ServiceCertificateAnnotation = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
 
     /// <summary>A fixed deletion time for destroy: the builder is pure and only checks presence.</summary>
     private static readonly DateTime DestroyTime = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -423,8 +424,12 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             Text($"  node {node.Metadata.Name} → {instance.InstanceId} ({instance.Zone}){(before is null ? "" : $" instead of {before}")}");
         }
 
-        var arns = set.Ingresses
-            .Select(i => i.Metadata.Annotations?.TryGetValue(CertificateAnnotation, out var value) == true ? value : null)
+        var annotated = set.Ingresses.Select(static i => i.Metadata.Annotations)
+            .Select(a => (Annotations: a, Key: CertificateAnnotation))
+            .Concat(set.Services.Select(static s => (Annotations: s.Metadata.Annotations, Key: ServiceCertificateAnnotation)))
+            .ToList();
+        var arns = annotated
+            .Select(a => a.Annotations?.TryGetValue(a.Key, out var value) == true ? value : null)
             .OfType<string>()
             .SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .ToList();
@@ -436,11 +441,11 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             certMap.Add((JsonNode)new JsonObject { ["manifest"] = manifestArn, ["sandbox"] = sandboxArn });
             Text($"  certificate {manifestArn} → {sandboxArn}");
         }
-        foreach (var ingress in set.Ingresses)
+        foreach (var (annotations, key) in annotated)
         {
-            if (ingress.Metadata.Annotations?.TryGetValue(CertificateAnnotation, out var value) == true)
+            if (annotations?.TryGetValue(key, out var value) == true)
             {
-                ingress.Metadata.Annotations[CertificateAnnotation] = string.Join(",",
+                annotations[key] = string.Join(",",
                     value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(a => certificates.TryGetValue(a, out var mapped) ? mapped : a));
             }

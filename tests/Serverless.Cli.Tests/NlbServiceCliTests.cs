@@ -23,9 +23,7 @@ public sealed class NlbServiceCliTests(MotoFixture fixture)
           name: echo
           namespace: default
           annotations:
-            # Set to its non-default value: moto does not report proxy_protocol_v2.enabled while it has its default,
-            # which the deployer then sees as drift on every apply (real AWS always reports it).
-            service.beta.kubernetes.io/aws-load-balancer-proxy-protocol: "*"
+            service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval: "10"
         spec:
           type: {{type}}
         {{(type == "LoadBalancer" ? "  loadBalancerClass: service.k8s.aws/nlb" : "")}}

@@ -41,7 +41,7 @@ public sealed class NlbEndToEndTests(MotoFixture fixture) : MotoTest(fixture)
             kube.CreateReadyNode(instance.NodeName, instance.ProviderId);
         var service = kube.Create("""
             {"apiVersion":"v1","kind":"Service","metadata":{"name":"echo","namespace":"default","uid":"0f6c4a9e-0000-4000-8000-00000000e2e1",
-             "annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip","service.beta.kubernetes.io/aws-load-balancer-proxy-protocol":"*"}},
+             "annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip"}},
              "spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}
             """);
         var slice = kube.Create("""
