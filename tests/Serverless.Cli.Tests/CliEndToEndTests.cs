@@ -30,7 +30,10 @@ public sealed class CliEndToEndTests(MotoFixture fixture)
         Assert.Equal("done", group!["plan"]!["reconcile"]!["kind"]!.GetValue<string>());
         var lb = group["resources"]!["loadBalancer"]!;
         Assert.EndsWith(".elb.amazonaws.com", lb["dnsName"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.NotEmpty(group["resources"]!["rules"]!.AsArray());
+        if (group["kind"]?.GetValue<string>() == "service")
+            Assert.NotEmpty(group["resources"]!["listeners"]!.AsArray()); // an NLB has listeners and no rules
+        else
+            Assert.NotEmpty(group["resources"]!["rules"]!.AsArray());
         Assert.All(group["resources"]!["targetGroups"]!.AsArray(), tg => Assert.NotEmpty(tg!["targets"]!.AsArray()));
         Assert.All(group["ingresses"]!.AsArray(), i => Assert.Equal(lb["dnsName"]!.GetValue<string>(), i!["status"]!["hostname"]!.GetValue<string>()));
 
