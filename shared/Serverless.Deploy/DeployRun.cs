@@ -103,6 +103,26 @@ internal sealed partial class DeployRun(DeployContext ctx)
         foreach (var lb in ObsoleteLoadBalancers)
             obsoleteListeners.AddRange(await Discovery.ToListAsync(elb.DescribeListenersPaginatedAsync(new DescribeListenersRequest { LoadBalancerArn = lb.Arn }, ct)).ConfigureAwait(false));
 
+        // What the listeners and rules forward to but the load balancer's list lacks: moto forgets a group's load
+        // balancer when a listener forwarding to it is deleted while another still does (AWS derives the list from the
+        // actions, so there this finds nothing more and costs no call).
+        var listed = new HashSet<string>(tgArns.Select(static tg => tg.TargetGroupArn!), StringComparer.Ordinal);
+        var forwarded = listeners.Concat(obsoleteListeners).SelectMany(static l => l.DefaultActions ?? [])
+            .Concat(rules.Values.SelectMany(static r => r).SelectMany(static r => r.Actions ?? []))
+            .SelectMany(static a => a.ForwardConfig?.TargetGroups is { Count: > 0 } weighted ? weighted.Select(static t => t.TargetGroupArn) : [a.TargetGroupArn])
+            .OfType<string>().Where(listed.Add).ToList();
+        if (forwarded.Count > 0)
+        {
+            try
+            {
+                tgArns.AddRange((await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { TargetGroupArns = forwarded }, ct).ConfigureAwait(false)).TargetGroups ?? []);
+            }
+            catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound)
+            {
+                // A group deleted meanwhile (or a literal ARN that names none): the name lookup below still runs.
+            }
+        }
+
         var pendingNames = Ours().SelectMany(static lb => PendingNames(lb.Tags)).ToList();
         var knownNames = new HashSet<string>(tgArns.Select(static tg => tg.TargetGroupName ?? string.Empty), StringComparer.Ordinal);
         var lookup = Ctx.Desired.TargetGroups.Select(static tg => tg.Name).Concat(pendingNames)

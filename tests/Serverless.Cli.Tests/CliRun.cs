@@ -52,7 +52,7 @@ internal static class CliRun
         {
             var tags = await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [.. batch] });
             var ours = (tags.TagDescriptions ?? []).Where(d => (d.Tags ?? []).Any(t => t.Key == "elbv2.k8s.aws/cluster" && t.Value == cluster)).Select(d => d.ResourceArn);
-            Assert.Empty(ours);
+            Assert.True(!ours.Any(), string.Join(", ", ours));
         }
         using var ec2 = Ec2Gateway.CreateSdkClient(options);
         var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest

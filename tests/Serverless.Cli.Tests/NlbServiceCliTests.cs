@@ -129,4 +129,96 @@ public sealed class NlbServiceCliTests(MotoFixture fixture)
             folder.Delete(recursive: true);
         }
     }
+
+    private static string EchoWithIpTargets() => Echo().Replace(
+        "aws-load-balancer-healthcheck-interval: \"10\"\n",
+        "aws-load-balancer-healthcheck-interval: \"10\"\n    service.beta.kubernetes.io/aws-load-balancer-nlb-target-type: ip\n",
+        StringComparison.Ordinal) + """
+
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: echo-abcde
+          namespace: default
+          labels:
+            kubernetes.io/service-name: echo
+        addressType: IPv4
+        ports:
+          - name: tcp
+            port: 8080
+            protocol: TCP
+        endpoints:
+          - addresses: ["10.0.10.51"]
+            conditions: {ready: true}
+        """;
+
+    [Fact]
+    public async Task A_target_type_change_keeps_port_80_forwarding_to_a_group_with_targets_after_every_apply()
+    {
+        const string cluster = "cli-nlb-type";
+        var folder = Directory.CreateTempSubdirectory("cli-nlb-type-");
+        using var elb = new ElasticLoadBalancingV2Client(_moto.ClientOptions());
+        try
+        {
+            var manifest = Path.Combine(folder.FullName, "echo.yaml");
+            await File.WriteAllTextAsync(manifest, Echo());
+            var created = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(manifest));
+            Assert.True(created.Exit == ExitCodes.Ok, created.Errors);
+            var nlbArn = Service(created)["resources"]!["loadBalancer"]!["arn"]!.GetValue<string>();
+            Assert.Equal("instance", (await ForwardedGroupAsync(elb, nlbArn)).TargetType);
+
+            // instance -> ip: the new group is created and filled before port 80 forwards to it. Each apply is one
+            // reconcile (the CLI reports a requeue while the new group waits for a healthy target); after every one
+            // port 80 forwards to a group that has targets.
+            Assert.Contains("nlb-target-type: ip", EchoWithIpTargets(), StringComparison.Ordinal);
+            await File.WriteAllTextAsync(manifest, EchoWithIpTargets());
+            var switched = false;
+            var last = "";
+            for (var attempt = 0; attempt < 4 && !switched; attempt++)
+            {
+                var run = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(manifest));
+                Assert.True(run.Exit == ExitCodes.Ok, run.Errors);
+                last = Service(run)["plan"]!["reconcile"]!.ToJsonString() + "\n" + run.Errors;
+                var forwarded = await ForwardedGroupAsync(elb, nlbArn);
+                var health = await elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = forwarded.TargetGroupArn });
+                Assert.NotEmpty(health.TargetHealthDescriptions ?? []);
+                switched = forwarded.TargetType == "ip";
+            }
+            Assert.True(switched, "port 80 never moved to the ip target group:\n" + last);
+            var final = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(manifest));
+            Assert.True(final.Exit == ExitCodes.Ok, final.Errors);
+            Assert.Empty(CliRun.Mutations(Service(final)));
+            // Only the Service's listener is left (no staging listener), and only the ip group.
+            var listeners = (await elb.DescribeListenersAsync(new DescribeListenersRequest { LoadBalancerArn = nlbArn })).Listeners!;
+            Assert.Equal([80], listeners.Select(static l => l.Port!.Value));
+            var groups = Service(final)["resources"]!["targetGroups"]!.AsArray();
+            Assert.Equal("ip", Assert.Single(groups)!["targetType"]!.GetValue<string>());
+
+            // The instance group it replaced is gone.
+            var left = new List<string>();
+            await foreach (var tg in elb.DescribeTargetGroupsPaginatedAsync(new DescribeTargetGroupsRequest()))
+            {
+                var tags = (await elb.DescribeTagsAsync(new DescribeTagsRequest { ResourceArns = [tg.TargetGroupArn!] })).TagDescriptions![0].Tags ?? [];
+                if (tags.Any(static t => t.Key == "elbv2.k8s.aws/cluster" && t.Value == cluster))
+                    left.Add(tg.TargetGroupName + " " + tg.TargetType + " " + string.Join(",", tg.LoadBalancerArns ?? []));
+            }
+            Assert.True(left.Count == 1, string.Join("\n", left) + "\n" + final.Errors);
+
+            var destroyed = await CliRun.RunAsync(_moto, "destroy", cluster, CliRun.WithCluster(manifest));
+            Assert.True(destroyed.Exit == ExitCodes.Ok, destroyed.Errors);
+            await CliRun.AssertNothingTaggedForAsync(_moto, cluster);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<TargetGroup> ForwardedGroupAsync(ElasticLoadBalancingV2Client elb, string nlbArn)
+    {
+        var listener = Assert.Single((await elb.DescribeListenersAsync(new DescribeListenersRequest { LoadBalancerArn = nlbArn })).Listeners!, static l => l.Port == 80);
+        var arn = Assert.Single(listener.DefaultActions!).TargetGroupArn ?? Assert.Single(listener.DefaultActions![0].ForwardConfig!.TargetGroups!).TargetGroupArn!;
+        return Assert.Single((await elb.DescribeTargetGroupsAsync(new DescribeTargetGroupsRequest { TargetGroupArns = [arn] })).TargetGroups!);
+    }
 }
