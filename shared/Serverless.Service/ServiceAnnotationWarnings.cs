@@ -57,7 +57,7 @@ public static class ServiceAnnotationWarnings
         var bestDistance = int.MaxValue;
         foreach (var candidate in ServiceAnnotations.Known.Order(StringComparer.Ordinal))
         {
-            var distance = Distance(suffix, candidate);
+            var distance = Serverless.Ingress.EditDistance.Between(suffix, candidate);
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -65,24 +65,5 @@ public static class ServiceAnnotationWarnings
             }
         }
         return bestDistance <= Math.Min(4, Math.Max(1, suffix.Length / 3)) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-            previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

@@ -254,7 +254,7 @@ public sealed class YamlObjectReader
         var bestDistance = int.MaxValue;
         foreach (var candidate in known)
         {
-            var distance = string.Equals(candidate, key, StringComparison.OrdinalIgnoreCase) ? 0 : Distance(candidate.ToUpperInvariant(), key.ToUpperInvariant());
+            var distance = string.Equals(candidate, key, StringComparison.OrdinalIgnoreCase) ? 0 : Serverless.Ingress.EditDistance.Between(candidate.ToUpperInvariant(), key.ToUpperInvariant());
             if (distance < bestDistance)
             {
                 best = candidate;
@@ -262,22 +262,6 @@ public sealed class YamlObjectReader
             }
         }
         return bestDistance <= Math.Min(2, key.Length / 3) ? best : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-            previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 
     /// <summary>A short description of a node's type, for messages.</summary>
