@@ -172,8 +172,25 @@ public sealed class StatusEndpoint : IDisposable
     {
         try
         {
+            // A timeout is counted inside ServeOnAsync, before these usings close the socket: whoever sees the close sees the count.
             using var stream = new NetworkStream(client, ownsSocket: true);
             using var deadline = new ClockTimeout(_time, cancellationToken);
+            await ServeOnAsync(client, stream, deadline, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // the client went away, or the endpoint stops
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    private async Task ServeOnAsync(Socket client, NetworkStream stream, ClockTimeout deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
             deadline.CancelAfter(_options.ReadTimeout);
             var (requestLine, refusal) = await ReadHeadAsync(stream, deadline.Token).ConfigureAwait(false);
             if (requestLine is null && refusal is null)
@@ -194,14 +211,7 @@ public sealed class StatusEndpoint : IDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _metrics.StatusRefused("timeout");
-        }
-        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // the client went away, or the endpoint stops
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _open);
+            throw;
         }
     }
 
