@@ -15,6 +15,9 @@ public enum ResourceKind
     Service,
     EndpointSlice,
     Node,
+
+    /// <summary>elbv2.k8s.aws/v1beta1 TargetGroupBinding (a CRD that may be missing).</summary>
+    TargetGroupBinding,
 }
 
 /// <summary>How an object reached the mapper: a watch event, or an item of a (re)list.</summary>
@@ -56,6 +59,7 @@ public sealed class KeyMapper(string ingressClass)
     private readonly Dictionary<string, ulong> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string? Service, ulong Fingerprint)> _slices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ulong> _nodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ulong> _bindings = new(StringComparer.Ordinal);
 
     /// <summary>How many objects are indexed (all kinds).</summary>
     public int Count
@@ -63,7 +67,7 @@ public sealed class KeyMapper(string ingressClass)
         get
         {
             lock (_lock)
-                return _ingresses.Count + _classes.Count + _params.Count + _services.Count + _slices.Count + _nodes.Count;
+                return _ingresses.Count + _classes.Count + _params.Count + _services.Count + _slices.Count + _nodes.Count + _bindings.Count;
         }
     }
 
@@ -119,6 +123,10 @@ public sealed class KeyMapper(string ingressClass)
                     ApplyFingerprinted(_nodes, keys, id, change == ChangeType.Deleted ? null : NodeFingerprint(obj), change,
                         () => TryKey(() => QueueKey.Node(id)), cause, rv);
                     break;
+                case ResourceKind.TargetGroupBinding:
+                    ApplyFingerprinted(_bindings, keys, id, change == ChangeType.Deleted ? null : BindingFingerprint(obj), change,
+                        () => BindingKey(id), cause, rv);
+                    break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown kind");
             }
@@ -143,6 +151,7 @@ public sealed class KeyMapper(string ingressClass)
                 ResourceKind.IngressClassParams => _params.Keys,
                 ResourceKind.Service => _services.Keys,
                 ResourceKind.EndpointSlice => _slices.Keys,
+                ResourceKind.TargetGroupBinding => _bindings.Keys,
                 _ => _nodes.Keys,
             };
             var gone = known.Where(id => !seen.Contains(id) && (ns is null || id.StartsWith(ns + "/", StringComparison.Ordinal))).ToList();
@@ -167,6 +176,10 @@ public sealed class KeyMapper(string ingressClass)
                     case ResourceKind.EndpointSlice:
                         if (_slices.Remove(id, out var slice) && slice.Service is not null)
                             AddKey(keys, ServiceKey(slice.Service), cause, listResourceVersion);
+                        break;
+                    case ResourceKind.TargetGroupBinding:
+                        _bindings.Remove(id);
+                        AddKey(keys, BindingKey(id), cause, listResourceVersion);
                         break;
                     default:
                         _nodes.Remove(id);
@@ -317,6 +330,19 @@ public sealed class KeyMapper(string ingressClass)
         HasFinalizer(obj, ServiceFinalizer)
             ? Fingerprint(obj, "spec", "metadata.labels", "metadata.annotations", "metadata.finalizers", "metadata.deletionTimestamp")
             : Fingerprint(obj, "spec", "metadata.labels", "metadata.annotations");
+
+    /// <summary>
+    /// The fields of a TargetGroupBinding its reconcile acts on: spec, labels, finalizers and the deletion mark. Status
+    /// writes (observedGeneration) and annotations (the reconcile's own ledger of registered targets) change nothing here.
+    /// </summary>
+    private static ulong BindingFingerprint(JsonElement obj) =>
+        Fingerprint(obj, "spec", "metadata.labels", "metadata.finalizers", "metadata.deletionTimestamp");
+
+    private static QueueKey? BindingKey(string id)
+    {
+        var slash = id.IndexOf('/', StringComparison.Ordinal);
+        return slash < 0 ? null : TryKey(() => QueueKey.TargetGroupBinding(id[..slash], id[(slash + 1)..]));
+    }
 
     private static bool HasFinalizer(JsonElement obj, string finalizer) =>
         obj.GetProperty("metadata").TryGetProperty("finalizers", out var finalizers) && finalizers.ValueKind == JsonValueKind.Array

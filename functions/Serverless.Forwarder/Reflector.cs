@@ -31,6 +31,7 @@ public sealed record WatchTarget(ResourceKind Kind, string ApiPrefix, string Plu
             targets.Add(new(ResourceKind.Ingress, "/apis/networking.k8s.io/v1", "ingresses", ns));
             targets.Add(new(ResourceKind.Service, "/api/v1", "services", ns));
             targets.Add(new(ResourceKind.EndpointSlice, "/apis/discovery.k8s.io/v1", "endpointslices", ns));
+            targets.Add(new(ResourceKind.TargetGroupBinding, "/apis/elbv2.k8s.aws/v1beta1", "targetgroupbindings", ns, Optional: true));
         }
         return targets;
     }

@@ -14,6 +14,9 @@ public enum QueueKeyKind
 
     /// <summary>A Node (its name): the groups with instance targets are reconciled for their targets.</summary>
     Node,
+
+    /// <summary>A TargetGroupBinding (<c>&lt;namespace&gt;/&lt;name&gt;</c>): the Service's targets in a target group made elsewhere.</summary>
+    TargetGroupBinding,
 }
 
 /// <summary>
@@ -46,6 +49,9 @@ public sealed record QueueKey
     /// <summary>The key of a Node.</summary>
     public static QueueKey Node(string name) => Create(QueueKeyKind.Node, name);
 
+    /// <summary>The key of TargetGroupBinding <paramref name="ns"/>/<paramref name="name"/>.</summary>
+    public static QueueKey TargetGroupBinding(string ns, string name) => Create(QueueKeyKind.TargetGroupBinding, ns + "/" + name);
+
     /// <summary>A key, validated: throws <see cref="QueueMessageException"/> naming the field and value when invalid.</summary>
     public static QueueKey Create(QueueKeyKind kind, string? name)
     {
@@ -61,6 +67,7 @@ public sealed record QueueKey
         QueueKeyKind.IngressGroup => "ingress-group",
         QueueKeyKind.Service => "service",
         QueueKeyKind.Node => "node",
+        QueueKeyKind.TargetGroupBinding => "tgb",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown key kind"),
     };
 
@@ -70,6 +77,7 @@ public sealed record QueueKey
         "ingress-group" => QueueKeyKind.IngressGroup,
         "service" => QueueKeyKind.Service,
         "node" => QueueKeyKind.Node,
+        "tgb" => QueueKeyKind.TargetGroupBinding,
         _ => null,
     };
 
@@ -80,7 +88,7 @@ public sealed record QueueKey
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         var kind = colon < 0 ? null : ParseKind(text[..colon]);
         if (kind is null)
-            throw new QueueMessageException("key", text, "expected <kind>:<name> with kind ingress-group, service or node");
+            throw new QueueMessageException("key", text, "expected <kind>:<name> with kind ingress-group, service, node or tgb");
         return Create(kind.Value, text[(colon + 1)..]);
     }
 
@@ -133,6 +141,7 @@ public sealed record QueueKey
             QueueKeyKind.IngressGroup when slashes == 1 && (name[0] == '/' || name[^1] == '/') => "a group ID is <groupName> or <namespace>/<name>",
             QueueKeyKind.Service when slashes != 1 || name[0] == '/' || name[^1] == '/' => "a service key is <namespace>/<name>",
             QueueKeyKind.Node when slashes != 0 => "a node key is the node's name",
+            QueueKeyKind.TargetGroupBinding when slashes != 1 || name[0] == '/' || name[^1] == '/' => "a tgb key is <namespace>/<name>",
             _ => null,
         };
     }

@@ -125,7 +125,7 @@ public sealed record QueueMessage(QueueKey Key, QueueMessageOrigin Origin, strin
                 throw new QueueMessageException("key", key.GetRawText(), "expected an object with kind and name");
             var kindText = RequiredString(key, "kind", "key.kind");
             var kind = QueueKey.ParseKind(kindText)
-                ?? throw new QueueMessageException("key.kind", kindText, "expected ingress-group, service or node");
+                ?? throw new QueueMessageException("key.kind", kindText, "expected ingress-group, service, node or tgb");
             var queueKey = QueueKey.Create(kind, RequiredString(key, "name", "key.name"));
 
             var originText = RequiredString(root, "origin", "origin");

@@ -117,6 +117,43 @@ public sealed class ForwarderTests(MotoFixture moto) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_TargetGroupBinding_sends_its_key_for_spec_finalizer_and_deletion_changes_but_not_for_status_or_annotation_writes()
+    {
+        SeedWorld();
+        var binding = JsonNode.Parse("""
+            {"apiVersion":"elbv2.k8s.aws/v1beta1","kind":"TargetGroupBinding","metadata":{"name":"web-tg","namespace":"default"},
+             "spec":{"serviceRef":{"name":"web","port":80},"targetGroupName":"web-shared","targetType":"ip"}}
+            """)!.AsObject();
+        _h.Api.Create(binding);
+        await _h.StartAsync();
+        Assert.Contains("tgb:default/web-tg", Keys(await _h.DrainAsync()));
+
+        // The reconcile's own writes: status.observedGeneration and its ledger annotation send nothing.
+        _h.Api.Mutate("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "default", "web-tg", b => b["status"] = JsonNode.Parse("""{"observedGeneration":1}"""), status: true);
+        _h.Api.Mutate("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "default", "web-tg", b => b["metadata"]!["annotations"] = JsonNode.Parse("""{"serverless.elbv2.k8s.aws/registered-targets":"10.0.0.1:80"}"""));
+        Assert.Empty(await _h.NewMessagesAsync());
+
+        // Its finalizer, then a spec change, then kubectl delete (only deletionTimestamp while the finalizer holds it).
+        _h.Api.Mutate("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "default", "web-tg", b => b["metadata"]!["finalizers"] = new JsonArray("elbv2.k8s.aws/resources"));
+        Assert.Equal(["tgb:default/web-tg"], Keys(await _h.NewMessagesAsync()));
+        _h.Api.Mutate("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "default", "web-tg", b => b["spec"]!["serviceRef"]!["port"] = 8080);
+        Assert.Equal(["tgb:default/web-tg"], Keys(await _h.NewMessagesAsync()));
+        _h.Api.Delete("elbv2.k8s.aws/v1beta1", "TargetGroupBinding", "default", "web-tg");
+        Assert.Equal(["tgb:default/web-tg"], Keys(await _h.NewMessagesAsync()));
+    }
+
+    [Fact]
+    public async Task A_missing_TargetGroupBinding_CRD_is_skipped_and_the_forwarder_still_becomes_ready()
+    {
+        _h.Api.UnregisterResource("elbv2.k8s.aws", "v1beta1", "targetgroupbindings");
+        SeedWorld();
+        await _h.StartAsync();
+
+        Assert.Equal(6, (await _h.DrainAsync()).Count);
+        Assert.Equal(0, _h.Api.CountRequests("watch", "targetgroupbindings"));
+    }
+
+    [Fact]
     public async Task A_410_Gone_mid_watch_relists_and_no_change_made_while_disconnected_is_lost()
     {
         SeedWorld();

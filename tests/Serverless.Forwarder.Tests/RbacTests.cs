@@ -16,9 +16,9 @@ public sealed class RbacTests(MotoFixture moto)
     private static readonly string[] Granted =
     [
         "list /nodes", "list /services", "list discovery.k8s.io/endpointslices", "list elbv2.k8s.aws/ingressclassparams",
-        "list networking.k8s.io/ingressclasses", "list networking.k8s.io/ingresses",
+        "list elbv2.k8s.aws/targetgroupbindings", "list networking.k8s.io/ingressclasses", "list networking.k8s.io/ingresses",
         "watch /nodes", "watch /services", "watch discovery.k8s.io/endpointslices", "watch elbv2.k8s.aws/ingressclassparams",
-        "watch networking.k8s.io/ingressclasses", "watch networking.k8s.io/ingresses",
+        "watch elbv2.k8s.aws/targetgroupbindings", "watch networking.k8s.io/ingressclasses", "watch networking.k8s.io/ingresses",
     ];
 
     private static IReadOnlyList<RbacGrant> Grants() =>

@@ -79,4 +79,18 @@ public sealed class QueueMessageTests
         Assert.Equal("service:default/echo", key.ToString());
         Assert.Equal("key", Assert.Throws<QueueMessageException>(() => QueueKey.Parse("deployment:x")).Field);
     }
+
+    [Fact]
+    public void A_target_group_binding_key_is_tgb_namespace_slash_name()
+    {
+        var key = QueueKey.Parse("tgb:shop/web-tg");
+        Assert.Equal(QueueKeyKind.TargetGroupBinding, key.Kind);
+        Assert.Equal(QueueKey.TargetGroupBinding("shop", "web-tg"), key);
+        Assert.Equal("tgb:shop/web-tg", key.MessageGroupId);
+        var message = QueueMessage.Parse("""{"version":1,"key":{"kind":"tgb","name":"shop/web-tg"},"origin":"replay"}""");
+        Assert.Equal(key, message.Key);
+        var error = Assert.Throws<QueueMessageException>(() => QueueKey.Parse("tgb:web-tg"));
+        Assert.Equal("key.name", error.Field);
+        Assert.Contains("<namespace>/<name>", error.Message, StringComparison.Ordinal);
+    }
 }
