@@ -41,7 +41,6 @@ internal static class ManifestReview
     private const string NlbTargetType = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type";
     private const string NlbClass = "service.k8s.aws/nlb";
     private const string LegacyClassAnnotation = "kubernetes.io/ingress.class";
-    private const string Elbv2Group = "elbv2.k8s.aws/";
 
     /// <summary>How many manifest files next to the given ones are read, at most, to say which one defines a missing object.</summary>
     private const int NeighbourFilesRead = 40;
@@ -78,11 +77,14 @@ internal static class ManifestReview
                     "nothing is created for it (as an Ingress backend it is used as usual)"));
             }
         }
-        foreach (var document in set.Skipped.Where(static d => d.Kind == "TargetGroupBinding" && d.ApiVersion.StartsWith(Elbv2Group, StringComparison.Ordinal)))
+        foreach (var binding in set.TargetGroupBindings)
         {
-            var target = Scalar(document.Root, "spec", "targetGroupARN") ?? Scalar(document.Root, "spec", "targetGroupName");
+            // Parsed and checked with the set (a bad one is an error there); this command does not reconcile bindings.
+            var document = set.Documents.FirstOrDefault(d => d.Kind == "TargetGroupBinding" && d.Name == binding.Metadata.Name && d.Namespace == binding.Metadata.Namespace);
+            if (document is null)
+                continue;
             problems.Add(At(Severity.Warning, document, [], null,
-                $"TargetGroupBinding is not handled yet: no target is registered into {(target is null ? "its target group" : "target group " + target)}; " +
+                $"TargetGroupBinding is not handled yet: no target is registered into target group {binding.Spec.TargetGroupReference}; " +
                 "leave it to upstream's controller until it is"));
         }
         return [.. problems

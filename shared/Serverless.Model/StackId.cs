@@ -8,6 +8,12 @@ public enum StackKind
 
     /// <summary>One Service of type LoadBalancer: a Network Load Balancer, tagged <c>service.k8s.aws/stack</c>.</summary>
     Service,
+
+    /// <summary>
+    /// One TargetGroupBinding (<c>elbv2.k8s.aws/v1beta1</c>): targets registered into a target group made outside
+    /// Kubernetes. It owns no AWS resource, so it has no stack tag.
+    /// </summary>
+    TargetGroupBinding,
 }
 
 /// <summary>
@@ -31,6 +37,13 @@ public sealed record StackId
 
     /// <summary>True for a Service stack.</summary>
     public bool IsService => Kind == StackKind.Service;
+
+    /// <summary>True for a TargetGroupBinding.</summary>
+    public bool IsBinding => Kind == StackKind.TargetGroupBinding;
+
+    /// <summary>The "stack" of one TargetGroupBinding (<c>namespace/name</c>).</summary>
+    public static StackId Binding(string ns, string name) =>
+        new(null, ns ?? throw new ArgumentNullException(nameof(ns)), name ?? throw new ArgumentNullException(nameof(name)), StackKind.TargetGroupBinding);
 
     /// <summary>The stack of one Service (<c>namespace/name</c>).</summary>
     public static StackId Service(string ns, string name) =>
@@ -66,11 +79,24 @@ public sealed record StackId
     /// <summary>Parses the string form of a Service stack: <c>ns/name</c>.</summary>
     public static StackId ParseService(string value)
     {
+        var (ns, name) = SplitNamespaced(value, "a Service stack");
+        return Service(ns, name);
+    }
+
+    /// <summary>Parses the string form of a TargetGroupBinding: <c>ns/name</c>.</summary>
+    public static StackId ParseBinding(string value)
+    {
+        var (ns, name) = SplitNamespaced(value, "a TargetGroupBinding");
+        return Binding(ns, name);
+    }
+
+    private static (string Namespace, string Name) SplitNamespaced(string value, string what)
+    {
         ArgumentException.ThrowIfNullOrEmpty(value);
         var slash = value.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == value.Length - 1)
-            throw new FormatException($"a Service stack is namespace/name, not {value}");
-        return Service(value[..slash], value[(slash + 1)..]);
+            throw new FormatException($"{what} is namespace/name, not {value}");
+        return (value[..slash], value[(slash + 1)..]);
     }
 
     /// <summary>Upstream's group ID string: <c>groupName</c> or <c>ns/name</c>.</summary>

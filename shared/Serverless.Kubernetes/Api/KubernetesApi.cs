@@ -19,7 +19,7 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     public const int PageSize = 500;
 
     private const string IngressClassParamsPath = "/apis/elbv2.k8s.aws/v1beta1/ingressclassparams";
-    private const string IngressClassParamsApiVersion = "elbv2.k8s.aws/v1beta1";
+    private const string Elbv2ApiVersion = "elbv2.k8s.aws/v1beta1";
     private static readonly MediaTypeHeaderValue MergePatch = new("application/merge-patch+json") { CharSet = "utf-8" };
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
@@ -33,15 +33,18 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     public Task<IReadOnlyList<V1IngressClass>> ListIngressClassesAsync(CancellationToken cancellationToken = default) =>
         ListAllAsync("/apis/networking.k8s.io/v1/ingressclasses", null, KubernetesWireJson.Default.V1IngressClassList, static l => (l.Items, l.Metadata?.ContinueProperty), "list ingressclasses", cancellationToken);
 
-    public async Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default) =>
+        ListCustomJsonAsync(IngressClassParamsPath, Elbv2ApiVersion, "IngressClassParams", "list ingressclassparams", cancellationToken);
+
+    // A custom kind's objects as JSON text, every page; empty when the CRD is not installed (404).
+    private async Task<IReadOnlyList<string>> ListCustomJsonAsync(string path, string apiVersion, string kind, string what, CancellationToken cancellationToken)
     {
-        const string what = "list ingressclassparams";
         var items = new List<string>();
         string? next = null;
         do
         {
-            using var response = await SendAsync(HttpMethod.Get, IngressClassParamsPath + Query(null, next), null, what, cancellationToken).ConfigureAwait(false);
-            // The CRD is not installed: there are no IngressClassParams.
+            using var response = await SendAsync(HttpMethod.Get, path + Query(null, next), null, what, cancellationToken).ConfigureAwait(false);
+            // The CRD is not installed: there are no such objects.
             if (response.StatusCode == HttpStatusCode.NotFound)
                 return [];
             await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
@@ -60,8 +63,8 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
                 {
                     // List items come without kind and apiVersion (as from the real API server): put them back, so
                     // each item is a whole object.
-                    item["apiVersion"] ??= IngressClassParamsApiVersion;
-                    item["kind"] ??= "IngressClassParams";
+                    item["apiVersion"] ??= apiVersion;
+                    item["kind"] ??= kind;
                     items.Add(item.ToJsonString());
                 }
             }
@@ -230,5 +233,42 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         {
             return null;
         }
+    }
+
+    private const string BindingsApi = "/apis/" + Elbv2ApiVersion;
+
+    public async Task<string?> GetTargetGroupBindingJsonAsync(string ns, string name, CancellationToken cancellationToken = default)
+    {
+        var what = $"get targetgroupbinding {ns}/{name}";
+        using var response = await SendAsync(HttpMethod.Get, BindingPath(ns, name), null, what, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<string>> ListTargetGroupBindingsJsonAsync(string? ns = null, CancellationToken cancellationToken = default) =>
+        ListCustomJsonAsync(
+            ns is null ? BindingsApi + "/targetgroupbindings" : $"{BindingsApi}/namespaces/{Segment(ns)}/targetgroupbindings",
+            Elbv2ApiVersion,
+            "TargetGroupBinding",
+            ns is null ? "list targetgroupbindings" : $"list targetgroupbindings in {ns}",
+            cancellationToken);
+
+    public Task<string> PatchTargetGroupBindingAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchJsonAsync(BindingPath(ns, name), mergePatch, $"patch targetgroupbinding {ns}/{name}", cancellationToken);
+
+    public Task<string> PatchTargetGroupBindingStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchJsonAsync(BindingPath(ns, name) + "/status", mergePatch, $"patch targetgroupbinding status {ns}/{name}", cancellationToken);
+
+    private static string BindingPath(string ns, string name) => $"{BindingsApi}/namespaces/{Segment(ns)}/targetgroupbindings/{Segment(name)}";
+
+    private async Task<string> PatchJsonAsync(string path, string mergePatch, string what, CancellationToken cancellationToken)
+    {
+        var content = new StringContent(mergePatch, Encoding.UTF8);
+        content.Headers.ContentType = MergePatch;
+        using var response = await SendAsync(HttpMethod.Patch, path, content, what, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using k8s.Models;
+using Serverless.Kubernetes.Bindings;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -28,6 +29,7 @@ public static partial class ManifestLoader
         ["Namespace"] = Core,
         ["Secret"] = Core,
         ["Node"] = Core,
+        [TargetGroupBinding.Kind] = Elbv2,
     };
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
@@ -82,6 +84,19 @@ public static partial class ManifestLoader
         var seen = new Dictionary<string, ManifestDocument>(StringComparer.Ordinal);
         foreach (var json in objects)
             LoadInto(set, seen, json, source, AddIngressClassParams);
+    }
+
+    /// <summary>
+    /// TargetGroupBindings read from the API server as JSON, through the same parsing and checks as files; any other
+    /// kind is an error. <paramref name="source"/> names them in errors.
+    /// </summary>
+    internal static ManifestSet LoadTargetGroupBindingsJson(IEnumerable<string> objects, string source)
+    {
+        var set = new ManifestSet();
+        var seen = new Dictionary<string, ManifestDocument>(StringComparer.Ordinal);
+        foreach (var json in objects)
+            LoadInto(set, seen, json, source, AddTargetGroupBinding);
+        return set;
     }
 
     private static IEnumerable<string> Files(string path, ManifestSet set)
@@ -196,7 +211,7 @@ public static partial class ManifestLoader
             reader.Report(metadata ?? (YamlNode)root, prefix + "metadata.name", "required");
             return;
         }
-        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret";
+        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret" or TargetGroupBinding.Kind;
         document.Namespace = namespaced ? (string.IsNullOrEmpty(ns) ? "default" : ns) : null;
         set.DocumentList.Add(document);
 
@@ -279,7 +294,22 @@ public static partial class ManifestLoader
                 if (Typed<V1Node>(reader) is { } node)
                     set.NodeList.Add(node);
                 break;
+            case TargetGroupBinding.Kind:
+                AddTargetGroupBinding(set, reader, document, kind);
+                break;
         }
+    }
+
+    // TargetGroupBindings (a custom kind): parsed from the YAML node tree, as IngressClassParams.
+    private static void AddTargetGroupBinding(ManifestSet set, YamlObjectReader reader, ManifestDocument document, string kind)
+    {
+        if (kind != TargetGroupBinding.Kind)
+        {
+            reader.Report(reader.Document.Root, "kind", $"expected {TargetGroupBinding.Kind}, not {kind}");
+            return;
+        }
+        if (TargetGroupBindingParser.Parse(reader, set.WarningList) is { } binding)
+            set.TargetGroupBindingList.Add(binding);
     }
 
     // IngressClassParams only (the API server's custom objects): parsed from the YAML node tree, without the

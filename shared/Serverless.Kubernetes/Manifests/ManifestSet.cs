@@ -1,4 +1,5 @@
 using k8s.Models;
+using Serverless.Kubernetes.Bindings;
 using Serverless.Ingress;
 using Serverless.Model;
 
@@ -25,6 +26,8 @@ public sealed class ManifestSet
     internal List<V1Secret> SecretList { get; } = [];
 
     internal List<V1Node> NodeList { get; } = [];
+
+    internal List<TargetGroupBinding> TargetGroupBindingList { get; } = [];
 
     /// <summary>Secrets (<c>namespace/name</c>) the API server refused to show (403); see <see cref="GroupSnapshot.ForbiddenSecrets"/>.</summary>
     internal HashSet<string> ForbiddenSecretSet { get; } = new(StringComparer.Ordinal);
@@ -60,6 +63,9 @@ public sealed class ManifestSet
 
     /// <summary><c>v1</c> Nodes.</summary>
     public IReadOnlyList<V1Node> Nodes => NodeList;
+
+    /// <summary><c>elbv2.k8s.aws/v1beta1</c> TargetGroupBindings (namespace defaulted to <c>default</c>).</summary>
+    public IReadOnlyList<TargetGroupBinding> TargetGroupBindings => TargetGroupBindingList;
 
     /// <summary>Documents of kinds the controller does not use (Deployment, ConfigMap, …), kept for callers that read their own kinds.</summary>
     public IReadOnlyList<ManifestDocument> Skipped => SkippedList;
