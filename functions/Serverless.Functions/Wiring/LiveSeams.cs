@@ -103,7 +103,18 @@ public sealed class ClusterKeys(IKubernetesApi api, ClusterSettings cluster) : I
         var services = index.Services.Where(static s => ServiceSelection.Concerns(s))
             .Select(static s => QueueKey.Service(s.Metadata.NamespaceProperty, s.Metadata.Name))
             .OrderBy(static k => k.Name, StringComparer.Ordinal);
-        return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString())), .. services])
+        // Every TargetGroupBinding (valid or not: its reconcile reports what is wrong with it).
+        IReadOnlyList<BindingKeys.Entry> bindings;
+        try
+        {
+            bindings = await BindingKeys.ListAsync(api, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException ex)
+        {
+            return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString())), .. services]) { Incomplete = ex.Message, ClassProblem = index.ClassProblem };
+        }
+        var bindingKeys = bindings.Select(static b => b.Key).OrderBy(static k => k.Name, StringComparer.Ordinal);
+        return new ClusterGroups([.. index.Groups.Select(g => QueueKey.IngressGroup(g.ToString())), .. services, .. bindingKeys])
         {
             Incomplete = index.Problems.Count == 0 ? null : "objects that could not be read: " + string.Join("; ", index.Problems.Select(static p => p.ToString())),
             ClassProblem = index.ClassProblem,

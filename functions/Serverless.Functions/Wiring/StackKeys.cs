@@ -2,6 +2,7 @@ using k8s.Models;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Bindings;
 using Serverless.Kubernetes.Live;
 using Serverless.Messages;
 using Serverless.Model;
@@ -57,16 +58,22 @@ public sealed class GroupFanOut(IKubernetesApi api, ClusterSettings cluster) : I
     {
         ArgumentNullException.ThrowIfNull(keys);
         var index = await GroupIndex.LoadAsync(api, cluster, null, cancellationToken).ConfigureAwait(false);
+        var bindings = keys.Any(static k => k.Kind is QueueKeyKind.Service or QueueKeyKind.Node)
+            ? await BindingKeys.ListAsync(api, cancellationToken).ConfigureAwait(false)
+            : [];
         var result = new Dictionary<QueueKey, IReadOnlyList<QueueKey>>();
         foreach (var key in keys)
         {
             result[key] = key.Kind switch
             {
-                QueueKeyKind.Service => [.. ServiceGroups(index, key.Name).Select(static g => QueueKey.IngressGroup(g.ToString()))],
+                QueueKeyKind.Service => [
+                    .. ServiceGroups(index, key.Name).Select(static g => QueueKey.IngressGroup(g.ToString())),
+                    .. BindingKeys.OfService(bindings, key.Name)],
                 QueueKeyKind.Node => [
                     .. index.ForNode(key.Name).Select(static g => QueueKey.IngressGroup(g.ToString())),
                     .. index.Services.Where(static s => ServiceSelection.Concerns(s) && HasInstanceTargets(s))
-                        .Select(static s => QueueKey.Service(s.Metadata.NamespaceProperty, s.Metadata.Name))],
+                        .Select(static s => QueueKey.Service(s.Metadata.NamespaceProperty, s.Metadata.Name)),
+                    .. BindingKeys.OfNodes(bindings)],
                 _ => [],
             };
         }
@@ -91,5 +98,50 @@ public sealed class GroupFanOut(IKubernetesApi api, ClusterSettings cluster) : I
         var slash = name.IndexOf('/', StringComparison.Ordinal);
         var (ns, service) = (name[..slash], name[(slash + 1)..]);
         return index.ForService(ns, service).Concat(index.ForEndpointSlicesOf(ns, service)).Distinct();
+    }
+}
+
+/// <summary>
+/// The TargetGroupBindings a Service or Node change concerns: a binding's targets come from its Service (its
+/// EndpointSlices for ip targets, its NodePort for instance targets) and, for instance targets, from the nodes.
+/// </summary>
+public static class BindingKeys
+{
+    /// <summary>One binding as the fan-out needs it; <c>Service</c> and <c>TargetType</c> are null when its spec does not parse.</summary>
+    public sealed record Entry(string Namespace, string Name, string? Service, string? TargetType)
+    {
+        /// <summary>Its queue key.</summary>
+        public QueueKey Key => QueueKey.TargetGroupBinding(Namespace, Name);
+    }
+
+    /// <summary>Every binding of the cluster (none when the CRD is not installed).</summary>
+    public static async Task<IReadOnlyList<Entry>> ListAsync(IKubernetesApi api, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var entries = new List<Entry>();
+        foreach (var json in await api.ListTargetGroupBindingsJsonAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            var parsed = TargetGroupBindingParser.ParseJson(json);
+            if (parsed.Binding is { } binding)
+                entries.Add(new Entry(binding.Metadata.Namespace, binding.Metadata.Name, binding.Spec.ServiceRef.Name, binding.Spec.TargetType));
+            else if (TargetGroupBindingParser.ReadMetadataJson(json) is { } metadata)
+                entries.Add(new Entry(metadata.Namespace, metadata.Name, null, null)); // its own reconcile reports why
+        }
+        return entries;
+    }
+
+    /// <summary>The bindings of Service <paramref name="serviceKey"/> (<c>namespace/name</c>).</summary>
+    public static IEnumerable<QueueKey> OfService(IEnumerable<Entry> bindings, string serviceKey)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        return bindings.Where(b => b.Service is not null && $"{b.Namespace}/{b.Service}" == serviceKey).Select(static b => b.Key);
+    }
+
+    /// <summary>The bindings whose targets are nodes (instance, or not yet known: taken from the target group).</summary>
+    public static IEnumerable<QueueKey> OfNodes(IEnumerable<Entry> bindings)
+    {
+        ArgumentNullException.ThrowIfNull(bindings);
+        return bindings.Where(static b => b.Service is not null && b.TargetType is null or "instance").Select(static b => b.Key);
     }
 }
