@@ -7,6 +7,7 @@ using Serverless.Aws.Acm;
 using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Wafv2;
 using Serverless.Deploy;
 using Serverless.Ingress;
@@ -116,6 +117,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             using var waf = new Wafv2Client(clientOptions);
             using var acm = new AcmClient(clientOptions);
             var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = vpcId! };
+            if (options.Seeds)
+                await SeedBindingTargetGroupsAsync(set, elb, vpcId!, report, cancellationToken).ConfigureAwait(false);
             await AdoptLeftServicesAsync(set, cluster, elb, ec2, cancellationToken).ConfigureAwait(false);
             var groups = GroupsOf(set, cluster);
             groups.AddRange(ServiceStacksOf(set.Services));
@@ -459,6 +462,57 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             ["certificates"] = certMap,
         };
         return sandbox.VpcId;
+    }
+
+    /// <summary>
+    /// The embedded AWS stands in for the account: each target group a TargetGroupBinding names (by name, or by the
+    /// name inside its ARN) is created there first, untagged and with defaults, as Terraform or another team would
+    /// have made it, and a binding's ARN is pointed at the sandbox group of that name.
+    /// </summary>
+    private async Task SeedBindingTargetGroupsAsync(ManifestSet set, ElasticLoadBalancingV2Client elb, string vpcId, JsonObject report, CancellationToken ct)
+    {
+        var made = new Dictionary<string, string>(StringComparer.Ordinal);
+        var arns = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seeded = new JsonArray();
+        foreach (var binding in set.TargetGroupBindings)
+        {
+            var name = binding.Spec.TargetGroupName ?? NameInArn(binding.Spec.TargetGroupArn);
+            if (name is null)
+                continue; // the binding's own reconcile names what is wrong with it
+            if (!made.TryGetValue(name, out var arn))
+            {
+                var created = await elb.CreateTargetGroupAsync(new CreateTargetGroupRequest
+                {
+                    Name = name,
+                    Protocol = "HTTP",
+                    Port = 80,
+                    VpcId = vpcId,
+                    TargetType = binding.Spec.TargetType ?? "instance",
+                    IpAddressType = binding.Spec.IpAddressType ?? "ipv4",
+                }, ct).ConfigureAwait(false);
+                arn = created.TargetGroups![0].TargetGroupArn!;
+                made[name] = arn;
+                seeded.Add((JsonNode)new JsonObject { ["name"] = name, ["arn"] = arn, ["targetType"] = binding.Spec.TargetType ?? "instance" });
+                Text($"  target group {name} (made outside Kubernetes, untagged) → {arn}");
+            }
+            if (binding.Spec.TargetGroupArn is { } manifestArn && manifestArn != arn)
+                arns[manifestArn] = arn;
+        }
+        set.MapTargetGroupArns(arns);
+        if (report["sandbox"] is JsonObject sandbox)
+            sandbox["bindingTargetGroups"] = seeded;
+    }
+
+    /// <summary>The name inside a target group ARN (<c>…:targetgroup/&lt;name&gt;/&lt;id&gt;</c>), or null.</summary>
+    internal static string? NameInArn(string? arn)
+    {
+        const string marker = ":targetgroup/";
+        var at = arn?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
+        if (at < 0)
+            return null;
+        var rest = arn![(at + marker.Length)..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? rest[..slash] : null;
     }
 
     /// <summary>

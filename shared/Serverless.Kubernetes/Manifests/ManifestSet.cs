@@ -67,6 +67,21 @@ public sealed class ManifestSet
     /// <summary><c>elbv2.k8s.aws/v1beta1</c> TargetGroupBindings (namespace defaulted to <c>default</c>).</summary>
     public IReadOnlyList<TargetGroupBinding> TargetGroupBindings => TargetGroupBindingList;
 
+    /// <summary>
+    /// Points each binding's <c>targetGroupARN</c> found in <paramref name="arns"/> at the ARN it maps to (an embedded
+    /// AWS's group stands in for the one the manifests name).
+    /// </summary>
+    public void MapTargetGroupArns(IReadOnlyDictionary<string, string> arns)
+    {
+        ArgumentNullException.ThrowIfNull(arns);
+        for (var i = 0; i < TargetGroupBindingList.Count; i++)
+        {
+            var binding = TargetGroupBindingList[i];
+            if (binding.Spec.TargetGroupArn is { } arn && arns.TryGetValue(arn, out var mapped))
+                TargetGroupBindingList[i] = binding with { Spec = binding.Spec with { TargetGroupArn = mapped } };
+        }
+    }
+
     /// <summary>Documents of kinds the controller does not use (Deployment, ConfigMap, …), kept for callers that read their own kinds.</summary>
     public IReadOnlyList<ManifestDocument> Skipped => SkippedList;
 
