@@ -6,7 +6,7 @@ using Serverless.Kubernetes.Api;
 namespace Serverless.Reconcile;
 
 /// <summary>What every stack reconcile (Ingress group, Service) does the same way: failures as results, timed phases.</summary>
-internal static class ReconcileSteps
+public static class ReconcileSteps
 {
     /// <summary>
     /// Runs <paramref name="execute"/>; a refusal of the API server or a failed AWS call becomes a

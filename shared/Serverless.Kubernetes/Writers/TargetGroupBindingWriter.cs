@@ -115,9 +115,20 @@ public sealed class TargetGroupBindingWriter
     public Task<Exception?> RecordEventAsync(BindingMetadata metadata, string type, string reason, string message, CancellationToken cancellationToken = default) =>
         _writes.RecordAsync(ToObjectMeta(metadata ?? throw new ArgumentNullException(nameof(metadata))), Involved, type, reason, message, once: false, cancellationToken);
 
-    /// <summary>An Event recorded once while it lives (a stable name from the UID, reason and message).</summary>
-    public Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(BindingMetadata metadata, string reason, string message, CancellationToken cancellationToken = default) =>
-        _writes.RecordWarningOnceAsync(ToObjectMeta(metadata ?? throw new ArgumentNullException(nameof(metadata))), Involved, reason, message, cancellationToken);
+    /// <summary>
+    /// An Event of <paramref name="type"/> recorded once while it lives (a stable name from the UID, reason and
+    /// message): <c>Written</c> is false when it existed (409) or failed.
+    /// </summary>
+    public async Task<(bool Written, Exception? Failure)> RecordOnceAsync(BindingMetadata metadata, string type, string reason, string message, CancellationToken cancellationToken = default)
+    {
+        var failure = await _writes.RecordAsync(ToObjectMeta(metadata ?? throw new ArgumentNullException(nameof(metadata))), Involved, type, reason, message, once: true, cancellationToken).ConfigureAwait(false);
+        return failure switch
+        {
+            null => (true, null),
+            KubernetesApiException { IsConflict: true } => (false, null),
+            _ => (false, failure),
+        };
+    }
 
     private static JsonObject Condition(string type, string status, string? reason, string? message, string? since) => new()
     {

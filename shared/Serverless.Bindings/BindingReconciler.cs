@@ -1,0 +1,352 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.Aws.ElasticLoadBalancingV2.Model;
+using Serverless.Deploy;
+using Serverless.Ingress;
+using Serverless.Kubernetes.Bindings;
+using Serverless.Model;
+using Serverless.Reconcile;
+
+namespace Serverless.Bindings;
+
+/// <summary>Upstream's TargetGroupBinding event reasons, plus ours.</summary>
+public static class BindingEventReasons
+{
+    public const string SuccessfullyReconciled = "SuccessfullyReconciled";
+    public const string FailedReconcile = "FailedReconcile";
+    public const string BackendNotFound = "BackendNotFound";
+    public const string FailedCleanup = "FailedCleanup";
+    public const string FailedAddFinalizer = "FailedAddFinalizer";
+    public const string FailedUpdateStatus = "FailedUpdateStatus";
+
+    /// <summary>Ours: the target group belongs to an Ingress or Service stack of this cluster, which manages its targets.</summary>
+    public const string OwnedByStack = "OwnedByStack";
+}
+
+/// <summary>
+/// What the readiness-gate step needs from an ip binding's reconcile: the group, the desired targets with their
+/// pods, the health read before any change, and what this pass registered (not yet described).
+/// </summary>
+public sealed record BindingGateInput(string TargetGroupArn, IReadOnlyList<DesiredTarget> Targets, IReadOnlyList<TargetHealthDescription> Health, IReadOnlyList<string> Registered);
+
+/// <summary>One binding reconcile: the run every caller reads, and for an ip binding that deployed, the gate input.</summary>
+public sealed record BindingRun(StackRun Run, BindingGateInput? Gate = null);
+
+/// <summary>
+/// The reconcile of one TargetGroupBinding, in upstream's order (<c>targetgroupbinding_controller.go</c>):
+/// <list type="number">
+/// <item>gone: nothing. Invalid spec: a Warning naming the field and value, nothing else (a deleting one just loses our finalizer);</item>
+/// <item>find the target group (by ARN or name). A group tagged for one of this cluster's Ingress or Service stacks is
+/// that stack's: nothing is done to AWS, no finalizer is added, one Normal <c>OwnedByStack</c> Event says which stack;
+/// a deleting binding left by upstream loses <c>elbv2.k8s.aws/resources</c> without any deregistration;</item>
+/// <item>deleting with our finalizer: deregister this binding's targets, then remove the finalizer (on failure:
+/// <c>FailedCleanup</c> Event and condition <c>Ready=False</c>);</item>
+/// <item>else: VPC and target type check, finalizer (before any AWS write), desired targets (pure), register then
+/// deregister, <c>status.observedGeneration</c>, <c>SuccessfullyReconciled</c> (or <c>FailedReconcile</c> /
+/// <c>BackendNotFound</c>).</item>
+/// </list>
+/// Results are values: only cancellation throws.
+/// </summary>
+public sealed class BindingReconciler
+{
+    /// <summary>The finalizer (upstream's, so a binding upstream left is released by us).</summary>
+    public const string Finalizer = "elbv2.k8s.aws/resources";
+
+    private const string Normal = "Normal";
+    private const string Warning = "Warning";
+
+    private readonly IBindingSource _source;
+    private readonly ClusterSettings _cluster;
+    private readonly BindingDeployer _deployer;
+    private readonly ILogger _logger;
+
+    /// <param name="source">The binding's objects and writes.</param>
+    /// <param name="cluster">The cluster's settings (name, VPC).</param>
+    /// <param name="deployer">The binding deployer.</param>
+    /// <param name="logger">The log.</param>
+    public BindingReconciler(IBindingSource source, ClusterSettings cluster, BindingDeployer deployer, ILogger? logger = null)
+    {
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        _deployer = deployer ?? throw new ArgumentNullException(nameof(deployer));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Targets per Register/DeregisterTargets call.</summary>
+    public int TargetBatchSize { get; init; } = 200;
+
+    /// <summary>
+    /// Admits ip endpoints that are not ready (see <see cref="BindingTargetsInput.AdmitNotReady"/>); null: only ready ones.
+    /// </summary>
+    public Func<k8s.Models.V1Endpoint, bool>? AdmitNotReady { get; init; }
+
+    /// <summary>Reconciles binding <paramref name="ns"/>/<paramref name="name"/>. Throws only on cancellation.</summary>
+    public async Task<BindingRun> ReconcileAsync(string ns, string name, ReconcileRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ns);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(request);
+        var run = new Run(this, StackId.Binding(ns, name), request);
+        var stackRun = await ReconcileSteps.GuardAsync($"TargetGroupBinding {ns}/{name}", () => run.ExecuteAsync(cancellationToken), run.Finish).ConfigureAwait(false);
+        return new BindingRun(stackRun, run.Gate);
+    }
+
+    private sealed class Run(BindingReconciler owner, StackId stack, ReconcileRequest request)
+    {
+        private readonly List<IngressEvent> _events = [];
+        private readonly List<string> _added = [];
+        private readonly List<string> _statuses = [];
+        private readonly List<string> _removed = [];
+        private readonly List<PhaseTiming> _phases = [];
+        private readonly string _key = stack.ToString();
+        private IReadOnlyList<Kubernetes.Manifests.ManifestError> _problems = [];
+        private BindingMetadata? _meta;
+        private DeployResult? _deploy;
+
+        public BindingGateInput? Gate { get; private set; }
+
+        private IBindingSource Source => owner._source;
+
+        private bool Apply => request.Mode == DeployMode.Apply;
+
+        public async Task<StackRun> ExecuteAsync(CancellationToken ct)
+        {
+            var read = await Timed("load", () => Source.GetBindingAsync(stack.Namespace!, stack.Name!, ct)).ConfigureAwait(false);
+            if (read is null)
+                return Finish(ReconcileResult.Done);
+            _meta = read.Metadata;
+            var ours = _meta.Finalizers.Contains(Finalizer);
+            if (_meta.IsDeleting && !ours)
+                return Finish(ReconcileResult.Done);
+            if (read.Binding is not { } binding)
+                return await InvalidAsync(read, ct).ConfigureAwait(false);
+
+            var lookup = await Timed("target group", () => owner._deployer.FindTargetGroupAsync(binding, ct)).ConfigureAwait(false);
+            if (lookup.TargetGroup is not { } group)
+            {
+                if (_meta.IsDeleting && lookup.NotFound)
+                    return await ReleaseAsync(ct).ConfigureAwait(false); // the group is gone: nothing is registered anywhere
+                return _meta.IsDeleting
+                    ? await CleanupFailedAsync(binding, lookup.Error!, ct).ConfigureAwait(false)
+                    : await FailAsync(BindingEventReasons.FailedReconcile, lookup.Error!, ct).ConfigureAwait(false);
+            }
+
+            // Migration: a group of one of our stacks is that stack's (upstream made one binding per stack target group).
+            if (group.OwningStack(owner._cluster.ClusterName) is { } owningStack)
+            {
+                if (_meta.IsDeleting)
+                    return await ReleaseAsync(ct).ConfigureAwait(false);
+                await EmitAsync(Normal, BindingEventReasons.OwnedByStack,
+                    $"target group {group.Arn} belongs to {owningStack} of cluster {owner._cluster.ClusterName}, which registers its targets; this binding changes nothing", once: true, ct).ConfigureAwait(false);
+                return Finish(ReconcileResult.Done);
+            }
+
+            var options = new BindingDeployOptions { Mode = request.Mode, ClusterVpcId = owner._cluster.VpcId, TargetBatchSize = owner.TargetBatchSize };
+            if (_meta.IsDeleting)
+                return await DestroyAsync(binding, group, options, ct).ConfigureAwait(false);
+
+            if (BindingDeployer.Mismatch(binding, group, owner._cluster.VpcId) is { } mismatch)
+                return await FailAsync(BindingEventReasons.FailedReconcile, mismatch, ct).ConfigureAwait(false);
+
+            // Finalizer first: no target may be registered for a binding that could vanish without us.
+            if (Apply)
+            {
+                var failed = await Timed("finalizer", () => WriteAsync(BindingEventReasons.FailedAddFinalizer, "Failed add finalizer", async () =>
+                {
+                    var (now, written) = await Source.ChangeFinalizerAsync(_meta, Finalizer, add: true, ct).ConfigureAwait(false);
+                    if (now is not null)
+                        _meta = now;
+                    if (written)
+                        _added.Add(_key);
+                }, ct)).ConfigureAwait(false);
+                if (failed is not null)
+                    return Finish(ReconcileResult.Failed(failed));
+            }
+
+            var targetType = binding.Spec.TargetType ?? group.TargetType;
+            var family = binding.Spec.IpAddressType ?? group.IpAddressType;
+            var input = await Timed("targets", () => LoadTargetsAsync(binding, group, targetType, family, ct)).ConfigureAwait(false);
+            var desired = BindingTargets.Compute(input);
+            if (desired.Outcome == BindingTargetsOutcome.Invalid)
+                return await FailAsync(BindingEventReasons.FailedReconcile, desired.Reason!, ct).ConfigureAwait(false);
+
+            var deployed = await Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
+            _deploy = deployed.Deploy;
+            if (targetType == "ip")
+                Gate = new BindingGateInput(group.Arn, desired.Targets, deployed.Health, deployed.Registered);
+            if (_deploy.Reconcile.Kind == ReconcileKind.Failed)
+                return await FailAsync(BindingEventReasons.FailedReconcile, _deploy.Reconcile.Reason!, ct).ConfigureAwait(false);
+            if (!Apply)
+                return Finish(_deploy.Reconcile);
+
+            if (desired.Outcome == BindingTargetsOutcome.BackendNotFound)
+                await EmitAsync(Warning, BindingEventReasons.BackendNotFound, desired.Reason!, once: true, ct).ConfigureAwait(false);
+
+            var statusFailure = await Timed("status", () => WriteAsync(BindingEventReasons.FailedUpdateStatus, "Failed update status", async () =>
+            {
+                if (await Source.UpdateObservedGenerationAsync(binding with { Metadata = _meta }, ct).ConfigureAwait(false))
+                    _statuses.Add(_key);
+            }, ct)).ConfigureAwait(false);
+            if (statusFailure is not null)
+                return Finish(ReconcileResult.Failed(statusFailure));
+            var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0;
+            if (changed && desired.Outcome == BindingTargetsOutcome.Targets)
+                await EmitAsync(Normal, BindingEventReasons.SuccessfullyReconciled, "Successfully reconciled", once: false, ct).ConfigureAwait(false);
+            return Finish(_deploy.Reconcile);
+        }
+
+        private async Task<BindingTargetsInput> LoadTargetsAsync(TargetGroupBinding binding, BindingTargetGroup group, string targetType, string family, CancellationToken ct)
+        {
+            var service = await Source.GetServiceAsync(binding.Metadata.Namespace, binding.Spec.ServiceRef.Name, ct).ConfigureAwait(false);
+            IReadOnlyList<k8s.Models.V1EndpointSlice> slices = [];
+            IReadOnlyList<k8s.Models.V1Node> nodes = [];
+            IReadOnlyList<string> cidrs = [];
+            if (service is not null && targetType == "ip")
+            {
+                slices = await Source.ListEndpointSlicesAsync(binding.Metadata.Namespace, binding.Spec.ServiceRef.Name, ct).ConfigureAwait(false);
+                if (group.VpcId is { Length: > 0 } vpc)
+                    cidrs = await owner._deployer.VpcCidrsAsync(vpc, ct).ConfigureAwait(false);
+            }
+            else if (service is not null)
+            {
+                nodes = await Source.ListNodesAsync(ct).ConfigureAwait(false);
+            }
+            return new BindingTargetsInput
+            {
+                Binding = binding,
+                TargetType = targetType,
+                IpAddressType = family,
+                Service = service,
+                EndpointSlices = slices,
+                Nodes = nodes,
+                VpcCidrs = cidrs,
+                AdmitNotReady = owner.AdmitNotReady,
+            };
+        }
+
+        private async Task<StackRun> DestroyAsync(TargetGroupBinding binding, BindingTargetGroup group, BindingDeployOptions options, CancellationToken ct)
+        {
+            var destroyed = await Timed("deploy", () => owner._deployer.DestroyAsync(binding with { Metadata = _meta! }, group, _meta!.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
+            _deploy = destroyed.Deploy;
+            if (_deploy.Reconcile.Kind == ReconcileKind.Failed)
+                return await CleanupFailedAsync(binding, _deploy.Reconcile.Reason!, ct).ConfigureAwait(false);
+            if (!Apply)
+                return Finish(_deploy.Reconcile);
+            return await ReleaseAsync(ct).ConfigureAwait(false);
+        }
+
+        // Removes our finalizer (a deleting binding then goes).
+        private async Task<StackRun> ReleaseAsync(CancellationToken ct)
+        {
+            if (!Apply)
+                return Finish(ReconcileResult.Done);
+            var failure = await Timed("release", () => WriteAsync(BindingEventReasons.FailedCleanup, "Failed remove finalizer", async () =>
+            {
+                var (_, written) = await Source.ChangeFinalizerAsync(_meta!, Finalizer, add: false, ct).ConfigureAwait(false);
+                if (written)
+                    _removed.Add(_key);
+            }, ct)).ConfigureAwait(false);
+            return Finish(failure is null ? ReconcileResult.Done : ReconcileResult.Failed(failure));
+        }
+
+        private async Task<StackRun> CleanupFailedAsync(TargetGroupBinding binding, string reason, CancellationToken ct)
+        {
+            if (!Apply)
+                return Finish(ReconcileResult.Failed(reason));
+            await EmitAsync(Warning, BindingEventReasons.FailedCleanup, reason, once: false, ct).ConfigureAwait(false);
+            try
+            {
+                if (await Source.SetConditionAsync(_meta!, binding.Status, "Ready", "False", BindingEventReasons.FailedCleanup, reason, ct).ConfigureAwait(false))
+                    _statuses.Add(_key);
+            }
+            catch (Kubernetes.Api.KubernetesApiException ex)
+            {
+                return Finish(ReconcileResult.Failed($"{reason}; and the status could not be written: {ex.Message}"));
+            }
+            return Finish(ReconcileResult.Failed(reason));
+        }
+
+        // An invalid spec: said once per problem set; a deleting binding only loses our finalizer (what it named cannot be known).
+        private async Task<StackRun> InvalidAsync(BindingObject read, CancellationToken ct)
+        {
+            _problems = read.Errors;
+            var message = $"TargetGroupBinding {_key} is invalid: " + string.Join("; ", read.Errors.Select(static e => (e.Field is null ? string.Empty : e.Field + ": ") + e.Message));
+            if (!Apply)
+                return Finish(ReconcileResult.Failed(message));
+            if (_meta!.IsDeleting)
+            {
+                await EmitAsync(Warning, BindingEventReasons.FailedCleanup, message + "; its targets were not deregistered", once: true, ct).ConfigureAwait(false);
+                return await ReleaseAsync(ct).ConfigureAwait(false);
+            }
+            await EmitAsync(Warning, BindingEventReasons.FailedReconcile, message, once: true, ct).ConfigureAwait(false);
+            // A retry reads the same spec: done until the binding changes.
+            return Finish(ReconcileResult.Done);
+        }
+
+        private async Task<StackRun> FailAsync(string reason, string message, CancellationToken ct)
+        {
+            if (Apply)
+                await EmitAsync(Warning, reason, message, once: false, ct).ConfigureAwait(false);
+            return Finish(ReconcileResult.Failed(message));
+        }
+
+        private async Task WriteLedgerAsync(Func<string?, string?> compute, CancellationToken ct)
+        {
+            var (now, _) = await Source.SetAnnotationAsync(_meta!, BindingDeployer.LedgerAnnotation, compute, ct).ConfigureAwait(false);
+            if (now is not null)
+                _meta = now;
+        }
+
+        /// <summary>One write to the binding; a refusal of the API server becomes a Warning on it and the returned reason.</summary>
+        private async Task<string?> WriteAsync(string reason, string failure, Func<Task> write, CancellationToken ct)
+        {
+            try
+            {
+                await write().ConfigureAwait(false);
+                return null;
+            }
+            catch (Kubernetes.Api.KubernetesApiException ex)
+            {
+                var message = failure + " due to " + ex.Message;
+                await EmitAsync(Warning, reason, message, once: false, ct).ConfigureAwait(false);
+                return $"TargetGroupBinding {_key}: {message}";
+            }
+        }
+
+        private async Task EmitAsync(string type, string reason, string message, bool once, CancellationToken ct)
+        {
+            var (written, failure) = await Source.RecordEventAsync(_meta!, type, reason, message, once, ct).ConfigureAwait(false);
+            if (written || failure is not null)
+                _events.Add(new IngressEvent(_key, type, reason, message, failure?.Message));
+        }
+
+        public StackRun Finish(ReconcileResult result)
+        {
+            BindingLog.Finished(owner._logger, _key, request.Mode.ToString(), result.Kind.ToString(), result.Reason,
+                string.Join(" ", _phases.Select(static p => $"{p.Phase}={p.Duration.TotalMilliseconds:0.#}ms")));
+            return new StackRun
+            {
+                Stack = stack,
+                Result = result,
+                Mode = request.Mode,
+                Deploy = _deploy,
+                Problems = _problems,
+                FinalizersAdded = _added,
+                StatusesUpdated = _statuses,
+                FinalizersRemoved = _removed,
+                Events = _events,
+                Phases = _phases,
+            };
+        }
+
+        private void Phase(string name, TimeSpan duration) => _phases.Add(new PhaseTiming(name, duration));
+
+        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
+    }
+}
+
+internal static partial class BindingLog
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "TargetGroupBinding {Binding} {Mode}: {Result} {Reason} ({Phases})")]
+    public static partial void Finished(ILogger logger, string binding, string mode, string result, string? reason, string phases);
+}
