@@ -77,16 +77,6 @@ internal static class ManifestReview
                     "nothing is created for it (as an Ingress backend it is used as usual)"));
             }
         }
-        foreach (var binding in set.TargetGroupBindings)
-        {
-            // Parsed and checked with the set (a bad one is an error there); this command does not reconcile bindings.
-            var document = set.Documents.FirstOrDefault(d => d.Kind == "TargetGroupBinding" && d.Name == binding.Metadata.Name && d.Namespace == binding.Metadata.Namespace);
-            if (document is null)
-                continue;
-            problems.Add(At(Severity.Warning, document, [], null,
-                $"TargetGroupBinding is not handled yet: no target is registered into target group {binding.Spec.TargetGroupReference}; " +
-                "leave it to upstream's controller until it is"));
-        }
         return [.. problems
             .OrderBy(static p => p.Where.Source, StringComparer.Ordinal)
             .ThenBy(static p => p.Where.Document ?? 0)

@@ -9,10 +9,12 @@ using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Aws.Wafv2;
+using Serverless.Bindings;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
 using Serverless.Kubernetes.Auth;
+using Serverless.Kubernetes.Bindings;
 using Serverless.Kubernetes.Live;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Local;
@@ -122,6 +124,12 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             await AdoptLeftServicesAsync(set, cluster, elb, ec2, cancellationToken).ConfigureAwait(false);
             var groups = GroupsOf(set, cluster);
             groups.AddRange(ServiceStacksOf(set.Services));
+            // Bindings register into target groups of their own: applied after the load balancers, destroyed before.
+            var bindingStacks = BindingStacksOf(set.TargetGroupBindings.Select(static b => b.Metadata)).ToList();
+            if (options.Command == CliCommand.Destroy)
+                groups.InsertRange(0, bindingStacks);
+            else
+                groups.AddRange(bindingStacks);
             var review = ManifestReview.Review(set, options.Files, cluster);
             foreach (var problem in review)
             {
@@ -133,10 +141,10 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             if (groups.Count == 0)
             {
                 Text(set.Ingresses.Count == 0 && !set.Services.Any(static s => s.Spec?.Type == "LoadBalancer")
-                    ? "Nothing to reconcile: the manifests hold no Ingress and no Service of type LoadBalancer."
+                    ? "Nothing to reconcile: the manifests hold no Ingress, no Service of type LoadBalancer and no TargetGroupBinding."
                     : "Nothing to reconcile: no Ingress of the manifests is in a group of this controller and no Service is ours (the errors, warnings and notes above say why).");
             }
-            var reconciler = Reconcilers(new ManifestIngressGroupSource(set, cluster), new ManifestServiceSource(set), cluster, ec2, elb, acm, waf, recorder);
+            var reconciler = Reconcilers(new ManifestIngressGroupSource(set, cluster), new ManifestServiceSource(set), new ManifestBindingSource(set), cluster, ec2, elb, acm, waf, recorder);
 
             var (exit, results) = await ReconcileAllAsync(reconciler, groups, recorder, elb, cancellationToken).ConfigureAwait(false);
             if (review.Any(static p => p.Severity == Severity.Error))
@@ -234,7 +242,7 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
         using var waf = new Wafv2Client(clientOptions);
         using var acm = new AcmClient(clientOptions);
         var cluster = new ClusterSettings { ClusterName = options.ClusterName, VpcId = options.VpcId! };
-        var reconciler = Reconcilers(new LiveIngressGroupSource(api, cluster), new LiveServiceSource(api), cluster, ec2, elb, acm, waf, recorder);
+        var reconciler = Reconcilers(new LiveIngressGroupSource(api, cluster), new LiveServiceSource(api), new LiveBindingSource(api), cluster, ec2, elb, acm, waf, recorder);
         GroupIndex index;
         try
         {
@@ -245,8 +253,19 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             errors.WriteLine($"error: the cluster in {options.Kubeconfig}: {e.Message}");
             return ExitCodes.Failure;
         }
-        List<StackId> stacks = [.. index.Groups, .. ServiceStacksOf(index.Services)];
-        Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s), {stacks.Count - index.Groups.Count} Service(s) of ours; AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
+        IReadOnlyList<StackId> bindings;
+        try
+        {
+            bindings = [.. BindingStacksOf((await api.ListTargetGroupBindingsJsonAsync(null, cancellationToken).ConfigureAwait(false))
+                .Select(TargetGroupBindingParser.ReadMetadataJson).OfType<BindingMetadata>())];
+        }
+        catch (KubernetesApiException e)
+        {
+            errors.WriteLine($"error: the cluster in {options.Kubeconfig}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        List<StackId> stacks = [.. index.Groups, .. ServiceStacksOf(index.Services), .. bindings];
+        Text($"Cluster from {options.Kubeconfig}: {index.Groups.Count} group(s), {stacks.Count - index.Groups.Count - bindings.Count} Service(s) of ours, {bindings.Count} TargetGroupBinding(s); AWS {Describe(options.Target, options.AwsEndpoint)}, region {options.Region}");
         var (exit, results) = await ReconcileAllAsync(reconciler, stacks, recorder, elb, cancellationToken).ConfigureAwait(false);
         var report = new JsonObject
         {
@@ -282,6 +301,14 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             errors.WriteLine($"{StackLabel(group)}: {verb}…");
             var before = recorder.TotalCalls;
             var run = await reconciler(group, request, cancellationToken).ConfigureAwait(false);
+            if (group.IsBinding)
+            {
+                var (bindingJson, bindingExit) = ReportBinding(run);
+                bindingJson["awsCallsIncludingFacts"] = recorder.TotalCalls - before;
+                exit = Math.Max(exit, bindingExit);
+                results.Add((JsonNode)bindingJson);
+                continue;
+            }
             if (run.Desired is null || run.Deploy is null)
             {
                 Text($"\n== {StackLabel(group)}: {run.Result}");
@@ -338,15 +365,25 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
 
     /// <summary>The Ingress group and Service reconcilers the functions use, over one source each, sharing facts and deployer.</summary>
     private StackReconcile Reconcilers(
-        IIngressGroupSource ingresses, IServiceSource services, ClusterSettings cluster,
+        IIngressGroupSource ingresses, IServiceSource services, IBindingSource bindingSource, ClusterSettings cluster,
         Ec2Gateway ec2, ElasticLoadBalancingV2Client elb, AcmClient acm, Wafv2Client waf, AwsCallRecorder recorder)
     {
         var facts = new AwsFactsLoader(ec2, elb, acm, waf);
         var deployer = new StackDeployer(elb, ec2, waf, recorder, CallLog.For(options, errors));
         var groups = new IngressGroupReconciler(ingresses, cluster, facts, deployer, CallLog.For(options, errors));
         var nlbs = new ServiceReconciler(services, cluster, facts, deployer, Serverless.Service.ServiceModelBuilder.Build, CallLog.For(options, errors));
-        return (stack, request, ct) => stack.IsService ? nlbs.ReconcileAsync(stack, request, ct) : groups.ReconcileAsync(stack, request, ct);
+        var bindings = new BindingReconciler(bindingSource, cluster, new BindingDeployer(elb, ec2, recorder, CallLog.For(options, errors)), CallLog.For(options, errors));
+        return async (stack, request, ct) => stack.Kind switch
+        {
+            StackKind.Service => await nlbs.ReconcileAsync(stack, request, ct).ConfigureAwait(false),
+            StackKind.TargetGroupBinding => (await bindings.ReconcileAsync(stack.Namespace!, stack.Name!, request, ct).ConfigureAwait(false)).Run,
+            _ => await groups.ReconcileAsync(stack, request, ct).ConfigureAwait(false),
+        };
     }
+
+    /// <summary>The TargetGroupBindings to reconcile, sorted.</summary>
+    internal static IEnumerable<StackId> BindingStacksOf(IEnumerable<BindingMetadata> bindings) =>
+        bindings.Select(static b => StackId.Binding(b.Namespace, b.Name)).OrderBy(static s => s.ToString(), StringComparer.Ordinal);
 
     /// <summary>The Service stacks to reconcile: every Service that is ours or carries our finalizer, sorted.</summary>
     internal static IEnumerable<StackId> ServiceStacksOf(IEnumerable<V1Service> services) =>
@@ -371,7 +408,12 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             service.Metadata.Finalizers = [.. service.Metadata.Finalizers ?? [], Serverless.Service.ServiceSelection.Finalizer];
     }
 
-    private static string StackLabel(StackId stack) => stack.IsService ? $"Service {stack}" : $"group {stack}";
+    private static string StackLabel(StackId stack) => stack.Kind switch
+    {
+        StackKind.Service => $"Service {stack}",
+        StackKind.TargetGroupBinding => $"TargetGroupBinding {stack}",
+        _ => $"group {stack}",
+    };
 
     /// <summary>Every group the manifests' Ingresses belong to or still hold by finalizer, sorted.</summary>
     internal static List<StackId> GroupsOf(ManifestSet set, ClusterSettings cluster)
@@ -397,6 +439,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             ingress.Metadata.Finalizers = finalizers;
             ingress.Metadata.DeletionTimestamp = DestroyTime;
         }
+        // Every binding is being deleted and holds its finalizer, so each deregisters its targets.
+        set.MarkTargetGroupBindingsDeleted(DestroyTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture), BindingReconciler.Finalizer);
         // Every Service of ours is being deleted and holds our finalizer, so each builds empty.
         foreach (var service in set.Services.Where(static s => Serverless.Service.ServiceSelection.IsOurs(s)))
         {
@@ -462,6 +506,56 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             ["certificates"] = certMap,
         };
         return sandbox.VpcId;
+    }
+
+    /// <summary>
+    /// The report of one TargetGroupBinding and its exit code: its target changes (plan JSON, as a group's), result,
+    /// problems and events. An invalid binding, or one whose target group cannot be used (not found, another VPC,
+    /// another target type), is invalid input; a failure while changing targets is a failure.
+    /// </summary>
+    private (JsonObject Report, int Exit) ReportBinding(StackRun run)
+    {
+        var label = StackLabel(run.Stack);
+        var report = new JsonObject
+        {
+            ["group"] = run.Stack.ToString(),
+            ["kind"] = "targetgroupbinding",
+            ["result"] = run.Result.ToString(),
+        };
+        var exit = ExitCodes.Ok;
+        if (run.Deploy is { } deploy)
+        {
+            report["plan"] = JsonNode.Parse(PlanRenderer.RenderJson(deploy));
+            var changes = deploy.Changes.Where(static c => c.IsMutation).ToList();
+            Text($"\n== {label}: {(changes.Count == 0 ? "no target changes" : $"{changes.Count} change(s)")}; {run.Result}");
+            if (changes.Count > 0)
+                Text(PlanRenderer.RenderChanges(changes).TrimEnd('\n'));
+            if (run.Result.Kind == ReconcileKind.Failed)
+                exit = ExitCodes.Failure;
+        }
+        else
+        {
+            Text($"\n== {label}: {run.Result}");
+            if (run.Result.Kind == ReconcileKind.Failed)
+            {
+                exit = ExitCodes.InvalidInput;
+                errors.WriteLine("error: " + run.Result.Reason);
+            }
+        }
+        if (run.Problems.Count > 0)
+        {
+            exit = Math.Max(exit, ExitCodes.InvalidInput);
+            report["errors"] = new JsonArray([.. run.Problems.Select(static e => (JsonNode?)new JsonObject { ["object"] = e.Object, ["field"] = e.Field, ["message"] = e.Message })]);
+            foreach (var problem in run.Problems)
+                errors.WriteLine("error: " + problem);
+        }
+        if (run.Events.Count > 0)
+        {
+            report["events"] = new JsonArray([.. run.Events.Select(static e => (JsonNode?)new JsonObject { ["type"] = e.Type, ["reason"] = e.Reason, ["message"] = e.Message })]);
+            foreach (var e in run.Events.Where(static e => e.Type != "Normal" || e.Reason != BindingEventReasons.SuccessfullyReconciled))
+                Text($"event {e.Type} {e.Reason} on {label}: {e.Message}");
+        }
+        return (report, exit);
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
     }
 
     [Fact]
-    public async Task Services_asking_for_an_nlb_this_controller_does_not_take_and_target_group_bindings_are_warned()
+    public async Task Services_asking_for_an_nlb_this_controller_does_not_take_are_warned()
     {
         var folder = Directory.CreateTempSubdirectory("cli-nlb-");
         try
@@ -137,17 +137,6 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
                   loadBalancerClass: example.com/lb
                   ports:
                     - port: 80
-                ---
-                apiVersion: elbv2.k8s.aws/v1beta1
-                kind: TargetGroupBinding
-                metadata:
-                  name: tgb
-                  namespace: shop
-                spec:
-                  serviceRef:
-                    name: by-webhook
-                    port: 80
-                  targetGroupARN: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop/0123456789abcdef
                 """ + "\n");
 
             var plan = await CliRun.RunAsync(_moto, "plan", "e2e-nlb", CliRun.WithCluster(manifest));
@@ -155,15 +144,11 @@ public sealed class ManifestProblemsTests(MotoFixture fixture)
             Assert.True(plan.Exit == ExitCodes.Ok, plan.Errors);
             Assert.Single(plan.Report["groups"]!.AsArray());
             var warnings = Problems(plan, "warning");
-            Assert.Equal(2, warnings.Count);
+            Assert.Single(warnings);
             AssertNames(warnings[0], manifest, "Service", "shop", "by-webhook");
             Assert.Equal("spec.type", warnings[0]["field"]!.GetValue<string>());
             Assert.Contains("this controller reconciles only a Service with spec.loadBalancerClass: service.k8s.aws/nlb", warnings[0]["message"]!.GetValue<string>(), StringComparison.Ordinal);
-            AssertNames(warnings[1], manifest, "TargetGroupBinding", "shop", "tgb");
-            Assert.Contains("TargetGroupBinding is not handled yet", warnings[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
-            Assert.Contains("targetgroup/shop/0123456789abcdef", warnings[1]["message"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Contains("warning: " + manifest + " document 2 (Service shop/by-webhook)", plan.Errors, StringComparison.Ordinal);
-            Assert.Contains("warning: " + manifest + " document 4 (TargetGroupBinding shop/tgb)", plan.Errors, StringComparison.Ordinal);
         }
         finally
         {

@@ -3,6 +3,7 @@ using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.Wafv2;
+using Serverless.Bindings;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
@@ -57,7 +58,12 @@ public static class LiveSeams
             new LiveServiceSource(api), cluster, facts, deployer, ServiceModelBuilder.Build, context.Logger.ForCategory("Serverless.Reconcile"));
         var inventory = new ClusterInventory(elb, ec2);
         var stacks = new InventoryStacks(inventory, new BackendSecurityGroupCollector(ec2, inventory), elb, cluster);
-        return new FunctionSeams(new StackKeyReconciler(groups, services), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
+        var bindings = new BindingReconciler(
+            new LiveBindingSource(api, context.Time),
+            cluster,
+            new BindingDeployer(elb, ec2, aws.CallRecorder, context.Logger.ForCategory("Serverless.Bindings")),
+            context.Logger.ForCategory("Serverless.Reconcile"));
+        return new FunctionSeams(new StackKeyReconciler(groups, services, bindings), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
     private static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)

@@ -1,4 +1,5 @@
 using k8s.Models;
+using Serverless.Bindings;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
@@ -14,16 +15,18 @@ namespace Serverless.Functions.Wiring;
 /// <summary>
 /// The stack keys the functions reconcile: an Ingress group key runs the <see cref="IngressGroupReconciler"/>, a Service
 /// key the <see cref="ServiceReconciler"/> (the Service's own NLB; a Service that is not ours and carries no finalizer of
-/// ours is read and left alone). Replayed keys (<see cref="ReconcileMode.FullDriftCheck"/>) compare every resource;
+/// ours is read and left alone), a TargetGroupBinding key the <see cref="BindingReconciler"/>. Replayed keys (<see cref="ReconcileMode.FullDriftCheck"/>) compare every resource;
 /// event-driven ones may use the deployer's checkpoint.
 /// </summary>
-public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups, ServiceReconciler? services = null) : IKeyReconciler
+public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups, ServiceReconciler? services = null, BindingReconciler? bindings = null) : IKeyReconciler
 {
     /// <inheritdoc />
     public bool Reconciles(QueueKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return key.Kind == QueueKeyKind.IngressGroup || (key.Kind == QueueKeyKind.Service && services is not null);
+        return key.Kind == QueueKeyKind.IngressGroup
+            || (key.Kind == QueueKeyKind.Service && services is not null)
+            || (key.Kind == QueueKeyKind.TargetGroupBinding && bindings is not null);
     }
 
     /// <inheritdoc />
@@ -38,10 +41,19 @@ public sealed class StackKeyReconciler(IngressGroupReconciler ingressGroups, Ser
             ReconcileMode.FullDriftCheck => ReconcileRequest.DriftCheck,
             _ => ReconcileRequest.Event,
         };
-        var run = key.Kind == QueueKeyKind.Service
-            ? await services!.ReconcileAsync(StackId.ParseService(key.Name), request, cancellationToken).ConfigureAwait(false)
-            : await ingressGroups.ReconcileAsync(StackId.Parse(key.Name), request, cancellationToken).ConfigureAwait(false);
+        var run = key.Kind switch
+        {
+            QueueKeyKind.Service => await services!.ReconcileAsync(StackId.ParseService(key.Name), request, cancellationToken).ConfigureAwait(false),
+            QueueKeyKind.TargetGroupBinding => await ReconcileBindingAsync(key.Name, request, cancellationToken).ConfigureAwait(false),
+            _ => await ingressGroups.ReconcileAsync(StackId.Parse(key.Name), request, cancellationToken).ConfigureAwait(false),
+        };
         return run.Result;
+    }
+
+    private async Task<StackRun> ReconcileBindingAsync(string name, ReconcileRequest request, CancellationToken cancellationToken)
+    {
+        var binding = StackId.ParseBinding(name);
+        return (await bindings!.ReconcileAsync(binding.Namespace!, binding.Name!, request, cancellationToken).ConfigureAwait(false)).Run;
     }
 }
 

@@ -68,6 +68,26 @@ public sealed class ManifestSet
     public IReadOnlyList<TargetGroupBinding> TargetGroupBindings => TargetGroupBindingList;
 
     /// <summary>
+    /// Marks every binding deleted at <paramref name="deletionTimestamp"/> holding <paramref name="finalizer"/> (a destroy
+    /// of the manifests: each binding's reconcile then deregisters its targets).
+    /// </summary>
+    public void MarkTargetGroupBindingsDeleted(string deletionTimestamp, string finalizer)
+    {
+        for (var i = 0; i < TargetGroupBindingList.Count; i++)
+        {
+            var metadata = TargetGroupBindingList[i].Metadata;
+            TargetGroupBindingList[i] = TargetGroupBindingList[i] with
+            {
+                Metadata = metadata with
+                {
+                    DeletionTimestamp = deletionTimestamp,
+                    Finalizers = metadata.Finalizers.Contains(finalizer) ? metadata.Finalizers : [.. metadata.Finalizers, finalizer],
+                },
+            };
+        }
+    }
+
+    /// <summary>
     /// Points each binding's <c>targetGroupARN</c> found in <paramref name="arns"/> at the ARN it maps to (an embedded
     /// AWS's group stands in for the one the manifests name).
     /// </summary>
