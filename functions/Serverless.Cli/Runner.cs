@@ -560,8 +560,8 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
 
     /// <summary>
     /// The embedded AWS stands in for the account: each target group a TargetGroupBinding names (by name, or by the
-    /// name inside its ARN) is created there first, untagged and with defaults, as Terraform or another team would
-    /// have made it, and a binding's ARN is pointed at the sandbox group of that name.
+    /// name inside its ARN) that does not exist there yet is created first, untagged and with defaults, as Terraform or
+    /// another team would have made it, and a binding's ARN is pointed at the sandbox group of that name.
     /// </summary>
     private async Task SeedBindingTargetGroupsAsync(ManifestSet set, ElasticLoadBalancingV2Client elb, string vpcId, JsonObject report, CancellationToken ct)
     {
@@ -573,17 +573,32 @@ internal sealed class Runner(CliOptions options, TextWriter output, TextWriter e
             var name = binding.Spec.TargetGroupName ?? NameInArn(binding.Spec.TargetGroupArn);
             if (name is null)
                 continue; // the binding's own reconcile names what is wrong with it
-            if (!made.TryGetValue(name, out var arn))
+            if (!made.TryGetValue(name, out var arn) && (await elb.TargetGroupsByNameAsync([name], ct).ConfigureAwait(false)).FirstOrDefault() is { TargetGroupArn: { } existing })
             {
-                var created = await elb.CreateTargetGroupAsync(new CreateTargetGroupRequest
+                arn = existing; // made before (an earlier run, or by hand): used as it is
+                made[name] = arn;
+            }
+            if (arn is null)
+            {
+                CreateTargetGroupResponse created;
+                try
                 {
-                    Name = name,
-                    Protocol = "HTTP",
-                    Port = 80,
-                    VpcId = vpcId,
-                    TargetType = binding.Spec.TargetType ?? "instance",
-                    IpAddressType = binding.Spec.IpAddressType ?? "ipv4",
-                }, ct).ConfigureAwait(false);
+                    created = await elb.CreateTargetGroupAsync(new CreateTargetGroupRequest
+                    {
+                        Name = name,
+                        Protocol = "HTTP",
+                        Port = 80,
+                        VpcId = vpcId,
+                        TargetType = binding.Spec.TargetType ?? "instance",
+                        IpAddressType = binding.Spec.IpAddressType ?? "ipv4",
+                    }, ct).ConfigureAwait(false);
+                }
+                catch (ElasticLoadBalancingV2Exception e)
+                {
+                    // Not a name AWS takes: nothing stands in for it, and the binding's reconcile says it is not found.
+                    Text($"  target group {name}: not created in the sandbox ({e.Message})");
+                    continue;
+                }
                 arn = created.TargetGroups![0].TargetGroupArn!;
                 made[name] = arn;
                 seeded.Add((JsonNode)new JsonObject { ["name"] = name, ["arn"] = arn, ["targetType"] = binding.Spec.TargetType ?? "instance" });
