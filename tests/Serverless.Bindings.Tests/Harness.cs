@@ -32,6 +32,9 @@ public sealed class CallLog
 
     public void Clear() => _entries.Clear();
 
+    /// <summary>An AWS operation answered with an ELBv2 error (code) instead of reaching moto; null: none.</summary>
+    public (string Operation, string Code)? Fail { get; set; }
+
     public DelegatingHandler Handler(string kind, HttpMessageHandler? inner = null) => inner is null ? new Recorder(this, kind) : new Recorder(this, kind) { InnerHandler = inner };
 
     private sealed class Recorder(CallLog log, string kind) : DelegatingHandler
@@ -44,9 +47,14 @@ public sealed class CallLog
                 await request.Content.LoadIntoBufferAsync(cancellationToken);
                 body = await request.Content.ReadAsStringAsync(cancellationToken);
             }
-            log._entries.Enqueue(kind == "aws"
-                ? "aws:" + (HttpUtility.ParseQueryString(body)["Action"] ?? "Unknown")
-                : $"k8s:{request.Method} {request.RequestUri?.AbsolutePath} {body}");
+            var operation = HttpUtility.ParseQueryString(body)["Action"] ?? "Unknown";
+            log._entries.Enqueue(kind == "aws" ? "aws:" + operation : $"k8s:{request.Method} {request.RequestUri?.AbsolutePath} {body}");
+            if (kind == "aws" && log.Fail is { } fail && fail.Operation == operation)
+            {
+                return CannedResponseHandler.Xml(
+                    $"<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/\"><Error><Type>Sender</Type><Code>{fail.Code}</Code><Message>refused by the test</Message></Error><RequestId>canned</RequestId></ErrorResponse>",
+                    System.Net.HttpStatusCode.BadRequest);
+            }
             return await base.SendAsync(request, cancellationToken);
         }
     }
