@@ -70,7 +70,14 @@ public abstract class BindingMotoTest : MotoTest, IDisposable
     public const string Cluster = "test-cluster";
 
     /// <summary>The only operations a binding may call.</summary>
-    public static readonly string[] AllowedOperations = ["DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth", "RegisterTargets", "DeregisterTargets", "DescribeVpcs"];
+    public static readonly string[] AllowedOperations =
+    [
+        "DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth", "RegisterTargets", "DeregisterTargets", "DescribeVpcs",
+        "DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress",
+    ];
+
+    /// <summary>The EC2 calls of the <c>spec.networking</c> step.</summary>
+    public static readonly string[] NetworkingOperations = ["DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress"];
 
     private static string? _image;
     private readonly List<IDisposable> _disposables = [];
