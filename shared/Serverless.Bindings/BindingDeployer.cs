@@ -60,6 +60,12 @@ public sealed record BindingDeployOptions
 /// </summary>
 public delegate Task LedgerWriter(Func<string?, string?> compute, CancellationToken cancellationToken);
 
+/// <summary>What the <c>spec.networking</c> step needs besides the binding and its targets.</summary>
+/// <param name="TargetType">The effective target type.</param>
+/// <param name="Nodes">Every node (an ip target's interface is looked up among the nodes' instances).</param>
+/// <param name="ClusterName">The cluster: an interface with several security groups uses the one tagged <c>kubernetes.io/cluster/&lt;cluster&gt;</c>.</param>
+public sealed record BindingNetworkInput(string TargetType, IReadOnlyList<k8s.Models.V1Node> Nodes, string ClusterName);
+
 /// <summary>What one deploy of a binding's targets read and did.</summary>
 public sealed record BindingDeployResult
 {
@@ -192,10 +198,15 @@ public sealed partial class BindingDeployer
     /// deregister the stale. <paramref name="ledger"/> is the binding's current ledger annotation value (null when
     /// absent); <paramref name="writeLedger"/> writes it (multi-cluster only). AWS errors are a Failed result.
     /// </summary>
-    public Task<BindingDeployResult> DeployAsync(TargetGroupBinding binding, BindingTargetGroup group, IReadOnlyList<DesiredTarget> desired, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// With <paramref name="network"/> and a <c>spec.networking</c>, the declared rules are first authorized on the
+    /// targets' security groups (missing ones only, described <see cref="BindingSecurityRules.Description"/>); a failure
+    /// there fails the result but does not stop the targets.
+    /// </remarks>
+    public Task<BindingDeployResult> DeployAsync(TargetGroupBinding binding, BindingTargetGroup group, IReadOnlyList<DesiredTarget> desired, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, CancellationToken cancellationToken = default, BindingNetworkInput? network = null)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        return RunAsync(binding, group, desired, ledger, writeLedger, options, cleanup: false, cancellationToken);
+        return RunAsync(binding, group, desired, ledger, writeLedger, options, cleanup: false, cancellationToken, network);
     }
 
     /// <summary>
@@ -212,7 +223,7 @@ public sealed partial class BindingDeployer
     /// <summary>A ledger value: the keys sorted (ordinal), comma-separated.</summary>
     public static string FormatLedger(IEnumerable<string> keys) => string.Join(',', keys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
 
-    private async Task<BindingDeployResult> RunAsync(TargetGroupBinding binding, BindingTargetGroup group, IReadOnlyList<DesiredTarget> desired, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, bool cleanup, CancellationToken ct)
+    private async Task<BindingDeployResult> RunAsync(TargetGroupBinding binding, BindingTargetGroup group, IReadOnlyList<DesiredTarget> desired, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, bool cleanup, CancellationToken ct, BindingNetworkInput? network = null)
     {
         ArgumentNullException.ThrowIfNull(binding);
         ArgumentNullException.ThrowIfNull(group);
@@ -224,8 +235,11 @@ public sealed partial class BindingDeployer
         var deregistered = new List<string>();
         IReadOnlyList<TargetHealthDescription> health = [];
         ReconcileResult result;
+        string? networkError = null;
         try
         {
+            if (network is not null && binding.Spec.Networking is not null && desired.Count > 0)
+                networkError = await AuthorizeNetworkingAsync(binding, desired, network, options.Mode, changes, ct).ConfigureAwait(false);
             health = await DescribeHealthAsync(group.Arn, ct).ConfigureAwait(false);
             var current = health
                 .Where(static h => h.Target?.Id is not null && h.TargetHealth?.State != "draining")
@@ -255,7 +269,7 @@ public sealed partial class BindingDeployer
                 foreach (var batch in register.Chunk(Math.Max(1, options.TargetBatchSize)))
                 {
                     var targets = batch.Select(static r => new TargetDescription { Id = r.Value.Id, Port = r.Value.Port, AvailabilityZone = r.Value.AvailabilityZone }).ToList();
-                    await CallAsync(binding, group, "RegisterTargets", batch.Select(static r => r.Key).ToList(),
+                    await CallAsync(binding, group.Arn, "RegisterTargets", batch.Select(static r => r.Key).ToList(),
                         () => _elb.RegisterTargetsAsync(new RegisterTargetsRequest { TargetGroupArn = group.Arn, Targets = targets }, ct)).ConfigureAwait(false);
                     registered.AddRange(batch.Select(static r => r.Key));
                 }
@@ -264,7 +278,7 @@ public sealed partial class BindingDeployer
                     var targets = batch.Select(k => new TargetDescription { Id = current[k].Id, Port = current[k].Port }).ToList();
                     try
                     {
-                        await CallAsync(binding, group, "DeregisterTargets", batch,
+                        await CallAsync(binding, group.Arn, "DeregisterTargets", batch,
                             () => _elb.DeregisterTargetsAsync(new DeregisterTargetsRequest { TargetGroupArn = group.Arn, Targets = targets }, ct)).ConfigureAwait(false);
                     }
                     catch (ElasticLoadBalancingV2Exception ex) when (ex.IsInvalidTarget)
@@ -276,7 +290,7 @@ public sealed partial class BindingDeployer
                 if (multi)
                     await writeLedger(_ => cleanup ? null : FormatLedger(wanted.Keys), ct).ConfigureAwait(false);
             }
-            result = ReconcileResult.Done;
+            result = networkError is null ? ReconcileResult.Done : ReconcileResult.Failed(networkError);
         }
         catch (ElasticLoadBalancingV2Exception ex) when (cleanup && ex.IsTargetGroupNotFound)
         {
@@ -308,24 +322,78 @@ public sealed partial class BindingDeployer
         };
     }
 
+    // Authorizes the declared rules missing on the targets' security groups; returns why it could not, or null.
+    private async Task<string?> AuthorizeNetworkingAsync(TargetGroupBinding binding, IReadOnlyList<DesiredTarget> desired, BindingNetworkInput network, DeployMode mode, List<ResourceChange> changes, CancellationToken ct)
+    {
+        var rules = BindingSecurityRules.Rules(binding, [.. desired.Select(static d => d.Target.Port)]);
+        if (rules.Count == 0)
+            return null;
+        var instanceIds = BindingSecurityRules.Instances(network.TargetType, desired, network.Nodes);
+        if (instanceIds.Count == 0)
+            return $"{binding.Description}: spec.networking: no node instance to find the targets' security group on";
+        try
+        {
+            var instances = await _ec2.DescribeInstancesAsync(instanceIds, ct).ConfigureAwait(false);
+            var (interfaces, error) = BindingSecurityRules.TargetInterfaces(binding, network.TargetType, desired, instances);
+            if (error is not null)
+                return error;
+            var groups = new SortedSet<string>(StringComparer.Ordinal);
+            var clusterTag = Ec2TagKeys.Cluster(network.ClusterName);
+            foreach (var (eni, ids) in interfaces)
+            {
+                if (ids.Count == 1)
+                {
+                    groups.Add(ids[0]);
+                    continue;
+                }
+                var tagged = (await _ec2.DescribeSecurityGroupsAsync(ids, ct).ConfigureAwait(false)).Where(g => g.Tags.ContainsKey(clusterTag)).ToList();
+                if (tagged.Count != 1)
+                    return $"{binding.Description}: spec.networking: network interface {eni} has security groups {string.Join(", ", ids)} and {tagged.Count} of them tagged {clusterTag} (expected exactly one)";
+                groups.Add(tagged[0].GroupId);
+            }
+            foreach (var sg in groups)
+            {
+                var current = (await _ec2.DescribeSecurityGroupsAsync([sg], ct).ConfigureAwait(false)).Single().Ingress.Select(static r => r.WithoutDescription()).ToHashSet();
+                var missing = rules.Where(r => !current.Contains(r.WithoutDescription())).ToList();
+                if (missing.Count == 0)
+                    continue;
+                changes.Add(new ResourceChange(ChangeAction.Modify, ResourceTypes.SecurityGroup, sg, sg,
+                    [.. missing.Select(static r => new FieldChange("ingress " + Show(r), null, "authorized"))]));
+                if (mode == DeployMode.Apply)
+                {
+                    await CallAsync(binding, sg, "AuthorizeSecurityGroupIngress", [.. missing.Select(Show)],
+                        async () => { await _ec2.AuthorizeIngressAsync(sg, missing, ct).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+                }
+            }
+            return null;
+        }
+        catch (AwsServiceException ex)
+        {
+            return $"{binding.Description}: spec.networking: {ex.ErrorCode}: {ex.Message}";
+        }
+    }
+
+    private static string Show(IngressRule rule) =>
+        $"{rule.Protocol}/{(rule.FromPort == rule.ToPort ? $"{rule.FromPort}" : $"{rule.FromPort}-{rule.ToPort}")} from {rule.SourceSecurityGroupId ?? rule.CidrIpv4 ?? rule.CidrIpv6}";
+
     private async Task<IReadOnlyList<TargetHealthDescription>> DescribeHealthAsync(string arn, CancellationToken ct)
     {
         var response = await _elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = arn }, ct).ConfigureAwait(false);
         return response.TargetHealthDescriptions ?? [];
     }
 
-    private async Task CallAsync<T>(TargetGroupBinding binding, BindingTargetGroup group, string operation, IReadOnlyList<string> targets, Func<Task<T>> call)
+    private async Task CallAsync<T>(TargetGroupBinding binding, string resource, string operation, IReadOnlyList<string> targets, Func<Task<T>> call)
     {
         var started = Stopwatch.GetTimestamp();
         var list = string.Join(",", targets);
         try
         {
             await call().ConfigureAwait(false);
-            Log.Call(_logger, operation, binding.Key, group.Arn, list, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Log.Call(_logger, operation, binding.Key, resource, list, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (AwsServiceException ex)
         {
-            Log.CallFailed(_logger, operation, binding.Key, group.Arn, list, ex.ErrorCode ?? string.Empty, ex.Message);
+            Log.CallFailed(_logger, operation, binding.Key, resource, list, ex.ErrorCode ?? string.Empty, ex.Message);
             throw;
         }
     }
@@ -340,10 +408,10 @@ public sealed partial class BindingDeployer
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 1, EventName = "AwsCall", Level = LogLevel.Information, Message = "{Operation} TargetGroupBinding {Binding} target group {Arn} targets {Targets} ({ElapsedMs} ms)")]
-        public static partial void Call(ILogger logger, string operation, string binding, string arn, string targets, long elapsedMs);
+        [LoggerMessage(EventId = 1, EventName = "AwsCall", Level = LogLevel.Information, Message = "{Operation} TargetGroupBinding {Binding} {Resource}: {Items} ({ElapsedMs} ms)")]
+        public static partial void Call(ILogger logger, string operation, string binding, string resource, string items, long elapsedMs);
 
-        [LoggerMessage(EventId = 2, EventName = "AwsCallFailed", Level = LogLevel.Warning, Message = "{Operation} TargetGroupBinding {Binding} target group {Arn} targets {Targets} failed: {ErrorCode}: {Error}")]
-        public static partial void CallFailed(ILogger logger, string operation, string binding, string arn, string targets, string errorCode, string error);
+        [LoggerMessage(EventId = 2, EventName = "AwsCallFailed", Level = LogLevel.Warning, Message = "{Operation} TargetGroupBinding {Binding} {Resource}: {Items} failed: {ErrorCode}: {Error}")]
+        public static partial void CallFailed(ILogger logger, string operation, string binding, string resource, string items, string errorCode, string error);
     }
 }

@@ -170,7 +170,8 @@ public sealed class BindingReconciler
             if (desired.Outcome == BindingTargetsOutcome.Invalid)
                 return await FailAsync(BindingEventReasons.FailedReconcile, desired.Reason!, ct).ConfigureAwait(false);
 
-            var deployed = await Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
+            var deployed = await Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct,
+                new BindingNetworkInput(targetType, input.Nodes, owner._cluster.ClusterName))).ConfigureAwait(false);
             _deploy = deployed.Deploy;
             if (targetType == "ip")
                 Gate = new BindingGateInput(group.Arn, desired.Targets, deployed.Health, deployed.Registered);
@@ -207,10 +208,9 @@ public sealed class BindingReconciler
                 if (group.VpcId is { Length: > 0 } vpc)
                     cidrs = await owner._deployer.VpcCidrsAsync(vpc, ct).ConfigureAwait(false);
             }
-            else if (service is not null)
-            {
+            // Instance targets are nodes; ip targets with spec.networking need them to find the pods' interfaces.
+            if (service is not null && (targetType == "instance" || binding.Spec.Networking is not null))
                 nodes = await Source.ListNodesAsync(ct).ConfigureAwait(false);
-            }
             return new BindingTargetsInput
             {
                 Binding = binding,
