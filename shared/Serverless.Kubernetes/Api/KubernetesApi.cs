@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using k8s.Models;
 
@@ -13,7 +12,7 @@ namespace Serverless.Kubernetes.Api;
 /// <see cref="KubernetesWireJson"/> (the KubernetesClient models, source-generated metadata for just these types).
 /// Lists are read in pages of <see cref="PageSize"/>.
 /// </summary>
-public sealed class KubernetesApi : IKubernetesApi, IDisposable
+public sealed partial class KubernetesApi : IKubernetesApi, IDisposable
 {
     /// <summary>Objects per list page (<c>limit</c>).</summary>
     public const int PageSize = 500;
@@ -33,43 +32,9 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     public Task<IReadOnlyList<V1IngressClass>> ListIngressClassesAsync(CancellationToken cancellationToken = default) =>
         ListAllAsync("/apis/networking.k8s.io/v1/ingressclasses", null, KubernetesWireJson.Default.V1IngressClassList, static l => (l.Items, l.Metadata?.ContinueProperty), "list ingressclasses", cancellationToken);
 
-    public async Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default)
-    {
-        const string what = "list ingressclassparams";
-        var items = new List<string>();
-        string? next = null;
-        do
-        {
-            using var response = await SendAsync(HttpMethod.Get, IngressClassParamsPath + Query(null, next), null, what, cancellationToken).ConfigureAwait(false);
-            // The CRD is not installed: there are no IngressClassParams.
-            if (response.StatusCode == HttpStatusCode.NotFound)
-                return [];
-            await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
-            JsonNode? page;
-            try
-            {
-                page = await JsonNode.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new KubernetesApiException(response.StatusCode, $"{what}: the response is not JSON: {ex.Message}", ex);
-            }
-            if (page?["items"] is JsonArray list)
-            {
-                foreach (var item in list.OfType<JsonObject>())
-                {
-                    // List items come without kind and apiVersion (as from the real API server): put them back, so
-                    // each item is a whole object.
-                    item["apiVersion"] ??= IngressClassParamsApiVersion;
-                    item["kind"] ??= "IngressClassParams";
-                    items.Add(item.ToJsonString());
-                }
-            }
-            next = page?["metadata"]?["continue"] is JsonValue c && c.TryGetValue<string>(out var token) ? token : null;
-        }
-        while (!string.IsNullOrEmpty(next));
-        return items;
-    }
+    public async Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default) =>
+        [.. (await ListJsonAsync(IngressClassParamsPath, IngressClassParamsApiVersion, "IngressClassParams", "list ingressclassparams", cancellationToken).ConfigureAwait(false))
+            .Select(static item => item.ToJsonString())];
 
     public Task<IReadOnlyList<V1Namespace>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
         ListAllAsync("/api/v1/namespaces", null, KubernetesWireJson.Default.V1NamespaceList, static l => (l.Items, l.Metadata?.ContinueProperty), "list namespaces", cancellationToken);
