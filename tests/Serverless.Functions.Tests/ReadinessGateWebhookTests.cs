@@ -278,6 +278,41 @@ public sealed class ReadinessGateWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Any_other_failure_while_reading_the_cluster_allows_the_pod_with_a_warning()
+    {
+        var function = new ReadinessGateWebhookFunction(new BrokenCluster(), new ReadinessGateWebhookOptions { PathToken = Token }, TestContext.Create(_output));
+        var answer = JsonNode.Parse(await function.InvokeAsync(
+            TestContext.Invocation(Event(Path, Review(Pod(new JsonObject { ["app"] = "web" })).ToJsonString()).ToJsonString()), CancellationToken.None))!;
+
+        Assert.Equal(200, (int)answer["statusCode"]!);
+        var review = JsonNode.Parse((string)answer["body"]!)!.AsObject();
+        AssertAllowedWithoutPatch(review, "credentials failed");
+        Assert.Equal("readiness gates not injected into pod shop/web-7d4b9c-: no AWS credentials for the EKS token", (string?)review["response"]!["warnings"]![0]);
+    }
+
+    [Fact]
+    public async Task Bindings_of_one_Service_read_it_once()
+    {
+        _kube.Create(Binding("web-tg-2", "web", "ip"));
+        _kube.ClearRequests();
+
+        var (_, response) = await ReviewAsync(Review(Pod(new JsonObject { ["app"] = "web" })));
+
+        Assert.Equal(2, Gates(JsonPatching.JsonPatch(Pod(new JsonObject { ["app"] = "web" }), Patch(response))!).Count);
+        Assert.Equal(1, _kube.CountRequests("get", "services"));
+        Assert.Equal(1, _kube.CountRequests("list", "targetgroupbindings"));
+    }
+
+    private sealed class BrokenCluster : IReadinessGateCluster
+    {
+        public Task<IReadOnlyList<JsonObject>> ListTargetGroupBindingsAsync(string ns, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("no AWS credentials for the EKS token");
+
+        public Task<k8s.Models.V1Service?> GetServiceAsync(string ns, string name, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("not reached");
+    }
+
+    [Fact]
     public async Task A_pod_CREATE_without_an_object_is_allowed_with_a_warning()
     {
         var review = Review(Pod(new JsonObject { ["app"] = "web" }));

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Serverless.Functions.Wiring;
-using Serverless.Kubernetes.Api;
 using Serverless.Lambda;
 
 namespace Serverless.Functions.Webhook;
@@ -180,10 +179,13 @@ public sealed class ReadinessGateWebhookFunction(IReadinessGateCluster cluster, 
         {
             types = await ReadinessGates.ForPodAsync(cluster, ns, labels, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is KubernetesApiException or HttpRequestException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Whatever went wrong (API error, missing RBAC, credentials for the EKS token, a timeout), the pod is admitted:
+            // a webhook problem must not block pod creation. The log has the exception; the warning names the problem.
             context.Logger.Error("readiness gates not injected: the cluster could not be read", ex, ("namespace", ns), ("pod", podName));
-            return Warn(response, $"readiness gates not injected into pod {ns}/{podName}: {(ex is OperationCanceledException ? "the webhook ran out of time" : ex.Message)}");
+            var why = ex is OperationCanceledException ? "the webhook ran out of time" : ex.Message;
+            return Warn(response, $"readiness gates not injected into pod {ns}/{podName}: {why}");
         }
         var hadGates = spec["readinessGates"] is JsonArray;
         var gates = ReadinessGates.Inject(spec["readinessGates"] as JsonArray, types);

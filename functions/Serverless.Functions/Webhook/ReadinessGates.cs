@@ -29,6 +29,8 @@ public static class ReadinessGates
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(podLabels);
         var types = new List<string>();
+        // Bindings of one Service share one read of it.
+        var services = new Dictionary<string, V1Service?>(StringComparer.Ordinal);
         foreach (var binding in await cluster.ListTargetGroupBindingsAsync(ns, cancellationToken).ConfigureAwait(false))
         {
             if (Text(binding["spec"]?["targetType"]) != "ip" || Text(binding["metadata"]?["name"]) is not { Length: > 0 } name
@@ -36,7 +38,8 @@ public static class ReadinessGates
             {
                 continue;
             }
-            var service = await cluster.GetServiceAsync(ns, serviceName, cancellationToken).ConfigureAwait(false);
+            if (!services.TryGetValue(serviceName, out var service))
+                services[serviceName] = service = await cluster.GetServiceAsync(ns, serviceName, cancellationToken).ConfigureAwait(false);
             if (service?.Spec?.Selector is not { Count: > 0 } selector || !selector.All(s => podLabels.TryGetValue(s.Key, out var v) && v == s.Value))
                 continue;
             var type = ConditionType(name);
