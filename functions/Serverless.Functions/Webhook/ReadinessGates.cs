@@ -96,15 +96,14 @@ public interface IReadinessGateCluster
 }
 
 /// <summary>The two reads over the Kubernetes API.</summary>
-public sealed class KubernetesReadinessGateCluster(KubernetesApi api) : IReadinessGateCluster
+public sealed class KubernetesReadinessGateCluster(IKubernetesApi api) : IReadinessGateCluster
 {
-    /// <summary>The served version the bindings are read in.</summary>
-    public const string BindingApiVersion = "elbv2.k8s.aws/v1beta1";
-
     /// <inheritdoc />
-    public Task<IReadOnlyList<JsonObject>> ListTargetGroupBindingsAsync(string ns, CancellationToken cancellationToken) =>
-        api.ListJsonAsync($"/apis/{BindingApiVersion}/namespaces/{Uri.EscapeDataString(ns)}/targetgroupbindings", BindingApiVersion, "TargetGroupBinding",
-            $"list targetgroupbindings in {ns}", cancellationToken);
+    public async Task<IReadOnlyList<JsonObject>> ListTargetGroupBindingsAsync(string ns, CancellationToken cancellationToken)
+    {
+        var items = await api.ListTargetGroupBindingsJsonAsync(ns, cancellationToken).ConfigureAwait(false);
+        return [.. items.Select(static json => JsonNode.Parse(json) as JsonObject).OfType<JsonObject>()];
+    }
 
     /// <inheritdoc />
     public Task<V1Service?> GetServiceAsync(string ns, string name, CancellationToken cancellationToken) => api.GetServiceAsync(ns, name, cancellationToken);

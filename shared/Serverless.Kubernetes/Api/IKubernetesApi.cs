@@ -59,4 +59,25 @@ public interface IKubernetesApi
 
     /// <summary>Creates a core/v1 Event in <paramref name="ns"/>.</summary>
     Task CreateEventAsync(string ns, Corev1Event kubernetesEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One <c>elbv2.k8s.aws/v1beta1</c> TargetGroupBinding as its JSON text, or null when it (or the CRD) does not
+    /// exist. Parse it with <c>TargetGroupBindingParser.ParseJson</c>.
+    /// </summary>
+    Task<string?> GetTargetGroupBindingJsonAsync(string ns, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every TargetGroupBinding of <paramref name="ns"/>, or of every namespace when it is null, each as its JSON text
+    /// (with <c>apiVersion</c> and <c>kind</c>); empty when the CRD is not installed.
+    /// </summary>
+    Task<IReadOnlyList<string>> ListTargetGroupBindingsJsonAsync(string? ns = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A JSON merge patch of a TargetGroupBinding (its metadata: finalizers, annotations); a <c>metadata.resourceVersion</c>
+    /// in it makes it conditional (409 when stale). Returns the patched object's JSON text.
+    /// </summary>
+    Task<string> PatchTargetGroupBindingAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
+
+    /// <summary>A JSON merge patch of a TargetGroupBinding's <c>status</c> subresource; returns the patched object's JSON text.</summary>
+    Task<string> PatchTargetGroupBindingStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
 }

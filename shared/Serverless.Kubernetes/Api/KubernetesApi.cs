@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using k8s.Models;
 
@@ -12,13 +13,13 @@ namespace Serverless.Kubernetes.Api;
 /// <see cref="KubernetesWireJson"/> (the KubernetesClient models, source-generated metadata for just these types).
 /// Lists are read in pages of <see cref="PageSize"/>.
 /// </summary>
-public sealed partial class KubernetesApi : IKubernetesApi, IDisposable
+public sealed class KubernetesApi : IKubernetesApi, IDisposable
 {
     /// <summary>Objects per list page (<c>limit</c>).</summary>
     public const int PageSize = 500;
 
     private const string IngressClassParamsPath = "/apis/elbv2.k8s.aws/v1beta1/ingressclassparams";
-    private const string IngressClassParamsApiVersion = "elbv2.k8s.aws/v1beta1";
+    private const string Elbv2ApiVersion = "elbv2.k8s.aws/v1beta1";
     private static readonly MediaTypeHeaderValue MergePatch = new("application/merge-patch+json") { CharSet = "utf-8" };
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
@@ -32,9 +33,46 @@ public sealed partial class KubernetesApi : IKubernetesApi, IDisposable
     public Task<IReadOnlyList<V1IngressClass>> ListIngressClassesAsync(CancellationToken cancellationToken = default) =>
         ListAllAsync("/apis/networking.k8s.io/v1/ingressclasses", null, KubernetesWireJson.Default.V1IngressClassList, static l => (l.Items, l.Metadata?.ContinueProperty), "list ingressclasses", cancellationToken);
 
-    public async Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default) =>
-        [.. (await ListJsonAsync(IngressClassParamsPath, IngressClassParamsApiVersion, "IngressClassParams", "list ingressclassparams", cancellationToken).ConfigureAwait(false))
-            .Select(static item => item.ToJsonString())];
+    public Task<IReadOnlyList<string>> ListIngressClassParamsJsonAsync(CancellationToken cancellationToken = default) =>
+        ListCustomJsonAsync(IngressClassParamsPath, Elbv2ApiVersion, "IngressClassParams", "list ingressclassparams", cancellationToken);
+
+    // A custom kind's objects as JSON text, every page; empty when the CRD is not installed (404).
+    private async Task<IReadOnlyList<string>> ListCustomJsonAsync(string path, string apiVersion, string kind, string what, CancellationToken cancellationToken)
+    {
+        var items = new List<string>();
+        string? next = null;
+        do
+        {
+            using var response = await SendAsync(HttpMethod.Get, path + Query(null, next), null, what, cancellationToken).ConfigureAwait(false);
+            // The CRD is not installed: there are no such objects.
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                return [];
+            await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+            JsonNode? page;
+            try
+            {
+                page = await JsonNode.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                throw new KubernetesApiException(response.StatusCode, $"{what}: the response is not JSON: {ex.Message}", ex);
+            }
+            if (page?["items"] is JsonArray list)
+            {
+                foreach (var item in list.OfType<JsonObject>())
+                {
+                    // List items come without kind and apiVersion (as from the real API server): put them back, so
+                    // each item is a whole object.
+                    item["apiVersion"] ??= apiVersion;
+                    item["kind"] ??= kind;
+                    items.Add(item.ToJsonString());
+                }
+            }
+            next = page?["metadata"]?["continue"] is JsonValue c && c.TryGetValue<string>(out var token) ? token : null;
+        }
+        while (!string.IsNullOrEmpty(next));
+        return items;
+    }
 
     public Task<IReadOnlyList<V1Namespace>> ListNamespacesAsync(CancellationToken cancellationToken = default) =>
         ListAllAsync("/api/v1/namespaces", null, KubernetesWireJson.Default.V1NamespaceList, static l => (l.Items, l.Metadata?.ContinueProperty), "list namespaces", cancellationToken);
@@ -195,5 +233,42 @@ public sealed partial class KubernetesApi : IKubernetesApi, IDisposable
         {
             return null;
         }
+    }
+
+    private const string BindingsApi = "/apis/" + Elbv2ApiVersion;
+
+    public async Task<string?> GetTargetGroupBindingJsonAsync(string ns, string name, CancellationToken cancellationToken = default)
+    {
+        var what = $"get targetgroupbinding {ns}/{name}";
+        using var response = await SendAsync(HttpMethod.Get, BindingPath(ns, name), null, what, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<IReadOnlyList<string>> ListTargetGroupBindingsJsonAsync(string? ns = null, CancellationToken cancellationToken = default) =>
+        ListCustomJsonAsync(
+            ns is null ? BindingsApi + "/targetgroupbindings" : $"{BindingsApi}/namespaces/{Segment(ns)}/targetgroupbindings",
+            Elbv2ApiVersion,
+            "TargetGroupBinding",
+            ns is null ? "list targetgroupbindings" : $"list targetgroupbindings in {ns}",
+            cancellationToken);
+
+    public Task<string> PatchTargetGroupBindingAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchJsonAsync(BindingPath(ns, name), mergePatch, $"patch targetgroupbinding {ns}/{name}", cancellationToken);
+
+    public Task<string> PatchTargetGroupBindingStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default) =>
+        PatchJsonAsync(BindingPath(ns, name) + "/status", mergePatch, $"patch targetgroupbinding status {ns}/{name}", cancellationToken);
+
+    private static string BindingPath(string ns, string name) => $"{BindingsApi}/namespaces/{Segment(ns)}/targetgroupbindings/{Segment(name)}";
+
+    private async Task<string> PatchJsonAsync(string path, string mergePatch, string what, CancellationToken cancellationToken)
+    {
+        var content = new StringContent(mergePatch, Encoding.UTF8);
+        content.Headers.ContentType = MergePatch;
+        using var response = await SendAsync(HttpMethod.Patch, path, content, what, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
 }
