@@ -206,6 +206,8 @@ public sealed class ReadinessGateWebhookTests : IAsyncLifetime
         { """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}""", false, "request: missing" },
         { """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"operation":"CREATE"}}""", false, "request.uid: missing or empty (found nothing)" },
         { """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":42}}""", false, "request.uid: missing or empty (found 42)" },
+        { """{"apiVersion":"admission.k8s.io/v1","apiVersion":"v1","kind":"AdmissionReview","request":{"uid":"u"}}""", false, "body: not JSON" },
+        { """{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","uid":"v"}}""", false, "body: not JSON" },
         { "%%% not base64 %%%", true, "body: isBase64Encoded is true but the body is not base64 (starts with \"%%% not base64 %%%\")" },
     };
 

@@ -55,6 +55,9 @@ public sealed partial record ReadinessGateWebhookOptions
 public sealed class ReadinessGateWebhookFunction(IReadinessGateCluster cluster, ReadinessGateWebhookOptions options, LambdaContext context) : ILambdaFunction
 {
     private const string ReviewApiVersion = "admission.k8s.io/v1";
+
+    // A duplicate property is a parse error (JsonObject would otherwise throw on first access, past the validation).
+    private static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
     private readonly byte[] _expectedPath = Encoding.UTF8.GetBytes("/" + options.PathToken + "/" + ReadinessGateWebhookOptions.MutatePath);
 
     /// <summary>The deployed function: the cluster from the environment like the other functions (EKS token), read-only.</summary>
@@ -80,7 +83,7 @@ public sealed class ReadinessGateWebhookFunction(IReadinessGateCluster cluster, 
         JsonObject request;
         try
         {
-            request = JsonNode.Parse(payload.Span) as JsonObject ?? throw new JsonException("not a JSON object");
+            request = JsonNode.Parse(payload.Span, documentOptions: Strict) as JsonObject ?? throw new JsonException("not a JSON object");
         }
         catch (JsonException ex)
         {
@@ -129,7 +132,7 @@ public sealed class ReadinessGateWebhookFunction(IReadinessGateCluster cluster, 
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(body);
+            root = JsonNode.Parse(body, documentOptions: Strict);
         }
         catch (JsonException ex)
         {
