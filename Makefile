@@ -1,5 +1,5 @@
 # Developer entry points. `make test` is the one test command (README, .ci/run).
-.PHONY: test build generate build-ReconcileFunction build-ReplayFunction build-InstanceEventsFunction
+.PHONY: test build generate build-ReconcileFunction build-ReplayFunction build-InstanceEventsFunction build-ReadinessGateWebhookFunction
 
 test:
 	bash tests/run-all.sh
@@ -31,3 +31,6 @@ build-ReplayFunction:
 
 build-InstanceEventsFunction:
 	$(call publish_function,InstanceEvents)
+
+build-ReadinessGateWebhookFunction:
+	$(call publish_function,Webhook)

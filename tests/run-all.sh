@@ -27,6 +27,7 @@ aot_projects=(
   "functions/Serverless.Functions.Reconcile/Serverless.Functions.Reconcile.csproj reconcile"
   "functions/Serverless.Functions.Replay/Serverless.Functions.Replay.csproj replay"
   "functions/Serverless.Functions.InstanceEvents/Serverless.Functions.InstanceEvents.csproj instance-events"
+  "functions/Serverless.Functions.Webhook/Serverless.Functions.Webhook.csproj webhook"
   "functions/Serverless.Forwarder/Serverless.Forwarder.csproj forwarder"
 )
 for entry in "${aot_projects[@]}"; do

@@ -33,6 +33,22 @@ public sealed class RbacTests
     private const string Group = "serverless-lbc-controller";
     private const string Dns = "internal-k8s-shop-0123456789.us-east-1.elb.amazonaws.com";
 
+    /// <summary>
+    /// Rights of the TargetGroupBinding reconcile and the pod readiness gates, which the scenario below does not run:
+    /// they are left out of its "never used" check, and the test fails as soon as a call uses one (then it belongs in
+    /// the scenario's coverage and must leave this list).
+    /// </summary>
+    private static readonly string[] NotYetExercised =
+    [
+        "get /pods",
+        "get elbv2.k8s.aws/targetgroupbindings",
+        "list /pods",
+        "list elbv2.k8s.aws/targetgroupbindings",
+        "patch /pods/status",
+        "patch elbv2.k8s.aws/targetgroupbindings",
+        "patch elbv2.k8s.aws/targetgroupbindings/status",
+    ];
+
     /// <summary>Every right of the functions' identity, verb by verb, and where it holds.</summary>
     private static readonly string[] Granted =
     [
@@ -55,7 +71,9 @@ public sealed class RbacTests
         "patch networking.k8s.io/ingresses/status",
         // secret-reader.yaml for NAMESPACE=default, SECRET_NAME=oidc: the one OIDC Secret, by name.
         "get /secrets in default name oidc",
+        .. NotYetExercised,
     ];
+
 
     private static IReadOnlyList<RbacGrant> Grants()
     {
@@ -154,7 +172,9 @@ public sealed class RbacTests
         var calls = RbacCall.Of(kube.Requests);
         var (denied, unused) = RbacGrant.Compare(Grants(), calls);
         Assert.True(denied.Count == 0, "calls the manifests do not grant: " + string.Join(", ", denied));
-        Assert.True(unused.Count == 0, "grants the functions never use: " + string.Join(", ", unused));
+        var unusedNames = unused.Select(static g => g.ToString()).ToList();
+        Assert.True(unusedNames.All(NotYetExercised.Contains), "grants the functions never use: " + string.Join(", ", unusedNames.Except(NotYetExercised)));
+        Assert.True(NotYetExercised.All(unusedNames.Contains), "now exercised, so no longer exempt: " + string.Join(", ", NotYetExercised.Except(unusedNames)));
         // Writes are patches and creates only: no update (PUT) and no delete anywhere.
         Assert.DoesNotContain(calls, static c => c.Verb is "update" or "delete" or "deletecollection" or "watch");
     }

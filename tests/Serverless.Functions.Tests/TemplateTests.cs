@@ -130,7 +130,8 @@ public sealed class TemplateTests
     {
         var functions = Resources("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(3, functions.Count);
+        // Reconcile, replay, instance events, and the optional readiness-gate webhook (ReadinessGateWebhookTemplateTests).
+        Assert.Equal(4, functions.Count);
         Assert.All(functions, f =>
         {
             Assert.Equal("provided.al2023", (string?)f.Resource["Properties"]!["Runtime"]);
@@ -138,7 +139,7 @@ public sealed class TemplateTests
             Assert.NotNull(f.Resource["Properties"]!["LoggingConfig"]!["LogGroup"]);
         });
         Assert.All(Resources("AWS::Logs::LogGroup"), g => Assert.Equal(30, (int)g.Resource["Properties"]!["RetentionInDays"]!));
-        Assert.Equal(["DeadLetterQueueUrl", "ForwarderRoleArn", "LambdaRoleArn", "QueueArn", "QueueUrl"], Translated.Value["Outputs"]!.AsObject().Select(o => o.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(["DeadLetterQueueUrl", "ForwarderRoleArn", "LambdaRoleArn", "QueueArn", "QueueUrl", "ReadinessGateWebhookRoleArn", "ReadinessGateWebhookUrl"], Translated.Value["Outputs"]!.AsObject().Select(o => o.Key).Order(StringComparer.Ordinal));
         var rules = Resources("AWS::Events::Rule").Select(r => r.Resource["Properties"]!["EventPattern"]?["detail-type"]?[0]?.GetValue<string>()).Where(d => d is not null);
         Assert.Equal(
             ["AWS Health Event", "EC2 Instance Rebalance Recommendation", "EC2 Instance State-change Notification", "EC2 Instance-terminate Lifecycle Action", "EC2 Spot Instance Interruption Warning"],

@@ -66,7 +66,7 @@ public static class LiveSeams
         return new FunctionSeams(new StackKeyReconciler(groups, services, bindings), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 
-    private static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)
+    internal static KubernetesApi Connect(LambdaContext context, string clusterName, string? region)
     {
         if (context.Environment("KUBECONFIG") is { Length: > 0 } kubeconfig)
             return KubernetesConnection.FromKubeconfig(kubeconfig, context.Environment("KUBE_CONTEXT") is { Length: > 0 } c ? c : null);

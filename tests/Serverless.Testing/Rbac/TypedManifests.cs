@@ -50,6 +50,8 @@ public static partial class TypedManifests
                 ("networking.k8s.io/v1", "NetworkPolicy") => Typed<V1NetworkPolicy>(reader),
                 ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy") => Typed<V1ValidatingAdmissionPolicy>(reader),
                 ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding") => Typed<V1ValidatingAdmissionPolicyBinding>(reader),
+                ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration") => Typed<V1MutatingWebhookConfiguration>(reader),
+                ("apiextensions.k8s.io/v1", "CustomResourceDefinition") => Typed<V1CustomResourceDefinition>(reader),
                 _ => throw new InvalidOperationException($"{file}:{firstLine}: unexpected {apiVersion} {kind}"),
             };
             if (value is null || errors.Count > 0)
