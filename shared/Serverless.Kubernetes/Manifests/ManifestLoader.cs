@@ -28,6 +28,7 @@ public static partial class ManifestLoader
         ["Namespace"] = Core,
         ["Secret"] = Core,
         ["Node"] = Core,
+        ["Pod"] = Core,
     };
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
@@ -196,7 +197,7 @@ public static partial class ManifestLoader
             reader.Report(metadata ?? (YamlNode)root, prefix + "metadata.name", "required");
             return;
         }
-        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret";
+        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret" or "Pod";
         document.Namespace = namespaced ? (string.IsNullOrEmpty(ns) ? "default" : ns) : null;
         set.DocumentList.Add(document);
 
@@ -278,6 +279,13 @@ public static partial class ManifestLoader
             case "Node":
                 if (Typed<V1Node>(reader) is { } node)
                     set.NodeList.Add(node);
+                break;
+            case "Pod":
+                if (Typed<V1Pod>(reader) is { } pod)
+                {
+                    pod.Metadata.NamespaceProperty = document.Namespace;
+                    set.PodList.Add(pod);
+                }
                 break;
         }
     }
