@@ -62,10 +62,7 @@ public sealed class LiveServiceSource(IKubernetesApi api, TimeProvider? time = n
     public async Task<IReadOnlyList<V1Pod>> LoadGatedPodsAsync(IReadOnlyList<V1EndpointSlice> slices, CancellationToken cancellationToken)
     {
         var keys = TargetBuilder.NotReadyPods(slices);
-        if (keys.Count == 0)
-            return [];
-        var pods = await Task.WhenAll(keys.Select(k => api.GetPodAsync(k.Namespace, k.Name, cancellationToken))).ConfigureAwait(false);
-        return [.. pods.OfType<V1Pod>()];
+        return keys.Count == 0 ? [] : await GatedPodReader.GetAsync(api, keys, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Model;
 
@@ -94,7 +95,7 @@ public sealed class KubernetesGroupLoader
 
             foreach (var service in await GetAllAsync(services, _api.GetServiceAsync, cancellationToken).ConfigureAwait(false))
                 set.ServiceList.Add(service);
-            set.PodList.AddRange(await GetAllAsync(pods, _api.GetPodAsync, cancellationToken).ConfigureAwait(false));
+            set.PodList.AddRange(await GatedPodReader.GetAsync(_api, pods.Select(Split), cancellationToken).ConfigureAwait(false));
             await ReadSecretsAsync(_api, secrets, set, cancellationToken).ConfigureAwait(false);
             foreach (var byNamespace in slices.Select(Split).GroupBy(static k => k.Namespace, StringComparer.Ordinal))
             {
