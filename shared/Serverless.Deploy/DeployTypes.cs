@@ -173,6 +173,12 @@ public sealed record DeployResult
     /// <summary>Per-Ingress outcome.</summary>
     public IReadOnlyList<IngressResult> Ingresses { get; init; } = [];
 
+    /// <summary>
+    /// The ARNs of the stack's target groups this deploy read or created, by resource ID (none on a checkpoint hit, which
+    /// reads no target group).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> TargetGroupArns { get; init; } = new SortedDictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>True when the checkpoint matched and nothing else was read.</summary>
     public bool CheckpointHit { get; init; }
 

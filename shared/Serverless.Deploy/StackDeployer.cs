@@ -23,7 +23,7 @@ namespace Serverless.Deploy;
 /// one whose structure checkpoint matches only touches the target groups whose targets changed. The AWS calls in <see cref="DeployResult.AwsCalls"/> are the recorder's difference over the deploy: give each
 /// concurrent deploy its own recorder (and clients) for exact counts.
 /// </remarks>
-public sealed class StackDeployer : IStackDeployer
+public sealed class StackDeployer : IStackDeployer, ITargetHealthReader
 {
     /// <summary>Part of every checkpoint: a deployer whose diff changes bumps it, so every stack is compared once more.</summary>
     public const string Version = "deployer/2";
@@ -100,6 +100,27 @@ public sealed class StackDeployer : IStackDeployer
             _memory.Forget(options.ClusterName, desired.Id);
         }
         return Finish(ctx, run, reconcile, before, hit);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<TargetHealthDescription>?> DescribeTargetHealthAsync(string targetGroupName, string? targetGroupArn, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(targetGroupName);
+        if (!string.IsNullOrEmpty(targetGroupArn) && !DeployContext.IsPlaceholder(targetGroupArn))
+        {
+            try
+            {
+                return (await _elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = targetGroupArn }, cancellationToken).ConfigureAwait(false)).TargetHealthDescriptions ?? [];
+            }
+            catch (ElasticLoadBalancingV2Exception ex) when (ex.IsTargetGroupNotFound)
+            {
+                // Replaced since the ARN was read: look it up by its name.
+            }
+        }
+        var found = (await _elb.TargetGroupsByNameAsync([targetGroupName], cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        if (found?.TargetGroupArn is not { } arn)
+            return null;
+        return (await _elb.DescribeTargetHealthAsync(new DescribeTargetHealthRequest { TargetGroupArn = arn }, cancellationToken).ConfigureAwait(false)).TargetHealthDescriptions ?? [];
     }
 
     private async Task SynthesizeAsync(DeployRun run, string hash, CancellationToken ct)
@@ -250,6 +271,8 @@ public sealed class StackDeployer : IStackDeployer
             ListenerPorts = live || (run?.CreatedLoadBalancer ?? false) ? [.. ctx.Desired.Listeners.Select(static l => l.Port).Order()] : [],
             Ingresses = ingresses,
             CheckpointHit = checkpointHit,
+            TargetGroupArns = new SortedDictionary<string, string>(
+                ctx.TargetGroupArns.Where(static kv => !DeployContext.IsPlaceholder(kv.Value)).ToDictionary(static kv => kv.Key, static kv => kv.Value, StringComparer.Ordinal), StringComparer.Ordinal),
         };
         ctx.FlushCalls();
         DeployLog.Finished(_logger, ctx.Options.Mode.ToString(), ctx.StackId, reconcile.ToString(), result.Changes.Count, result.TotalCalls);

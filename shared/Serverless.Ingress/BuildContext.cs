@@ -34,6 +34,7 @@ public sealed class BuildContext
     private readonly Dictionary<string, V1Service> _services;
     private readonly ILookup<string, V1EndpointSlice> _slicesByService;
     private readonly Dictionary<string, V1Secret> _secrets;
+    private readonly Dictionary<string, V1Pod> _pods;
 
     private readonly GroupReferences? _references;
 
@@ -57,6 +58,10 @@ public sealed class BuildContext
             StringComparer.Ordinal);
         _secrets = snapshot.Secrets
             .GroupBy(static s => $"{s.Metadata.NamespaceProperty}/{s.Metadata.Name}", StringComparer.Ordinal)
+            .ToDictionary(static g => g.Key, static g => g.First(), StringComparer.Ordinal);
+        _pods = snapshot.Pods
+            .Where(static p => p?.Metadata is not null)
+            .GroupBy(static p => $"{p.Metadata.NamespaceProperty}/{p.Metadata.Name}", StringComparer.Ordinal)
             .ToDictionary(static g => g.Key, static g => g.First(), StringComparer.Ordinal);
     }
 
@@ -91,6 +96,14 @@ public sealed class BuildContext
         var key = $"{ns}/{name}";
         _references?.Secret(key);
         return _secrets.GetValueOrDefault(key);
+    }
+
+    /// <summary>A Pod by namespace and name, or null (only the Pods of not-ready endpoints are ever in a snapshot).</summary>
+    public V1Pod? Pod(string ns, string name)
+    {
+        var key = $"{ns}/{name}";
+        _references?.Pod(key);
+        return _pods.GetValueOrDefault(key);
     }
 
     /// <summary>True when the API server refused to show Secret <paramref name="ns"/>/<paramref name="name"/> (see <see cref="GroupSnapshot.ForbiddenSecrets"/>).</summary>

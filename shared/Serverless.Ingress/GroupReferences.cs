@@ -15,6 +15,7 @@ public sealed class GroupReferences
     private readonly SortedSet<string> _services = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _endpointSlices = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _secrets = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _pods = new(StringComparer.Ordinal);
 
     /// <summary>Services looked up, as <c>namespace/name</c>.</summary>
     public IReadOnlySet<string> Services => _services;
@@ -25,6 +26,9 @@ public sealed class GroupReferences
     /// <summary>Secrets looked up (OIDC <c>secretName</c>), as <c>namespace/name</c>.</summary>
     public IReadOnlySet<string> Secrets => _secrets;
 
+    /// <summary>Pods looked up (those of not-ready endpoints, which a readiness gate may hold back), as <c>namespace/name</c>.</summary>
+    public IReadOnlySet<string> Pods => _pods;
+
     /// <summary>True when the Nodes were read (instance targets).</summary>
     public bool Nodes { get; private set; }
 
@@ -33,6 +37,8 @@ public sealed class GroupReferences
     internal void EndpointSlices(string key) => _endpointSlices.Add(key);
 
     internal void Secret(string key) => _secrets.Add(key);
+
+    internal void Pod(string key) => _pods.Add(key);
 
     internal void ReadNodes() => Nodes = true;
 }

@@ -29,6 +29,12 @@ public sealed record GroupSnapshot
     /// <summary>EndpointSlices of those Services (label <c>kubernetes.io/service-name</c>).</summary>
     public IReadOnlyList<V1EndpointSlice> EndpointSlices { get; init; } = [];
 
+    /// <summary>
+    /// The Pods of not-ready endpoints of those EndpointSlices (<c>targetRef</c> of kind Pod): an endpoint held back only
+    /// by its readiness gate is registered (see <c>TargetBuilder.PodIps</c>). Ready endpoints need no Pod.
+    /// </summary>
+    public IReadOnlyList<V1Pod> Pods { get; init; } = [];
+
     /// <summary>Every IngressClass.</summary>
     public IReadOnlyList<V1IngressClass> IngressClasses { get; init; } = [];
 

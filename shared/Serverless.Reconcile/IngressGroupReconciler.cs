@@ -6,6 +6,7 @@ using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Live;
 using Serverless.Model;
 
@@ -26,8 +27,14 @@ public sealed record IngressReconcilerOptions
     /// </summary>
     public TimeSpan OrphanMinAbsence { get; init; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>The clock that ages the absent-since tag.</summary>
+    /// <summary>The clock that ages the absent-since tag and the readiness gates' waits.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often and how long the reconcile comes back while a gated Pod's target is not healthy.</summary>
+    public GateCadence ReadinessGates { get; init; } = new();
+
+    /// <summary>Reads target health for readiness gates (default: the deployer, when it can).</summary>
+    public ITargetHealthReader? TargetHealth { get; init; }
 }
 
 /// <summary>
@@ -266,12 +273,42 @@ public sealed partial class IngressGroupReconciler
             var result = deployed;
             if ((statusFailure ?? releaseFailure) is { } failure)
                 result = ReconcileResult.Failed(failure);
+            result = ReconcileResult.Worse(result, await Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false));
             if (_held.Count > 0)
             {
                 result = ReconcileResult.Worse(result, ReconcileResult.RequeueAfter(
                     $"holding {string.Join(", ", _held.Order(StringComparer.Ordinal))} until the group it moves to serves it", owner._options.HoldRecheckDelay));
             }
             return Finish(result);
+        }
+
+        // Readiness gates of the Pods behind the group's ip targets; Done when none is gated (no call made).
+        private async Task<ReconcileResult> GatesAsync(CancellationToken ct)
+        {
+            var health = owner._options.TargetHealth ?? owner._deployer as ITargetHealthReader;
+            if (_loaded!.Snapshot.Pods.Count == 0 || health is null)
+                return ReconcileResult.Done;
+            try
+            {
+                var gates = await StackReadinessGates.RunAsync(_stack!, _deploy!, _loaded.Snapshot.EndpointSlices, _loaded.Snapshot.Pods, health, Source.PodConditions,
+                    owner._options.Time.GetUtcNow(), owner._options.ReadinessGates, owner._logger, ct).ConfigureAwait(false);
+                foreach (var (key, message) in gates.OverBound)
+                {
+                    if (!_ingresses.TryGetValue(key, out var ingress))
+                        continue;
+                    var (written, failure) = await Source.RecordWarningOnceAsync(ingress, IngressEventReasons.ReadinessGatePending, message, ct).ConfigureAwait(false);
+                    if (written || failure is not null)
+                        _events.Add(new IngressEvent(key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
+                }
+                return gates.Result;
+            }
+            catch (Exception ex) when (ex is KubernetesApiException or Amazon.Runtime.AmazonServiceException)
+            {
+                var message = "Failed readiness gates due to " + ex.Message;
+                foreach (var ingress in _stack!.Ingresses.Where(static o => o.State == IngressState.Active).Select(o => _ingresses.GetValueOrDefault(o.Key)).OfType<V1Ingress>())
+                    await EmitAsync(ingress, Warning, IngressEventReasons.FailedReadinessGate, message, ct).ConfigureAwait(false);
+                return ReconcileResult.Failed($"group {group}: {message}");
+            }
         }
 
         /// <summary>

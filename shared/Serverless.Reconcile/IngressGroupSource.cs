@@ -1,6 +1,7 @@
 using k8s.Models;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Live;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Kubernetes.Writers;
@@ -32,6 +33,9 @@ public interface IIngressGroupSource
 
     /// <summary>Records a Warning once while its Event lives (a stable Event name), so replays do not pile it up.</summary>
     Task<(bool Written, Exception? Failure)> RecordWarningOnceAsync(V1Ingress ingress, string reason, string message, CancellationToken cancellationToken);
+
+    /// <summary>Writes the readiness gate conditions of the Pods behind the group's ip targets.</summary>
+    IPodConditionWriter PodConditions { get; }
 }
 
 /// <summary>A live cluster: <see cref="KubernetesGroupLoader"/> reads, <see cref="IngressWriter"/> writes.</summary>
@@ -39,6 +43,9 @@ public sealed class LiveIngressGroupSource(IKubernetesApi api, ClusterSettings c
 {
     private readonly KubernetesGroupLoader _loader = new(api, cluster);
     private readonly IngressWriter _writer = new(api, time);
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new PodConditionWriter(api);
 
     /// <inheritdoc />
     public Task<LoadedGroup> LoadAsync(StackId group, SnapshotPreparation prepare, CancellationToken cancellationToken) =>
@@ -76,6 +83,9 @@ public sealed class ManifestIngressGroupSource(ManifestSet set, ClusterSettings 
 
     /// <summary>Every Event recorded, in order.</summary>
     public IReadOnlyList<IngressEvent> Events => _events;
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new InMemoryPodConditionWriter(set.Pods);
 
     /// <inheritdoc />
     public async Task<LoadedGroup> LoadAsync(StackId group, SnapshotPreparation prepare, CancellationToken cancellationToken)

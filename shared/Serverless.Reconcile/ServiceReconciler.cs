@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.Deploy;
 using Serverless.Ingress;
+using Serverless.Ingress.Backend;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Model;
 using Serverless.Service;
 
@@ -39,6 +41,9 @@ public sealed class ServiceReconciler
     private readonly Func<ServiceSnapshot, ServiceBuild> _build;
     private readonly string _loadBalancerClass;
     private readonly ILogger _logger;
+    private readonly ITargetHealthReader? _targetHealth;
+    private readonly TimeProvider _time;
+    private readonly GateCadence _gates;
 
     /// <param name="source">The Service's objects and writes.</param>
     /// <param name="cluster">The cluster's settings.</param>
@@ -47,6 +52,9 @@ public sealed class ServiceReconciler
     /// <param name="build">The Service model builder (pure).</param>
     /// <param name="logger">The log.</param>
     /// <param name="loadBalancerClass">Upstream's <c>--load-balancer-class</c>.</param>
+    /// <param name="targetHealth">Reads target health for readiness gates (default: the deployer, when it can).</param>
+    /// <param name="time">The clock of the readiness gates' cadence.</param>
+    /// <param name="gates">The readiness gates' delays and bound.</param>
     public ServiceReconciler(
         IServiceSource source,
         ClusterSettings cluster,
@@ -54,8 +62,14 @@ public sealed class ServiceReconciler
         IStackDeployer deployer,
         Func<ServiceSnapshot, ServiceBuild> build,
         ILogger? logger = null,
-        string loadBalancerClass = ServiceSelection.DefaultLoadBalancerClass)
+        string loadBalancerClass = ServiceSelection.DefaultLoadBalancerClass,
+        ITargetHealthReader? targetHealth = null,
+        TimeProvider? time = null,
+        GateCadence? gates = null)
     {
+        _targetHealth = targetHealth ?? deployer as ITargetHealthReader;
+        _time = time ?? TimeProvider.System;
+        _gates = gates ?? new GateCadence();
         _source = source ?? throw new ArgumentNullException(nameof(source));
         _cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
         _facts = facts ?? throw new ArgumentNullException(nameof(facts));
@@ -99,6 +113,8 @@ public sealed class ServiceReconciler
         private V1Service? _service;
         private Stack? _stack;
         private DeployResult? _deploy;
+        private IReadOnlyList<V1EndpointSlice> _slices = [];
+        private IReadOnlyList<V1Pod> _pods = [];
 
         private IServiceSource Source => owner._source;
 
@@ -125,6 +141,10 @@ public sealed class ServiceReconciler
             IReadOnlyList<V1Node> nodes = [];
             if (ours)
                 (slices, nodes) = await Timed("targets", () => Source.LoadTargetsAsync(_service, ct)).ConfigureAwait(false);
+            // Pods only behind not-ready endpoints (a readiness gate may hold them back): none read when all are ready.
+            if (TargetBuilder.NotReadyPods(slices).Count > 0)
+                _pods = await Timed("pods", () => Source.LoadGatedPodsAsync(slices, ct)).ConfigureAwait(false);
+            _slices = slices;
             KnownAwsReads? known = null;
             var aws = await Timed("facts", () => owner._facts.LoadServiceAsync(owner._cluster, stack, _service, nodes, ct, fresh: request.FullDriftCheck, read: r => known = r))
                 .ConfigureAwait(false);
@@ -145,6 +165,7 @@ public sealed class ServiceReconciler
                     Service = _service,
                     EndpointSlices = slices,
                     Nodes = nodes,
+                    Pods = _pods,
                 });
             }
             catch (Exception ex) when (ex is InvalidInputException or InvalidOperationException or ArgumentException)
@@ -240,7 +261,33 @@ public sealed class ServiceReconciler
             var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0;
             if (deployed.IsDone && statusFailure is null && changed)
                 await EmitAsync(Normal, IngressEventReasons.SuccessfullyReconciled, "Successfully reconciled", ct).ConfigureAwait(false);
-            return Finish(statusFailure is null ? deployed : ReconcileResult.Failed(statusFailure));
+            var result = statusFailure is null ? deployed : ReconcileResult.Failed(statusFailure);
+            return Finish(ReconcileResult.Worse(result, await Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false)));
+        }
+
+        // Readiness gates of the Pods behind the Service's ip targets; Done when none is gated (no call made).
+        private async Task<ReconcileResult> GatesAsync(CancellationToken ct)
+        {
+            if (_pods.Count == 0 || owner._targetHealth is null)
+                return ReconcileResult.Done;
+            try
+            {
+                var gates = await StackReadinessGates.RunAsync(_stack!, _deploy!, _slices, _pods, owner._targetHealth, Source.PodConditions,
+                    owner._time.GetUtcNow(), owner._gates, owner._logger, ct).ConfigureAwait(false);
+                foreach (var (_, message) in gates.OverBound)
+                {
+                    var (written, failure) = await Source.RecordWarningOnceAsync(_service!, IngressEventReasons.ReadinessGatePending, message, ct).ConfigureAwait(false);
+                    if (written || failure is not null)
+                        _events.Add(new IngressEvent(_key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
+                }
+                return gates.Result;
+            }
+            catch (Exception ex) when (ex is KubernetesApiException or Amazon.Runtime.AmazonServiceException)
+            {
+                var message = "Failed readiness gates due to " + ex.Message;
+                await EmitAsync(Warning, IngressEventReasons.FailedReadinessGate, message, ct).ConfigureAwait(false);
+                return ReconcileResult.Failed($"Service {_key}: {message}");
+            }
         }
 
         private async Task<StackRun> LeaveAsync(DeployOptions options, CancellationToken ct)

@@ -1,5 +1,7 @@
 using k8s.Models;
+using Serverless.Ingress.Backend;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Writers;
 using Serverless.Model;
 
@@ -16,6 +18,15 @@ public interface IServiceSource
 
     /// <summary>What the Service's targets come from: its EndpointSlices (label <c>kubernetes.io/service-name</c>) and the cluster's nodes.</summary>
     Task<(IReadOnlyList<V1EndpointSlice> EndpointSlices, IReadOnlyList<V1Node> Nodes)> LoadTargetsAsync(V1Service service, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The Pods of the not-ready endpoints of <paramref name="slices"/> (<see cref="TargetBuilder.NotReadyPods"/>): a
+    /// readiness gate may hold them back. No call when every endpoint is ready.
+    /// </summary>
+    Task<IReadOnlyList<V1Pod>> LoadGatedPodsAsync(IReadOnlyList<V1EndpointSlice> slices, CancellationToken cancellationToken);
+
+    /// <summary>Writes the readiness gate conditions of the Pods behind the Service's ip targets.</summary>
+    IPodConditionWriter PodConditions { get; }
 
     /// <summary>Adds <paramref name="finalizer"/>; returns the Service as it is now and whether anything was written.</summary>
     Task<(V1Service? Service, bool Written)> AddFinalizerAsync(V1Service service, string finalizer, CancellationToken cancellationToken);
@@ -43,6 +54,16 @@ public sealed class LiveServiceSource(IKubernetesApi api, TimeProvider? time = n
     public const string ServiceNameLabel = "kubernetes.io/service-name";
 
     private readonly ServiceWriter _writer = new(api, time);
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new PodConditionWriter(api);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<V1Pod>> LoadGatedPodsAsync(IReadOnlyList<V1EndpointSlice> slices, CancellationToken cancellationToken)
+    {
+        var keys = TargetBuilder.NotReadyPods(slices);
+        return keys.Count == 0 ? [] : await GatedPodReader.GetAsync(api, keys, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public Task<V1Service?> GetServiceAsync(StackId stack, CancellationToken cancellationToken)
@@ -96,6 +117,16 @@ public sealed class ManifestServiceSource(Kubernetes.Manifests.ManifestSet set) 
 
     /// <summary>Every Event recorded, in order.</summary>
     public IReadOnlyList<IngressEvent> Events => _events;
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new InMemoryPodConditionWriter(set.Pods);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<V1Pod>> LoadGatedPodsAsync(IReadOnlyList<V1EndpointSlice> slices, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<(string, string)>(TargetBuilder.NotReadyPods(slices));
+        return Task.FromResult<IReadOnlyList<V1Pod>>([.. set.Pods.Where(p => keys.Contains((p.Metadata.NamespaceProperty ?? "default", p.Metadata.Name)))]);
+    }
 
     /// <inheritdoc />
     public Task<V1Service?> GetServiceAsync(StackId stack, CancellationToken cancellationToken)

@@ -48,6 +48,12 @@ public static class IngressEventReasons
 
     /// <summary>Ours, not upstream's: the built stack will not do what its author probably expects (see <c>StackWarnings</c>).</summary>
     public const string BuildWarning = "BuildWarning";
+
+    /// <summary>Ours, not upstream's: a Pod has not passed its readiness gate within the bound (see <c>GateCadence</c>).</summary>
+    public const string ReadinessGatePending = "ReadinessGatePending";
+
+    /// <summary>Ours, not upstream's: a readiness gate condition could not be written or its target health read.</summary>
+    public const string FailedReadinessGate = "FailedReadinessGate";
 }
 
 /// <summary>

@@ -117,6 +117,7 @@ internal sealed class ServiceBuildTask
             Services = [service],
             EndpointSlices = [.. _snapshot.EndpointSlices.Where(static s => s?.Metadata is not null)],
             Nodes = [.. _snapshot.Nodes.Where(static n => n is not null)],
+            Pods = [.. _snapshot.Pods.Where(static p => p?.Metadata is not null)],
         });
 
         var subnets = Subnets(scheme, ipAddressType);
@@ -984,7 +985,7 @@ internal sealed class ServiceBuildTask
         }
         else
         {
-            targets = TargetBuilder.PodIps(_context, _service, port, ipAddressType);
+            targets = TargetBuilder.PodIps(_context, _service, port, ipAddressType, spec.Name);
         }
         if (_reader.Bool(ServiceAnnotations.MultiClusterTargetGroup) == true)
         {

@@ -25,6 +25,9 @@ public sealed record ServiceSnapshot
     /// <summary>The Service's EndpointSlices (ip targets).</summary>
     public IReadOnlyList<V1EndpointSlice> EndpointSlices { get; init; } = [];
 
+    /// <summary>The Pods of the not-ready endpoints of those EndpointSlices (readiness gates; see <see cref="GroupSnapshot.Pods"/>).</summary>
+    public IReadOnlyList<V1Pod> Pods { get; init; } = [];
+
     /// <summary>The cluster's nodes (instance targets).</summary>
     public IReadOnlyList<V1Node> Nodes { get; init; } = [];
 

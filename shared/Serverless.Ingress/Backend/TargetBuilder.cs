@@ -86,8 +86,16 @@ public static class TargetBuilder
     /// endpoint's port. Endpoints of something other than a Pod are skipped, as upstream. With VPC CIDRs known, an
     /// IP outside them gets <c>AvailabilityZone: all</c>.
     /// </summary>
-    public static IReadOnlyList<TargetSpec> PodIps(BuildContext context, V1Service service, V1ServicePort servicePort, string ipAddressType)
+    /// <remarks>
+    /// A not-ready endpoint that is not terminating is a target too when its Pod waits only for the readiness gate of
+    /// this target group (<paramref name="gateName"/>, see <see cref="PodReadinessGates"/>): the Pod carries the gate,
+    /// its containers are ready and its node is Ready, as upstream — without the registration the gate could never
+    /// pass. The Pods of such endpoints are looked up in the snapshot (and recorded as read, so a loader fetches them).
+    /// </remarks>
+    public static IReadOnlyList<TargetSpec> PodIps(BuildContext context, V1Service service, V1ServicePort servicePort, string ipAddressType, string? gateName = null)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var gate = string.IsNullOrEmpty(gateName) ? null : PodReadinessGates.ConditionType(gateName);
         var addressType = ipAddressType == "ipv6" ? "IPv6" : "IPv4";
         var portName = servicePort.Name ?? string.Empty;
         var cidrs = ParseCidrs(context.Snapshot.Aws.VpcCidrs);
@@ -102,7 +110,7 @@ public static class TargetBuilder
                     continue;
                 foreach (var endpoint in slice.Endpoints ?? [])
                 {
-                    if (endpoint is null || !IsServing(endpoint))
+                    if (endpoint is null || (!IsServing(endpoint) && !WaitsOnlyForGate(context, slice, endpoint, gate)))
                         continue;
                     if (endpoint.TargetRef is { } targetRef && targetRef.Kind != "Pod")
                         continue;
@@ -119,6 +127,49 @@ public static class TargetBuilder
 
     private static bool IsServing(V1Endpoint endpoint) =>
         endpoint.Conditions?.Ready != false && endpoint.Conditions?.Terminating != true;
+
+    /// <summary>
+    /// The Pods (<c>namespace</c>, <c>name</c>) of the not-ready, not-terminating Pod endpoints of <paramref name="slices"/>:
+    /// those whose readiness gate may hold them back, so the only Pods a load needs for gated endpoints.
+    /// </summary>
+    public static IReadOnlyList<(string Namespace, string Name)> NotReadyPods(IEnumerable<V1EndpointSlice> slices)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        var pods = new SortedSet<(string, string)>();
+        foreach (var slice in slices)
+        {
+            foreach (var endpoint in slice?.Endpoints ?? [])
+            {
+                if (endpoint is not null && NotReadyPod(slice!, endpoint) is { } pod)
+                    pods.Add(pod);
+            }
+        }
+        return [.. pods];
+    }
+
+    // A not-ready, not-terminating endpoint of a Pod: the Pod's namespace and name.
+    private static (string Namespace, string Name)? NotReadyPod(V1EndpointSlice slice, V1Endpoint endpoint)
+    {
+        if (endpoint.Conditions?.Ready != false || endpoint.Conditions?.Terminating == true)
+            return null;
+        if (endpoint.TargetRef is not { Kind: "Pod", Name: { Length: > 0 } name } targetRef)
+            return null;
+        return (string.IsNullOrEmpty(targetRef.NamespaceProperty) ? slice.Metadata?.NamespaceProperty ?? string.Empty : targetRef.NamespaceProperty, name);
+    }
+
+    // A not-ready endpoint whose Pod is held back only by the gate: it carries the gate, its containers are ready and
+    // its node is Ready (upstream also requires the node: a Pod on a node in doubt does not take new traffic).
+    private static bool WaitsOnlyForGate(BuildContext context, V1EndpointSlice slice, V1Endpoint endpoint, string? gate)
+    {
+        if (gate is null || NotReadyPod(slice, endpoint) is not { } key)
+            return false;
+        if (context.Pod(key.Namespace, key.Name) is not { } pod || !PodReadinessGates.HasGate(pod, gate) || !PodReadinessGates.ContainersReady(pod))
+            return false;
+        var nodeName = pod.Spec?.NodeName;
+        return !string.IsNullOrEmpty(nodeName)
+            && context.Nodes.FirstOrDefault(n => n?.Metadata?.Name == nodeName) is { } node
+            && ReadyStatus(node) == "True";
+    }
 
     private static bool MatchesLabels(V1Node node, IReadOnlyDictionary<string, string>? required)
     {

@@ -78,26 +78,9 @@ internal static class TargetGroupBuilder
         // Upstream: a Service with an IPv6 family gets an ipv6 target group, which needs a dual-stack load balancer
         // (checked once the group's ip-address-type is known).
         var ipAddressType = service.Spec?.IpFamilies?.Contains("IPv6") == true ? "ipv6" : "ipv4";
-        int tgPort;
-        IReadOnlyList<TargetSpec> targets;
-        var trafficPorts = new List<int>();
-        if (targetType == Instance)
-        {
-            var nodePort = NodePort(service, servicePort, field);
-            tgPort = nodePort;
-            targets = TargetBuilder.Instances(member.Context, nodePort, reader.StringMap(Annotations.TargetNodeLabels));
-            trafficPorts.Add(nodePort);
-        }
-        else
-        {
-            var numericTargetPort = ServicePorts.NumericTargetPort(servicePort);
-            // A named targetPort may differ per pod; upstream uses 1, which is not in the data path.
-            tgPort = numericTargetPort ?? 1;
-            targets = TargetBuilder.PodIps(member.Context, service, servicePort, ipAddressType);
-            trafficPorts.AddRange(numericTargetPort is { } p ? [p] : targets.Select(static t => t.Port));
-        }
-        if (healthCheckPort != TrafficPort)
-            trafficPorts.Add(int.Parse(healthCheckPort, CultureInfo.InvariantCulture));
+        // A named targetPort may differ per pod; upstream uses 1 for an ip target group, which is not in the data path.
+        var numericTargetPort = targetType == Instance ? null : ServicePorts.NumericTargetPort(servicePort);
+        var tgPort = targetType == Instance ? NodePort(service, servicePort, field) : numericTargetPort ?? 1;
 
         var cluster = member.Context.Cluster;
         var name = Naming.TargetGroupName(
@@ -114,6 +97,22 @@ internal static class TargetGroupBuilder
             protocol,
             protocolVersion,
             targetControlPort);
+
+        IReadOnlyList<TargetSpec> targets;
+        var trafficPorts = new List<int>();
+        if (targetType == Instance)
+        {
+            targets = TargetBuilder.Instances(member.Context, tgPort, reader.StringMap(Annotations.TargetNodeLabels));
+            trafficPorts.Add(tgPort);
+        }
+        else
+        {
+            // The target group's name is the name of its Pods' readiness gate.
+            targets = TargetBuilder.PodIps(member.Context, service, servicePort, ipAddressType, name);
+            trafficPorts.AddRange(numericTargetPort is { } p ? [p] : targets.Select(static t => t.Port));
+        }
+        if (healthCheckPort != TrafficPort)
+            trafficPorts.Add(int.Parse(healthCheckPort, CultureInfo.InvariantCulture));
 
         var spec = new TargetGroupSpec
         {

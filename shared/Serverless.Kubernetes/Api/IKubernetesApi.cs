@@ -80,4 +80,17 @@ public interface IKubernetesApi
 
     /// <summary>A JSON merge patch of a TargetGroupBinding's <c>status</c> subresource; returns the patched object's JSON text.</summary>
     Task<string> PatchTargetGroupBindingStatusAsync(string ns, string name, string mergePatch, CancellationToken cancellationToken = default);
+
+    /// <summary>One Pod, or null.</summary>
+    Task<V1Pod?> GetPodAsync(string ns, string name, CancellationToken cancellationToken = default);
+
+    /// <summary>The Pods of <paramref name="ns"/>, all of them or those matching <paramref name="labelSelector"/>.</summary>
+    Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string? labelSelector = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A strategic merge patch of a Pod's <c>status</c> subresource: <c>status.conditions</c> merge by <c>type</c>, so
+    /// the conditions kubelet owns are left alone; a <c>metadata.uid</c> in it is a precondition (409 when the Pod was
+    /// replaced by one of the same name).
+    /// </summary>
+    Task<V1Pod> PatchPodStatusAsync(string ns, string name, string strategicMergePatch, CancellationToken cancellationToken = default);
 }

@@ -21,6 +21,7 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
     private const string IngressClassParamsPath = "/apis/elbv2.k8s.aws/v1beta1/ingressclassparams";
     private const string Elbv2ApiVersion = "elbv2.k8s.aws/v1beta1";
     private static readonly MediaTypeHeaderValue MergePatch = new("application/merge-patch+json") { CharSet = "utf-8" };
+    private static readonly MediaTypeHeaderValue StrategicMergePatch = new("application/strategic-merge-patch+json") { CharSet = "utf-8" };
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
 
     private readonly KubernetesHttp _http;
@@ -157,10 +158,10 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         return await ReadAsync(response, type, what, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> PatchAsync<T>(string path, string mergePatch, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken)
+    private async Task<T> PatchAsync<T>(string path, string mergePatch, JsonTypeInfo<T> type, string what, CancellationToken cancellationToken, MediaTypeHeaderValue? contentType = null)
     {
         var content = new StringContent(mergePatch, Encoding.UTF8);
-        content.Headers.ContentType = MergePatch;
+        content.Headers.ContentType = contentType ?? MergePatch;
         using var response = await SendAsync(HttpMethod.Patch, path, content, what, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(response, type, what, cancellationToken).ConfigureAwait(false);
@@ -271,4 +272,13 @@ public sealed class KubernetesApi : IKubernetesApi, IDisposable
         await EnsureSuccessAsync(response, what, cancellationToken).ConfigureAwait(false);
         return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public Task<V1Pod?> GetPodAsync(string ns, string name, CancellationToken cancellationToken = default) =>
+        GetAsync($"/api/v1/namespaces/{Segment(ns)}/pods/{Segment(name)}", KubernetesWireJson.Default.V1Pod, $"get pod {ns}/{name}", cancellationToken);
+
+    public Task<IReadOnlyList<V1Pod>> ListPodsAsync(string ns, string? labelSelector = null, CancellationToken cancellationToken = default) =>
+        ListAllAsync($"/api/v1/namespaces/{Segment(ns)}/pods", labelSelector, KubernetesWireJson.Default.V1PodList, static l => (l.Items, l.Metadata?.ContinueProperty), $"list pods in {ns}", cancellationToken);
+
+    public Task<V1Pod> PatchPodStatusAsync(string ns, string name, string strategicMergePatch, CancellationToken cancellationToken = default) =>
+        PatchAsync($"/api/v1/namespaces/{Segment(ns)}/pods/{Segment(name)}/status", strategicMergePatch, KubernetesWireJson.Default.V1Pod, $"patch pod status {ns}/{name}", cancellationToken, StrategicMergePatch);
 }

@@ -26,4 +26,6 @@ namespace Serverless.Kubernetes.Api;
 [JsonSerializable(typeof(V1NodeList))]
 [JsonSerializable(typeof(V1Node))]
 [JsonSerializable(typeof(Corev1Event))]
+[JsonSerializable(typeof(V1Pod))]
+[JsonSerializable(typeof(V1PodList))]
 internal sealed partial class KubernetesWireJson : JsonSerializerContext;

@@ -1,5 +1,6 @@
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Model;
 
@@ -38,6 +39,8 @@ public sealed record LoadedGroup(GroupSnapshot Snapshot, Stack Stack, IReadOnlyL
 /// get each. EndpointSlices (only Services of ip targets): one list per namespace with a set selector
 /// <c>kubernetes.io/service-name in (a,b,…)</c>, so neither one call per Service nor every slice of the namespace.
 /// Secrets (OIDC <c>secretName</c>): one get each (a 403 freezes the member using it, see <see cref="GroupSnapshot.ForbiddenSecrets"/>).
+/// Pods: one get each, only those of not-ready endpoints of ip target groups (a readiness gate may hold them back; see
+/// <see cref="GroupSnapshot.Pods"/>), so a group whose endpoints are all ready reads no Pod.
 /// </para>
 /// </remarks>
 public sealed class KubernetesGroupLoader
@@ -74,6 +77,7 @@ public sealed class KubernetesGroupLoader
         var fetchedServices = new HashSet<string>(StringComparer.Ordinal);
         var fetchedSlices = new HashSet<string>(StringComparer.Ordinal);
         var fetchedSecrets = new HashSet<string>(StringComparer.Ordinal);
+        var fetchedPods = new HashSet<string>(StringComparer.Ordinal);
         var rounds = 0;
         while (true)
         {
@@ -85,11 +89,13 @@ public sealed class KubernetesGroupLoader
             var services = references.Services.Where(fetchedServices.Add).ToList();
             var slices = references.EndpointSlicesOf.Where(fetchedSlices.Add).ToList();
             var secrets = references.Secrets.Where(fetchedSecrets.Add).ToList();
-            if ((services.Count == 0 && slices.Count == 0 && secrets.Count == 0) || rounds == MaxRounds)
+            var pods = references.Pods.Where(fetchedPods.Add).ToList();
+            if ((services.Count == 0 && slices.Count == 0 && secrets.Count == 0 && pods.Count == 0) || rounds == MaxRounds)
                 return new LoadedGroup(snapshot, stack, set.Errors, rounds);
 
             foreach (var service in await GetAllAsync(services, _api.GetServiceAsync, cancellationToken).ConfigureAwait(false))
                 set.ServiceList.Add(service);
+            set.PodList.AddRange(await GatedPodReader.GetAsync(_api, pods.Select(Split), cancellationToken).ConfigureAwait(false));
             await ReadSecretsAsync(_api, secrets, set, cancellationToken).ConfigureAwait(false);
             foreach (var byNamespace in slices.Select(Split).GroupBy(static k => k.Namespace, StringComparer.Ordinal))
             {

@@ -30,6 +30,7 @@ public static partial class ManifestLoader
         ["Secret"] = Core,
         ["Node"] = Core,
         [TargetGroupBinding.Kind] = Elbv2,
+        ["Pod"] = Core,
     };
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
@@ -211,7 +212,7 @@ public static partial class ManifestLoader
             reader.Report(metadata ?? (YamlNode)root, prefix + "metadata.name", "required");
             return;
         }
-        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret" or TargetGroupBinding.Kind;
+        var namespaced = kind is "Ingress" or "Service" or "EndpointSlice" or "Secret" or "Pod" or TargetGroupBinding.Kind;
         document.Namespace = namespaced ? (string.IsNullOrEmpty(ns) ? "default" : ns) : null;
         set.DocumentList.Add(document);
 
@@ -296,6 +297,13 @@ public static partial class ManifestLoader
                 break;
             case TargetGroupBinding.Kind:
                 AddTargetGroupBinding(set, reader, document, kind);
+                break;
+            case "Pod":
+                if (Typed<V1Pod>(reader) is { } pod)
+                {
+                    pod.Metadata.NamespaceProperty = document.Namespace;
+                    set.PodList.Add(pod);
+                }
                 break;
         }
     }

@@ -29,6 +29,8 @@ public sealed class ManifestSet
 
     internal List<TargetGroupBinding> TargetGroupBindingList { get; } = [];
 
+    internal List<V1Pod> PodList { get; } = [];
+
     /// <summary>Secrets (<c>namespace/name</c>) the API server refused to show (403); see <see cref="GroupSnapshot.ForbiddenSecrets"/>.</summary>
     internal HashSet<string> ForbiddenSecretSet { get; } = new(StringComparer.Ordinal);
 
@@ -102,6 +104,9 @@ public sealed class ManifestSet
         }
     }
 
+    /// <summary><c>v1</c> Pods (their readiness gates and conditions; namespace defaulted to <c>default</c>).</summary>
+    public IReadOnlyList<V1Pod> Pods => PodList;
+
     /// <summary>Documents of kinds the controller does not use (Deployment, ConfigMap, …), kept for callers that read their own kinds.</summary>
     public IReadOnlyList<ManifestDocument> Skipped => SkippedList;
 
@@ -154,6 +159,7 @@ public sealed class ManifestSet
             Secrets = [.. SecretList],
             ForbiddenSecrets = new HashSet<string>(ForbiddenSecretSet, StringComparer.Ordinal),
             Nodes = [.. NodeList],
+            Pods = [.. PodList],
         };
     }
 }

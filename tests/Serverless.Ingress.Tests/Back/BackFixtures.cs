@@ -24,6 +24,8 @@ internal sealed class Scenario
 
     public List<V1Secret> Secrets { get; } = [];
 
+    public List<V1Pod> Pods { get; } = [];
+
     public IngressClassParams? Params { get; set; }
 
     public Scenario With(params object[] objects)
@@ -36,6 +38,7 @@ internal sealed class Scenario
                 case V1EndpointSlice e: Slices.Add(e); break;
                 case V1Node n: Nodes.Add(n); break;
                 case V1Secret s: Secrets.Add(s); break;
+                case V1Pod p: Pods.Add(p); break;
                 default: throw new ArgumentException(obj.GetType().Name);
             }
         }
@@ -52,6 +55,7 @@ internal sealed class Scenario
         EndpointSlices = Slices,
         Nodes = Nodes,
         Secrets = Secrets,
+        Pods = Pods,
     });
 
     public GroupMember Member(V1Ingress ingress) =>

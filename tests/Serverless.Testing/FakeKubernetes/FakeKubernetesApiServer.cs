@@ -419,9 +419,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         JsonNode? patched;
         try
         {
-            patched = contentType.StartsWith("application/json-patch+json", StringComparison.Ordinal)
-                ? JsonPatching.JsonPatch(existing.DeepClone(), patch as JsonArray ?? throw new InvalidOperationException("a JSON patch is an array"))
-                : JsonPatching.MergePatch(existing.DeepClone(), patch);
+            if (contentType.StartsWith("application/json-patch+json", StringComparison.Ordinal))
+                patched = JsonPatching.JsonPatch(existing.DeepClone(), patch as JsonArray ?? throw new InvalidOperationException("a JSON patch is an array"));
+            else if (contentType.StartsWith("application/strategic-merge-patch+json", StringComparison.Ordinal))
+                patched = JsonPatching.StrategicMergePatch(existing.DeepClone(), patch);
+            else
+                patched = JsonPatching.MergePatch(existing.DeepClone(), patch);
         }
         catch (InvalidOperationException e)
         {
@@ -431,6 +434,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             throw new FakeApiException(422, "Invalid", "the patch did not produce an object");
         if (Rv(patchedObject) is { Length: > 0 } rv && rv != Rv(existing))
             throw Conflict(type, name);
+        // A uid in the patch is a precondition, as on the real server (the object may have been replaced by one of the same name).
+        if (patch is JsonObject patchObject && patchObject["metadata"]?["uid"]?.GetValue<string>() is { } uid && uid != existing["metadata"]?["uid"]?.GetValue<string>())
+            throw new FakeApiException(409, "Conflict", $"Precondition failed: UID in precondition: {uid}, UID in object meta: {existing["metadata"]?["uid"]}");
         return UpdateCore(type, ns, name, patchedObject, statusOnly);
     }
 

@@ -26,6 +26,65 @@ public static class JsonPatching
         return result;
     }
 
+    /// <summary>
+    /// The lists a strategic merge patch merges element by element, by their merge key (the Kubernetes schema's
+    /// <c>patchMergeKey</c>); every other list is replaced whole, as with a merge patch.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> MergeKeys { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["conditions"] = "type",
+        ["readinessGates"] = "conditionType",
+        ["containers"] = "name",
+        ["initContainers"] = "name",
+        ["ownerReferences"] = "uid",
+    };
+
+    /// <summary>
+    /// Applies a strategic merge patch as the API server does for the lists in <see cref="MergeKeys"/>: an element of the
+    /// patch merges into the element with the same key (added when there is none; <c>"$patch": "delete"</c> removes it),
+    /// elements the patch does not name stay. Objects merge recursively and <c>null</c> removes, as in a merge patch.
+    /// </summary>
+    public static JsonNode? StrategicMergePatch(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+            return patch?.DeepClone();
+        var result = target as JsonObject ?? [];
+        foreach (var (name, value) in patchObject)
+        {
+            if (name.StartsWith('$'))
+                continue; // directives ($setElementOrder/…, $retainKeys) only order or prune; not modelled
+            var existing = result[name];
+            result.Remove(name);
+            if (value is null)
+                continue;
+            result[name] = value is JsonArray list && MergeKeys.TryGetValue(name, out var key) && existing is JsonArray current
+                ? MergeList(current, list, key)
+                : StrategicMergePatch(existing, value);
+        }
+        return result;
+    }
+
+    private static JsonArray MergeList(JsonArray current, JsonArray patch, string key)
+    {
+        var merged = new List<JsonNode?>(current.Select(static e => e?.DeepClone()));
+        foreach (var element in patch)
+        {
+            var id = element?[key]?.ToJsonString();
+            var index = id is null ? -1 : merged.FindIndex(e => e?[key]?.ToJsonString() == id);
+            var delete = element?["$patch"]?.GetValue<string>() == "delete";
+            if (index < 0)
+            {
+                if (!delete)
+                    merged.Add(StrategicMergePatch(null, element));
+            }
+            else if (delete)
+                merged.RemoveAt(index);
+            else
+                merged[index] = StrategicMergePatch(merged[index], element);
+        }
+        return [.. merged];
+    }
+
     /// <summary>Applies a JSON patch (add, remove, replace, move, copy, test); throws <see cref="InvalidOperationException"/> when an operation fails.</summary>
     public static JsonNode? JsonPatch(JsonNode? document, JsonArray operations)
     {
