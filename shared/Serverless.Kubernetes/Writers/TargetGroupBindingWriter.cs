@@ -134,7 +134,7 @@ public sealed class TargetGroupBindingWriter
     {
         ["type"] = type,
         ["status"] = status,
-        ["reason"] = reason ?? string.Empty,
+        ["reason"] = string.IsNullOrEmpty(reason) ? "Unknown" : reason, // metav1.Condition requires a non-empty reason
         ["message"] = message ?? string.Empty,
         ["lastTransitionTime"] = since,
     };
