@@ -163,10 +163,8 @@ public static class StackReadinessGates
             var set = new HashSet<TargetKey>();
             foreach (var field in change.Fields.Where(static f => f.Before is null && f.After is not null && f.Field.StartsWith("target ", StringComparison.Ordinal)))
             {
-                var text = field.Field["target ".Length..];
-                var colon = text.LastIndexOf(':');
-                if (colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-                    set.Add(new TargetKey(text[..colon], port));
+                if (TargetKey.Parse(field.Field["target ".Length..]) is { } key)
+                    set.Add(key);
             }
             registered[change.ResourceId] = set;
         }

@@ -16,6 +16,16 @@ public readonly record struct TargetKey(string Id, int Port)
         return new TargetKey(target.Id, target.Port);
     }
 
+    /// <summary>Reads <c>id:port</c> (the port after the last colon, so IPv6 IDs work); null when it is not that.</summary>
+    public static TargetKey? Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? new TargetKey(text[..colon], port)
+            : null;
+    }
+
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id}:{Port}");
 }

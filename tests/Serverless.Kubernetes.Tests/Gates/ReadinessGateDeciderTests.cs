@@ -202,4 +202,16 @@ public sealed class ReadinessGateDeciderTests
         Assert.Equal(PodWriteOutcome.Conflict, await writer.WriteAsync(patch with { Uid = "uid-other" }, CancellationToken.None));
         Assert.Equal(PodWriteOutcome.Gone, await writer.WriteAsync(patch with { Name = "gone" }, CancellationToken.None));
     }
+
+    [Theory]
+    [InlineData("10.0.1.6:8080", "10.0.1.6", 8080)]
+    [InlineData("2600:1f18::5:443", "2600:1f18::5", 443)]
+    public void A_target_key_reads_id_and_port_after_the_last_colon(string text, string id, int port) =>
+        Assert.Equal(new TargetKey(id, port), TargetKey.Parse(text));
+
+    [Theory]
+    [InlineData("10.0.1.6")]
+    [InlineData(":80")]
+    [InlineData("10.0.1.6:http")]
+    public void A_text_without_an_id_and_a_numeric_port_is_no_target_key(string text) => Assert.Null(TargetKey.Parse(text));
 }
