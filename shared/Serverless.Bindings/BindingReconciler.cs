@@ -4,6 +4,7 @@ using Serverless.Aws.ElasticLoadBalancingV2.Model;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Bindings;
+using Serverless.Kubernetes.Gates;
 using Serverless.Model;
 using Serverless.Reconcile;
 
@@ -75,6 +76,12 @@ public sealed class BindingReconciler
     /// <summary>Targets per Register/DeregisterTargets call.</summary>
     public int TargetBatchSize { get; init; } = 200;
 
+    /// <summary>How often and how long the reconcile comes back while a gated Pod's target is not healthy.</summary>
+    public GateCadence GateCadence { get; init; } = new();
+
+    /// <summary>The clock of gate waits (condition transition times).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>
     /// Admits ip endpoints that are not ready (see <see cref="BindingTargetsInput.AdmitNotReady"/>); null: only ready ones.
     /// </summary>
@@ -104,6 +111,8 @@ public sealed class BindingReconciler
         private DeployResult? _deploy;
 
         public BindingGateInput? Gate { get; private set; }
+
+        private IReadOnlyList<k8s.Models.V1Pod> _gated = [];
 
         private IBindingSource Source => owner._source;
 
@@ -193,8 +202,48 @@ public sealed class BindingReconciler
             var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0;
             if (changed && desired.Outcome == BindingTargetsOutcome.Targets)
                 await EmitAsync(Normal, BindingEventReasons.SuccessfullyReconciled, "Successfully reconciled", once: false, ct).ConfigureAwait(false);
-            return Finish(_deploy.Reconcile);
+            var gates = _gated.Count > 0 && Gate is { } gate
+                ? await Timed("readiness gates", () => ReadinessGatesAsync(gate, ct)).ConfigureAwait(false)
+                : ReconcileResult.Done;
+            return Finish(ReconcileResult.Worse(_deploy.Reconcile, gates));
         }
+
+        /// <summary>
+        /// The readiness gate of this binding on its gated Pods (upstream's <c>target-health.elbv2.k8s.aws/&lt;binding&gt;</c>):
+        /// True once the Pod's target is healthy, False with AWS's reason while not; a requeue while any is waiting
+        /// (within the bound); past the bound one Warning names the Pod, its target and AWS's reason.
+        /// </summary>
+        private async Task<ReconcileResult> ReadinessGatesAsync(BindingGateInput gate, CancellationToken ct)
+        {
+            var decision = ReadinessGateDecider.Decide(new GateInput
+            {
+                ConditionType = GateCondition,
+                TargetGroup = gate.TargetGroupArn,
+                Targets = [.. gate.Targets.Where(static t => t.Pod is not null).Select(static t => new PodTarget(t.Pod!.Namespace, t.Pod.Name, t.Target))],
+                Pods = _gated,
+                Health = StackReadinessGates.Observed(gate.Health),
+                RegisteredNow = gate.Registered.Select(TargetKey.Parse).OfType<TargetKey>().ToHashSet(),
+                Now = owner.Time.GetUtcNow(),
+                Cadence = owner.GateCadence,
+            });
+            var writes = await PodConditionWriter.WriteAllAsync(Source.PodConditions, decision, ct).ConfigureAwait(false);
+            foreach (var pending in decision.OverBound)
+            {
+                await EmitAsync(Warning, IngressEventReasons.ReadinessGatePending, pending.Describe(GateCondition) + string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"; the reconcile stopped coming back for it after {owner.GateCadence.Bound.TotalMinutes:0.#} minutes (the scheduled replay still checks)"), once: true, ct).ConfigureAwait(false);
+            }
+            var result = ReconcileResult.Done;
+            if (writes.Conflicts.Count > 0)
+                result = ReconcileResult.RequeueAfter($"readiness gate {GateCondition}: Pod {string.Join(", ", writes.Conflicts)} changed while its condition was written", owner.GateCadence.FirstDelay);
+            if (decision.RequeueAfter is { } delay)
+            {
+                var waiting = decision.Pending.Where(static p => !p.OverBound).Select(static p => $"{p.Namespace}/{p.Name}");
+                result = ReconcileResult.Worse(result, ReconcileResult.RequeueAfter($"readiness gate {GateCondition}: waiting for {string.Join(", ", waiting)} to be healthy in target group {gate.TargetGroupArn}", delay));
+            }
+            return result;
+        }
+
+        private string GateCondition => Ingress.Backend.PodReadinessGates.ConditionType(stack.Name!);
 
         private async Task<BindingTargetsInput> LoadTargetsAsync(TargetGroupBinding binding, BindingTargetGroup group, string targetType, string family, CancellationToken ct)
         {
@@ -202,11 +251,21 @@ public sealed class BindingReconciler
             IReadOnlyList<k8s.Models.V1EndpointSlice> slices = [];
             IReadOnlyList<k8s.Models.V1Node> nodes = [];
             IReadOnlyList<string> cidrs = [];
+            IReadOnlyList<k8s.Models.V1Pod> pods = [];
             if (service is not null && targetType == "ip")
             {
                 slices = await Source.ListEndpointSlicesAsync(binding.Metadata.Namespace, binding.Spec.ServiceRef.Name, ct).ConfigureAwait(false);
                 if (group.VpcId is { Length: > 0 } vpc)
                     cidrs = await owner._deployer.VpcCidrsAsync(vpc, ct).ConfigureAwait(false);
+                // Pods only behind not-ready endpoints: one held back by this binding's gate is registered (its node must be Ready).
+                var notReady = Ingress.Backend.TargetBuilder.NotReadyPods(slices);
+                if (notReady.Count > 0)
+                {
+                    pods = await Source.GetPodsAsync(notReady, ct).ConfigureAwait(false);
+                    _gated = [.. pods.Where(p => Ingress.Backend.PodReadinessGates.HasGate(p, GateCondition))];
+                    if (_gated.Count > 0)
+                        nodes = await Source.ListNodesAsync(ct).ConfigureAwait(false);
+                }
             }
             // Instance targets are nodes; ip targets with spec.networking need them to find the pods' interfaces.
             if (service is not null && (targetType == "instance" || binding.Spec.Networking is not null))
@@ -221,6 +280,7 @@ public sealed class BindingReconciler
                 Nodes = nodes,
                 VpcCidrs = cidrs,
                 AdmitNotReady = owner.AdmitNotReady,
+                Pods = pods,
             };
         }
 

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Serverless.Kubernetes.Api;
 using Serverless.Kubernetes.Bindings;
+using Serverless.Kubernetes.Gates;
 using Serverless.Kubernetes.Manifests;
 using Serverless.Kubernetes.Writers;
 using Serverless.Reconcile;
@@ -36,6 +37,12 @@ public interface IBindingSource
     /// <summary>Every Node.</summary>
     Task<IReadOnlyList<V1Node>> ListNodesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The Pods named (those of not-ready endpoints, whose readiness gate may hold them back); missing ones left out.</summary>
+    Task<IReadOnlyList<V1Pod>> GetPodsAsync(IReadOnlyList<(string Namespace, string Name)> pods, CancellationToken cancellationToken);
+
+    /// <summary>Where readiness gate conditions of Pods are written.</summary>
+    IPodConditionWriter PodConditions { get; }
+
     /// <summary>Adds or removes <paramref name="finalizer"/>; returns the metadata as it now is (null when gone) and whether anything was written.</summary>
     Task<(BindingMetadata? Metadata, bool Written)> ChangeFinalizerAsync(BindingMetadata metadata, string finalizer, bool add, CancellationToken cancellationToken);
 
@@ -57,6 +64,13 @@ public sealed class LiveBindingSource(IKubernetesApi api, TimeProvider? time = n
 {
     private readonly TargetGroupBindingWriter _writer = new(api, time);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new PodConditionWriter(api);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<V1Pod>> GetPodsAsync(IReadOnlyList<(string Namespace, string Name)> pods, CancellationToken cancellationToken) =>
+        GatedPodReader.GetAsync(api, pods, cancellationToken);
 
     /// <inheritdoc />
     public async Task<BindingObject?> GetBindingAsync(string ns, string name, CancellationToken cancellationToken)
@@ -147,6 +161,16 @@ public sealed class ManifestBindingSource(ManifestSet set) : IBindingSource
 
     /// <inheritdoc />
     public Task<IReadOnlyList<V1Node>> ListNodesAsync(CancellationToken cancellationToken) => Task.FromResult(set.Nodes);
+
+    /// <inheritdoc />
+    public IPodConditionWriter PodConditions { get; } = new InMemoryPodConditionWriter(set.Pods);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<V1Pod>> GetPodsAsync(IReadOnlyList<(string Namespace, string Name)> pods, CancellationToken cancellationToken)
+    {
+        var wanted = pods.ToHashSet();
+        return Task.FromResult<IReadOnlyList<V1Pod>>([.. set.Pods.Where(p => wanted.Contains((p.Metadata.NamespaceProperty, p.Metadata.Name)))]);
+    }
 
     /// <inheritdoc />
     public Task<(BindingMetadata? Metadata, bool Written)> ChangeFinalizerAsync(BindingMetadata metadata, string finalizer, bool add, CancellationToken cancellationToken)

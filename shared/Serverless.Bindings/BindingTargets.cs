@@ -67,6 +67,9 @@ public sealed record BindingTargetsInput
     /// because of their target-health readiness gate. Null: only ready endpoints, as upstream without gates.
     /// </summary>
     public Func<V1Endpoint, bool>? AdmitNotReady { get; init; }
+
+    /// <summary>The Pods of not-ready endpoints (ip): one gated by this binding, with its containers ready on a Ready node, is registered.</summary>
+    public IReadOnlyList<V1Pod> Pods { get; init; } = [];
 }
 
 /// <summary>
@@ -101,6 +104,7 @@ public static class BindingTargets
             Services = [service],
             EndpointSlices = input.EndpointSlices,
             Nodes = nodes,
+            Pods = input.Pods,
         });
 
         if (input.TargetType == "instance")
@@ -112,7 +116,8 @@ public static class BindingTargets
             return new(BindingTargetsOutcome.Targets, [.. TargetBuilder.Instances(context, nodePort, null).Select(static t => new DesiredTarget(t))]);
         }
 
-        var ready = TargetBuilder.PodIps(context, service, port, input.IpAddressType);
+        // Ready endpoints, and those held back only by this binding's readiness gate (target-health.elbv2.k8s.aws/<name>).
+        var ready = TargetBuilder.PodIps(context, service, port, input.IpAddressType, binding.Metadata.Name);
         var admitted = input.AdmitNotReady is { } admit ? NotReadyAdmitted(input, port, admit) : [];
         var pods = PodsByAddress(input.EndpointSlices);
         return new(BindingTargetsOutcome.Targets, [.. ready.Concat(admitted).Distinct()

@@ -62,7 +62,10 @@ public static class LiveSeams
             new LiveBindingSource(api, context.Time),
             cluster,
             new BindingDeployer(elb, ec2, aws.CallRecorder, context.Logger.ForCategory("Serverless.Bindings")),
-            context.Logger.ForCategory("Serverless.Reconcile"));
+            context.Logger.ForCategory("Serverless.Reconcile"))
+        {
+            Time = context.Time,
+        };
         return new FunctionSeams(new StackKeyReconciler(groups, services, bindings), new GroupFanOut(api, cluster), new ClusterKeys(api, cluster), stacks, new NodeMarker(api));
     }
 

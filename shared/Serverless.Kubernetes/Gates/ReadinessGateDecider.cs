@@ -52,21 +52,20 @@ public sealed record GateCadence
     /// <summary>The delay right after a Pod starts waiting (default 5 s).</summary>
     public TimeSpan FirstDelay { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The longest delay (default 30 s).</summary>
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The longest delay (default 2 minutes).</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
-    /// How long a Pod may wait before the reconcile stops coming back for it (default 10 minutes: an NLB takes a few
-    /// minutes to register a target). Past it the owner gets a Warning and only the scheduled replay looks again.
+    /// How long a Pod may wait before the reconcile stops coming back for it (default 8 minutes: an NLB takes a few
+    /// minutes to register a target). Past it the owner gets a Warning and only the scheduled replay looks again. Each
+    /// come-back is a receive of the key's message (FIFO queues have no per-message delay): with the default delays an
+    /// 8-minute wait takes 9 of them, within the queue's default <c>MaxReceiveCount</c> of 10.
     /// </summary>
-    public TimeSpan Bound { get; init; } = TimeSpan.FromMinutes(10);
+    public TimeSpan Bound { get; init; } = TimeSpan.FromMinutes(8);
 
-    /// <summary>The delay after a Pod has waited <paramref name="waited"/>: a quarter of it, within [first, max].</summary>
-    public TimeSpan DelayFor(TimeSpan waited)
-    {
-        var quarter = waited / 4;
-        return quarter < FirstDelay ? FirstDelay : quarter > MaxDelay ? MaxDelay : quarter;
-    }
+    /// <summary>The delay after a Pod has waited <paramref name="waited"/>: as long again (doubling), within [first, max].</summary>
+    public TimeSpan DelayFor(TimeSpan waited) =>
+        waited < FirstDelay ? FirstDelay : waited > MaxDelay ? MaxDelay : waited;
 }
 
 /// <summary>The input of <see cref="ReadinessGateDecider.Decide"/> for one target group.</summary>

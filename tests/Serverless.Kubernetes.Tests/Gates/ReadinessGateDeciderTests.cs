@@ -90,8 +90,8 @@ public sealed class ReadinessGateDeciderTests
         var patch = Assert.Single(decision.Patches);
         Assert.Equal("Elb.InitialHealthChecking", patch.Condition.Reason);
         Assert.Equal(since, patch.Condition.LastTransitionTime);
-        // 40 s waited: a quarter is 10 s.
-        Assert.Equal(TimeSpan.FromSeconds(10), decision.RequeueAfter);
+        // 40 s waited: as long again.
+        Assert.Equal(TimeSpan.FromSeconds(40), decision.RequeueAfter);
     }
 
     [Fact]
@@ -128,12 +128,12 @@ public sealed class ReadinessGateDeciderTests
     }
 
     [Fact]
-    public void The_delay_grows_from_five_seconds_to_at_most_thirty()
+    public void The_delay_doubles_from_five_seconds_to_at_most_two_minutes()
     {
         var cadence = new GateCadence();
 
         Assert.Equal(
-            [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)],
+            [TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(120)],
             new[] { 0, 20, 60, 120, 500 }.Select(s => cadence.DelayFor(TimeSpan.FromSeconds(s))));
     }
 
@@ -183,7 +183,7 @@ public sealed class ReadinessGateDeciderTests
         Assert.Empty(decision.Patches);
         var pending = Assert.Single(decision.Pending);
         Assert.Null(pending.Target);
-        Assert.Equal(TimeSpan.FromSeconds(20), decision.RequeueAfter);
+        Assert.Equal(TimeSpan.FromSeconds(80), decision.RequeueAfter); // 80 s since its creation: as long again
 
         var passed = Pod("web-3", condition: Condition("True"));
         Assert.False(ReadinessGateDecider.Decide(new GateInput { ConditionType = Gate, TargetGroup = "tg", Pods = [passed], Now = Now }).AnyPending);
