@@ -100,11 +100,7 @@ public sealed class BindingReconciler
 
     private sealed class Run(BindingReconciler owner, StackId stack, ReconcileRequest request)
     {
-        private readonly List<IngressEvent> _events = [];
-        private readonly List<string> _added = [];
-        private readonly List<string> _statuses = [];
-        private readonly List<string> _removed = [];
-        private readonly List<PhaseTiming> _phases = [];
+        private readonly RunRecord _record = new();
         private readonly string _key = stack.ToString();
         private IReadOnlyList<Kubernetes.Manifests.ManifestError> _problems = [];
         private BindingMetadata? _meta;
@@ -120,7 +116,7 @@ public sealed class BindingReconciler
 
         public async Task<StackRun> ExecuteAsync(CancellationToken ct)
         {
-            var read = await Timed("load", () => Source.GetBindingAsync(stack.Namespace!, stack.Name!, ct)).ConfigureAwait(false);
+            var read = await _record.Timed("load", () => Source.GetBindingAsync(stack.Namespace!, stack.Name!, ct)).ConfigureAwait(false);
             if (read is null)
                 return Finish(ReconcileResult.Done);
             _meta = read.Metadata;
@@ -130,7 +126,7 @@ public sealed class BindingReconciler
             if (read.Binding is not { } binding)
                 return await InvalidAsync(read, ct).ConfigureAwait(false);
 
-            var lookup = await Timed("target group", () => owner._deployer.FindTargetGroupAsync(binding, ct)).ConfigureAwait(false);
+            var lookup = await _record.Timed("target group", () => owner._deployer.FindTargetGroupAsync(binding, ct)).ConfigureAwait(false);
             if (lookup.TargetGroup is not { } group)
             {
                 if (_meta.IsDeleting && lookup.NotFound)
@@ -160,13 +156,13 @@ public sealed class BindingReconciler
             // Finalizer first: no target may be registered for a binding that could vanish without us.
             if (Apply)
             {
-                var failed = await Timed("finalizer", () => WriteAsync(BindingEventReasons.FailedAddFinalizer, "Failed add finalizer", async () =>
+                var failed = await _record.Timed("finalizer", () => WriteAsync(BindingEventReasons.FailedAddFinalizer, "Failed add finalizer", async () =>
                 {
                     var (now, written) = await Source.ChangeFinalizerAsync(_meta, Finalizer, add: true, ct).ConfigureAwait(false);
                     if (now is not null)
                         _meta = now;
                     if (written)
-                        _added.Add(_key);
+                        _record.FinalizersAdded.Add(_key);
                 }, ct)).ConfigureAwait(false);
                 if (failed is not null)
                     return Finish(ReconcileResult.Failed(failed));
@@ -174,12 +170,12 @@ public sealed class BindingReconciler
 
             var targetType = binding.Spec.TargetType ?? group.TargetType;
             var family = binding.Spec.IpAddressType ?? group.IpAddressType;
-            var input = await Timed("targets", () => LoadTargetsAsync(binding, group, targetType, family, ct)).ConfigureAwait(false);
+            var input = await _record.Timed("targets", () => LoadTargetsAsync(binding, group, targetType, family, ct)).ConfigureAwait(false);
             var desired = BindingTargets.Compute(input);
             if (desired.Outcome == BindingTargetsOutcome.Invalid)
                 return await FailAsync(BindingEventReasons.FailedReconcile, desired.Reason!, ct).ConfigureAwait(false);
 
-            var deployed = await Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct,
+            var deployed = await _record.Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct,
                 new BindingNetworkInput(targetType, input.Nodes, owner._cluster.ClusterName))).ConfigureAwait(false);
             _deploy = deployed.Deploy;
             if (targetType == "ip")
@@ -192,18 +188,18 @@ public sealed class BindingReconciler
             if (desired.Outcome == BindingTargetsOutcome.BackendNotFound)
                 await EmitAsync(Warning, BindingEventReasons.BackendNotFound, desired.Reason!, once: true, ct).ConfigureAwait(false);
 
-            var statusFailure = await Timed("status", () => WriteAsync(BindingEventReasons.FailedUpdateStatus, "Failed update status", async () =>
+            var statusFailure = await _record.Timed("status", () => WriteAsync(BindingEventReasons.FailedUpdateStatus, "Failed update status", async () =>
             {
                 if (await Source.UpdateObservedGenerationAsync(binding with { Metadata = _meta }, ct).ConfigureAwait(false))
-                    _statuses.Add(_key);
+                    _record.StatusesUpdated.Add(_key);
             }, ct)).ConfigureAwait(false);
             if (statusFailure is not null)
                 return Finish(ReconcileResult.Failed(statusFailure));
-            var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0;
+            var changed = _deploy.Changes.Any(static c => c.IsMutation) || _record.FinalizersAdded.Count > 0 || _record.StatusesUpdated.Count > 0;
             if (changed && desired.Outcome == BindingTargetsOutcome.Targets)
                 await EmitAsync(Normal, BindingEventReasons.SuccessfullyReconciled, "Successfully reconciled", once: false, ct).ConfigureAwait(false);
             var gates = _gated.Count > 0 && Gate is { } gate
-                ? await Timed("readiness gates", () => ReadinessGatesAsync(gate, ct)).ConfigureAwait(false)
+                ? await _record.Timed("readiness gates", () => ReadinessGatesAsync(gate, ct)).ConfigureAwait(false)
                 : ReconcileResult.Done;
             return Finish(ReconcileResult.Worse(_deploy.Reconcile, gates));
         }
@@ -286,7 +282,7 @@ public sealed class BindingReconciler
 
         private async Task<StackRun> DestroyAsync(TargetGroupBinding binding, BindingTargetGroup group, BindingDeployOptions options, CancellationToken ct)
         {
-            var destroyed = await Timed("deploy", () => owner._deployer.DestroyAsync(binding with { Metadata = _meta! }, group, _meta!.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
+            var destroyed = await _record.Timed("deploy", () => owner._deployer.DestroyAsync(binding with { Metadata = _meta! }, group, _meta!.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
             _deploy = destroyed.Deploy;
             if (_deploy.Reconcile.Kind == ReconcileKind.Failed)
                 return await CleanupFailedAsync(binding, _deploy.Reconcile.Reason!, ct).ConfigureAwait(false);
@@ -300,11 +296,11 @@ public sealed class BindingReconciler
         {
             if (!Apply)
                 return Finish(ReconcileResult.Done);
-            var failure = await Timed("release", () => WriteAsync(BindingEventReasons.FailedCleanup, "Failed remove finalizer", async () =>
+            var failure = await _record.Timed("release", () => WriteAsync(BindingEventReasons.FailedCleanup, "Failed remove finalizer", async () =>
             {
                 var (_, written) = await Source.ChangeFinalizerAsync(_meta!, Finalizer, add: false, ct).ConfigureAwait(false);
                 if (written)
-                    _removed.Add(_key);
+                    _record.FinalizersRemoved.Add(_key);
             }, ct)).ConfigureAwait(false);
             return Finish(failure is null ? ReconcileResult.Done : ReconcileResult.Failed(failure));
         }
@@ -317,7 +313,7 @@ public sealed class BindingReconciler
             try
             {
                 if (await Source.SetConditionAsync(_meta!, binding.Status, "Ready", "False", BindingEventReasons.FailedCleanup, reason, ct).ConfigureAwait(false))
-                    _statuses.Add(_key);
+                    _record.StatusesUpdated.Add(_key);
             }
             catch (Kubernetes.Api.KubernetesApiException ex)
             {
@@ -377,31 +373,14 @@ public sealed class BindingReconciler
         {
             var (written, failure) = await Source.RecordEventAsync(_meta!, type, reason, message, once, ct).ConfigureAwait(false);
             if (written || failure is not null)
-                _events.Add(new IngressEvent(_key, type, reason, message, failure?.Message));
+                _record.Events.Add(new IngressEvent(_key, type, reason, message, failure?.Message));
         }
 
         public StackRun Finish(ReconcileResult result)
         {
-            BindingLog.Finished(owner._logger, _key, request.Mode.ToString(), result.Kind.ToString(), result.Reason,
-                string.Join(" ", _phases.Select(static p => $"{p.Phase}={p.Duration.TotalMilliseconds:0.#}ms")));
-            return new StackRun
-            {
-                Stack = stack,
-                Result = result,
-                Mode = request.Mode,
-                Deploy = _deploy,
-                Problems = _problems,
-                FinalizersAdded = _added,
-                StatusesUpdated = _statuses,
-                FinalizersRemoved = _removed,
-                Events = _events,
-                Phases = _phases,
-            };
+            BindingLog.Finished(owner._logger, _key, request.Mode.ToString(), result.Kind.ToString(), result.Reason, _record.PhasesText);
+            return _record.ToRun(stack, result, request.Mode) with { Deploy = _deploy, Problems = _problems };
         }
-
-        private void Phase(string name, TimeSpan duration) => _phases.Add(new PhaseTiming(name, duration));
-
-        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
     }
 }
 

@@ -143,11 +143,7 @@ public sealed partial class IngressGroupReconciler
     /// <summary>One reconcile's state, so each phase reads as one step.</summary>
     private sealed class Run(IngressGroupReconciler owner, StackId group, ReconcileRequest request)
     {
-        private readonly List<IngressEvent> _events = [];
-        private readonly List<string> _added = [];
-        private readonly List<string> _statuses = [];
-        private readonly List<string> _removed = [];
-        private readonly List<PhaseTiming> _phases = [];
+        private readonly RunRecord _record = new() { OnPhase = (name, duration) => ReconcileLog.Phase(owner._logger, group.ToString(), name, duration.TotalMilliseconds) };
         private readonly Dictionary<string, V1Ingress> _ingresses = new(StringComparer.Ordinal);
         private LoadedGroup? _loaded;
         private Stack? _stack;
@@ -185,12 +181,12 @@ public sealed partial class IngressGroupReconciler
             catch (Exception ex) when (ex is InvalidInputException or InvalidOperationException or ArgumentException)
             {
                 // The builder isolates invalid members; an exception here is a bug or an input it cannot place.
-                Phase("load+build", Stopwatch.GetElapsedTime(started));
+                _record.Phase("load+build", Stopwatch.GetElapsedTime(started));
                 return Finish(ReconcileResult.Failed($"group {group}: failed build model due to {ex.Message}"));
             }
             var loadAndBuild = Stopwatch.GetElapsedTime(started);
-            Phase("facts", factsTime);
-            Phase("load+build", loadAndBuild - factsTime);
+            _record.Phase("facts", factsTime);
+            _record.Phase("load+build", loadAndBuild - factsTime);
             _held = _loaded.Snapshot.HeldLeavers;
             foreach (var ingress in _loaded.Snapshot.Ingresses)
                 _ingresses.TryAdd(Key(ingress), ingress);
@@ -222,20 +218,20 @@ public sealed partial class IngressGroupReconciler
             _warnings = StackWarnings.Of(_loaded.Snapshot, _stack);
             if (!IsApply)
             {
-                _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
+                _deploy = await _record.Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
                 return Finish(_deploy.Reconcile);
             }
 
             var outcomes = _stack.Ingresses.Where(o => _ingresses.ContainsKey(o.Key)).ToList();
-            await Timed("warnings", () => WarningsAsync(ct)).ConfigureAwait(false);
+            await _record.Timed("warnings", () => WarningsAsync(ct)).ConfigureAwait(false);
 
             // 4. Finalizers first: no AWS resource may exist for an Ingress that could vanish without us.
-            var finalizerFailure = await Timed("finalizers", () => AddFinalizersAsync(outcomes, ct)).ConfigureAwait(false);
+            var finalizerFailure = await _record.Timed("finalizers", () => AddFinalizersAsync(outcomes, ct)).ConfigureAwait(false);
             if (finalizerFailure is not null)
                 return Finish(finalizerFailure);
 
             // 5. Deploy.
-            _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
+            _deploy = await _record.Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
             var deployed = _deploy.Reconcile;
             if (deployed.Kind == ReconcileKind.Failed)
             {
@@ -247,13 +243,13 @@ public sealed partial class IngressGroupReconciler
             }
 
             // 6. Status (also on a requeue; see the remarks), 7. release the members that left, once their resources are gone.
-            var statusFailure = await Timed("status", () => WriteStatusAsync(outcomes, deployed.IsDone, ct)).ConfigureAwait(false);
+            var statusFailure = await _record.Timed("status", () => WriteStatusAsync(outcomes, deployed.IsDone, ct)).ConfigureAwait(false);
             string? releaseFailure = null;
             if (deployed.IsDone)
-                releaseFailure = await Timed("release", () => ReleaseAsync(outcomes, ct)).ConfigureAwait(false);
+                releaseFailure = await _record.Timed("release", () => ReleaseAsync(outcomes, ct)).ConfigureAwait(false);
 
             // 8. Events: each frozen member its own errors, the deployer's warnings, success when this pass changed anything.
-            await Timed("events", async () =>
+            await _record.Timed("events", async () =>
             {
                 await EmitFrozenAsync(outcomes, ct).ConfigureAwait(false);
                 foreach (var warning in _deploy.Warnings)
@@ -261,7 +257,7 @@ public sealed partial class IngressGroupReconciler
                     foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
                         await EmitAsync(_ingresses[outcome.Key], Warning, IngressEventReasons.DeployWarning, warning, ct).ConfigureAwait(false);
                 }
-                var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0 || _removed.Count > 0;
+                var changed = _deploy.Changes.Any(static c => c.IsMutation) || _record.FinalizersAdded.Count > 0 || _record.StatusesUpdated.Count > 0 || _record.FinalizersRemoved.Count > 0;
                 if (deployed.IsDone && statusFailure is null && releaseFailure is null && changed)
                 {
                     foreach (var outcome in outcomes.Where(static o => o.State == IngressState.Active))
@@ -273,7 +269,7 @@ public sealed partial class IngressGroupReconciler
             var result = deployed;
             if ((statusFailure ?? releaseFailure) is { } failure)
                 result = ReconcileResult.Failed(failure);
-            result = ReconcileResult.Worse(result, await Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false));
+            result = ReconcileResult.Worse(result, await _record.Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false));
             if (_held.Count > 0)
             {
                 result = ReconcileResult.Worse(result, ReconcileResult.RequeueAfter(
@@ -298,7 +294,7 @@ public sealed partial class IngressGroupReconciler
                         continue;
                     var (written, failure) = await Source.RecordWarningOnceAsync(ingress, IngressEventReasons.ReadinessGatePending, message, ct).ConfigureAwait(false);
                     if (written || failure is not null)
-                        _events.Add(new IngressEvent(key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
+                        _record.Events.Add(new IngressEvent(key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
                 }
                 return gates.Result;
             }
@@ -355,34 +351,18 @@ public sealed partial class IngressGroupReconciler
 
         public StackRun Finish(ReconcileResult result)
         {
-            var run = new StackRun
+            var run = _record.ToRun(group, result, request.Mode) with
             {
-                Stack = group,
-                Result = result,
-                Mode = request.Mode,
                 Desired = _stack,
                 Deploy = _deploy,
                 Problems = _loaded?.Problems ?? [],
-                FinalizersAdded = _added,
-                StatusesUpdated = _statuses,
-                FinalizersRemoved = _removed,
-                Events = _events,
                 Warnings = _warnings,
                 Held = [.. _held.Order(StringComparer.Ordinal)],
-                Phases = _phases,
             };
-            ReconcileLog.Finished(owner._logger, group.ToString(), request.Mode.ToString(), request.FullDriftCheck, result.Kind.ToString(), result.Reason,
-                string.Join(" ", _phases.Select(static p => $"{p.Phase}={p.Duration.TotalMilliseconds:0.#}ms")));
+            ReconcileLog.Finished(owner._logger, group.ToString(), request.Mode.ToString(), request.FullDriftCheck, result.Kind.ToString(), result.Reason, _record.PhasesText);
             return run;
         }
 
-        private void Phase(string name, TimeSpan duration)
-        {
-            _phases.Add(new PhaseTiming(name, duration));
-            ReconcileLog.Phase(owner._logger, group.ToString(), name, duration.TotalMilliseconds);
-        }
-
-        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
 
         private async Task<bool> WarningsAsync(CancellationToken ct)
         {
@@ -393,7 +373,7 @@ public sealed partial class IngressGroupReconciler
                     continue;
                 var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.BuildWarning, warning.Message, ct).ConfigureAwait(false);
                 if (written || failure is not null)
-                    _events.Add(new IngressEvent(warning.Ingress, Warning, IngressEventReasons.BuildWarning, warning.Message, failure?.Message));
+                    _record.Events.Add(new IngressEvent(warning.Ingress, Warning, IngressEventReasons.BuildWarning, warning.Message, failure?.Message));
             }
 
             // One Warning per annotation and Ingress while the Event lives (a stable Event name), not one per reconcile.
@@ -406,7 +386,7 @@ public sealed partial class IngressGroupReconciler
                 {
                     var (written, failure) = await Source.RecordWarningOnceAsync(member, IngressEventReasons.IgnoredAnnotation, message, ct).ConfigureAwait(false);
                     if (written || failure is not null)
-                        _events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
+                        _record.Events.Add(new IngressEvent(Key(member), Warning, IngressEventReasons.IgnoredAnnotation, message, failure?.Message));
                 }
             }
             return true;
@@ -440,7 +420,7 @@ public sealed partial class IngressGroupReconciler
                     if (now is not null)
                         _ingresses[outcome.Key] = now;
                     if (written)
-                        _added.Add(outcome.Key);
+                        _record.FinalizersAdded.Add(outcome.Key);
                 }, ct).ConfigureAwait(false);
                 if (failed is not null)
                     return ReconcileResult.Failed(failed);
@@ -463,7 +443,7 @@ public sealed partial class IngressGroupReconciler
                 var failure = await WriteAsync(outcome.Key, IngressEventReasons.FailedUpdateStatus, "Failed update status", async ingress =>
                 {
                     if (await Source.UpdateStatusAsync(ingress, hostname, ports, ct).ConfigureAwait(false))
-                        _statuses.Add(outcome.Key);
+                        _record.StatusesUpdated.Add(outcome.Key);
                 }, ct).ConfigureAwait(false);
                 failed ??= failure;
             }
@@ -480,7 +460,7 @@ public sealed partial class IngressGroupReconciler
                 {
                     var (_, written) = await Source.RemoveFinalizerAsync(ingress, finalizer, ct).ConfigureAwait(false);
                     if (written)
-                        _removed.Add(outcome.Key);
+                        _record.FinalizersRemoved.Add(outcome.Key);
                 }, ct).ConfigureAwait(false);
                 failed ??= failure;
             }
@@ -517,7 +497,7 @@ public sealed partial class IngressGroupReconciler
         private async Task EmitAsync(V1Ingress ingress, string type, string reason, string message, CancellationToken ct)
         {
             var failure = await Source.RecordEventAsync(ingress, type, reason, message, ct).ConfigureAwait(false);
-            _events.Add(new IngressEvent(Key(ingress), type, reason, message, failure?.Message));
+            _record.Events.Add(new IngressEvent(Key(ingress), type, reason, message, failure?.Message));
         }
     }
 }

@@ -104,11 +104,7 @@ public sealed class ServiceReconciler
 
     private sealed class Run(ServiceReconciler owner, StackId stack, ReconcileRequest request)
     {
-        private readonly List<IngressEvent> _events = [];
-        private readonly List<string> _added = [];
-        private readonly List<string> _statuses = [];
-        private readonly List<string> _removed = [];
-        private readonly List<PhaseTiming> _phases = [];
+        private readonly RunRecord _record = new();
         private readonly string _key = stack.ToString();
         private V1Service? _service;
         private Stack? _stack;
@@ -121,7 +117,7 @@ public sealed class ServiceReconciler
         public async Task<StackRun> ExecuteAsync(CancellationToken ct)
         {
             // 1. Load.
-            _service = await Timed("load", () => Source.GetServiceAsync(stack, ct)).ConfigureAwait(false);
+            _service = await _record.Timed("load", () => Source.GetServiceAsync(stack, ct)).ConfigureAwait(false);
             if (_service is null)
             {
                 // Gone: with our finalizer it could not be; without it nothing of it is ours to clean up from here
@@ -140,13 +136,13 @@ public sealed class ServiceReconciler
             IReadOnlyList<V1EndpointSlice> slices = [];
             IReadOnlyList<V1Node> nodes = [];
             if (ours)
-                (slices, nodes) = await Timed("targets", () => Source.LoadTargetsAsync(_service, ct)).ConfigureAwait(false);
+                (slices, nodes) = await _record.Timed("targets", () => Source.LoadTargetsAsync(_service, ct)).ConfigureAwait(false);
             // Pods only behind not-ready endpoints (a readiness gate may hold them back): none read when all are ready.
             if (TargetBuilder.NotReadyPods(slices).Count > 0)
-                _pods = await Timed("pods", () => Source.LoadGatedPodsAsync(slices, ct)).ConfigureAwait(false);
+                _pods = await _record.Timed("pods", () => Source.LoadGatedPodsAsync(slices, ct)).ConfigureAwait(false);
             _slices = slices;
             KnownAwsReads? known = null;
-            var aws = await Timed("facts", () => owner._facts.LoadServiceAsync(owner._cluster, stack, _service, nodes, ct, fresh: request.FullDriftCheck, read: r => known = r))
+            var aws = await _record.Timed("facts", () => owner._facts.LoadServiceAsync(owner._cluster, stack, _service, nodes, ct, fresh: request.FullDriftCheck, read: r => known = r))
                 .ConfigureAwait(false);
 
             // 3. Build.
@@ -170,10 +166,10 @@ public sealed class ServiceReconciler
             }
             catch (Exception ex) when (ex is InvalidInputException or InvalidOperationException or ArgumentException)
             {
-                Phase("build", Stopwatch.GetElapsedTime(at));
+                _record.Phase("build", Stopwatch.GetElapsedTime(at));
                 return Finish(ReconcileResult.Failed($"Service {stack}: failed build model due to {ex.Message}"));
             }
-            Phase("build", Stopwatch.GetElapsedTime(at));
+            _record.Phase("build", Stopwatch.GetElapsedTime(at));
             var names = AwsFactsLoader.ServiceLoadBalancerNames(owner._cluster, stack, _service);
             _stack = build.Stack with
             {
@@ -195,11 +191,11 @@ public sealed class ServiceReconciler
             {
                 if (state == IngressState.Frozen)
                     return Finish(ReconcileResult.Done);
-                _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
+                _deploy = await _record.Timed("deploy", () => owner._deployer.DeployAsync(_stack, options, ct)).ConfigureAwait(false);
                 return Finish(_deploy.Reconcile);
             }
 
-            await Timed("warnings", () => WarningsAsync(build.Warnings, ct)).ConfigureAwait(false);
+            await _record.Timed("warnings", () => WarningsAsync(build.Warnings, ct)).ConfigureAwait(false);
             return state switch
             {
                 IngressState.Frozen => await FrozenAsync(ct).ConfigureAwait(false),
@@ -221,18 +217,18 @@ public sealed class ServiceReconciler
         private async Task<StackRun> ActivateAsync(DeployOptions options, CancellationToken ct)
         {
             // Finalizer first: no AWS resource may exist for a Service that could vanish without us.
-            var failed = await Timed("finalizer", () => WriteAsync(IngressEventReasons.FailedAddFinalizer, "Failed add finalizer", async service =>
+            var failed = await _record.Timed("finalizer", () => WriteAsync(IngressEventReasons.FailedAddFinalizer, "Failed add finalizer", async service =>
             {
                 var (now, written) = await Source.AddFinalizerAsync(service, ServiceSelection.Finalizer, ct).ConfigureAwait(false);
                 if (now is not null)
                     _service = now;
                 if (written)
-                    _added.Add(_key);
+                    _record.FinalizersAdded.Add(_key);
             }, ct)).ConfigureAwait(false);
             if (failed is not null)
                 return Finish(ReconcileResult.Failed(failed));
 
-            _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack!, options, ct)).ConfigureAwait(false);
+            _deploy = await _record.Timed("deploy", () => owner._deployer.DeployAsync(_stack!, options, ct)).ConfigureAwait(false);
             var deployed = _deploy.Reconcile;
             if (deployed.Kind == ReconcileKind.Failed)
             {
@@ -248,21 +244,21 @@ public sealed class ServiceReconciler
                 var elsewhere = (_service!.Status?.LoadBalancer?.Ingress ?? []).Any(i => !string.Equals(i.Hostname, hostname, StringComparison.OrdinalIgnoreCase));
                 if (deployed.IsDone || !elsewhere)
                 {
-                    statusFailure = await Timed("status", () => WriteAsync(IngressEventReasons.FailedUpdateStatus, "Failed update status", async service =>
+                    statusFailure = await _record.Timed("status", () => WriteAsync(IngressEventReasons.FailedUpdateStatus, "Failed update status", async service =>
                     {
                         if (await Source.UpdateStatusAsync(service, hostname, ct).ConfigureAwait(false))
-                            _statuses.Add(_key);
+                            _record.StatusesUpdated.Add(_key);
                     }, ct)).ConfigureAwait(false);
                 }
             }
 
             foreach (var warning in _deploy.Warnings)
                 await EmitAsync(Warning, IngressEventReasons.DeployWarning, warning, ct).ConfigureAwait(false);
-            var changed = _deploy.Changes.Any(static c => c.IsMutation) || _added.Count > 0 || _statuses.Count > 0;
+            var changed = _deploy.Changes.Any(static c => c.IsMutation) || _record.FinalizersAdded.Count > 0 || _record.StatusesUpdated.Count > 0;
             if (deployed.IsDone && statusFailure is null && changed)
                 await EmitAsync(Normal, IngressEventReasons.SuccessfullyReconciled, "Successfully reconciled", ct).ConfigureAwait(false);
             var result = statusFailure is null ? deployed : ReconcileResult.Failed(statusFailure);
-            return Finish(ReconcileResult.Worse(result, await Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false)));
+            return Finish(ReconcileResult.Worse(result, await _record.Timed("gates", () => GatesAsync(ct)).ConfigureAwait(false)));
         }
 
         // Readiness gates of the Pods behind the Service's ip targets; Done when none is gated (no call made).
@@ -278,7 +274,7 @@ public sealed class ServiceReconciler
                 {
                     var (written, failure) = await Source.RecordWarningOnceAsync(_service!, IngressEventReasons.ReadinessGatePending, message, ct).ConfigureAwait(false);
                     if (written || failure is not null)
-                        _events.Add(new IngressEvent(_key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
+                        _record.Events.Add(new IngressEvent(_key, Warning, IngressEventReasons.ReadinessGatePending, message, failure?.Message));
                 }
                 return gates.Result;
             }
@@ -292,7 +288,7 @@ public sealed class ServiceReconciler
 
         private async Task<StackRun> LeaveAsync(DeployOptions options, CancellationToken ct)
         {
-            _deploy = await Timed("deploy", () => owner._deployer.DeployAsync(_stack!, options, ct)).ConfigureAwait(false);
+            _deploy = await _record.Timed("deploy", () => owner._deployer.DeployAsync(_stack!, options, ct)).ConfigureAwait(false);
             var deployed = _deploy.Reconcile;
             if (deployed.Kind == ReconcileKind.Failed)
             {
@@ -302,18 +298,18 @@ public sealed class ServiceReconciler
             if (!deployed.IsDone)
                 return Finish(deployed); // the resources are not gone yet: the finalizer stays until they are
 
-            var statusFailure = await Timed("status", () => WriteAsync(IngressEventReasons.FailedCleanupStatus, "Failed cleanup status", async service =>
+            var statusFailure = await _record.Timed("status", () => WriteAsync(IngressEventReasons.FailedCleanupStatus, "Failed cleanup status", async service =>
             {
                 if (await Source.ClearStatusAsync(service, ct).ConfigureAwait(false))
-                    _statuses.Add(_key);
+                    _record.StatusesUpdated.Add(_key);
             }, ct)).ConfigureAwait(false);
             if (statusFailure is not null)
                 return Finish(ReconcileResult.Failed(statusFailure));
-            var releaseFailure = await Timed("release", () => WriteAsync(IngressEventReasons.FailedRemoveFinalizer, "Failed remove finalizer", async service =>
+            var releaseFailure = await _record.Timed("release", () => WriteAsync(IngressEventReasons.FailedRemoveFinalizer, "Failed remove finalizer", async service =>
             {
                 var (_, written) = await Source.RemoveFinalizerAsync(service, ServiceSelection.Finalizer, ct).ConfigureAwait(false);
                 if (written)
-                    _removed.Add(_key);
+                    _record.FinalizersRemoved.Add(_key);
             }, ct)).ConfigureAwait(false);
             return Finish(releaseFailure is null ? deployed : ReconcileResult.Failed(releaseFailure));
         }
@@ -325,7 +321,7 @@ public sealed class ServiceReconciler
             {
                 var (written, failure) = await Source.RecordWarningOnceAsync(_service!, IngressEventReasons.BuildWarning, warning, ct).ConfigureAwait(false);
                 if (written || failure is not null)
-                    _events.Add(new IngressEvent(_key, Warning, IngressEventReasons.BuildWarning, warning, failure?.Message));
+                    _record.Events.Add(new IngressEvent(_key, Warning, IngressEventReasons.BuildWarning, warning, failure?.Message));
             }
             return null;
         }
@@ -349,31 +345,14 @@ public sealed class ServiceReconciler
         private async Task EmitAsync(string type, string reason, string message, CancellationToken ct)
         {
             var failure = await Source.RecordEventAsync(_service!, type, reason, message, ct).ConfigureAwait(false);
-            _events.Add(new IngressEvent(_key, type, reason, message, failure?.Message));
+            _record.Events.Add(new IngressEvent(_key, type, reason, message, failure?.Message));
         }
 
         public StackRun Finish(ReconcileResult result)
         {
-            ServiceLog.Finished(owner._logger, _key, request.Mode.ToString(), request.FullDriftCheck, result.Kind.ToString(), result.Reason,
-                string.Join(" ", _phases.Select(static p => $"{p.Phase}={p.Duration.TotalMilliseconds:0.#}ms")));
-            return new StackRun
-            {
-                Stack = stack,
-                Result = result,
-                Mode = request.Mode,
-                Desired = _stack,
-                Deploy = _deploy,
-                FinalizersAdded = _added,
-                StatusesUpdated = _statuses,
-                FinalizersRemoved = _removed,
-                Events = _events,
-                Phases = _phases,
-            };
+            ServiceLog.Finished(owner._logger, _key, request.Mode.ToString(), request.FullDriftCheck, result.Kind.ToString(), result.Reason, _record.PhasesText);
+            return _record.ToRun(stack, result, request.Mode) with { Desired = _stack, Deploy = _deploy };
         }
-
-        private void Phase(string name, TimeSpan duration) => _phases.Add(new PhaseTiming(name, duration));
-
-        private Task<T> Timed<T>(string name, Func<Task<T>> step) => ReconcileSteps.TimedAsync(name, step, Phase);
     }
 }
 
