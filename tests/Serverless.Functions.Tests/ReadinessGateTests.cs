@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using Serverless.Aws.Acm;
+using Serverless.Aws.Core;
 using Serverless.Aws.Ec2;
 using Serverless.Aws.ElasticLoadBalancingV2;
 using Serverless.Aws.Wafv2;
@@ -35,25 +36,9 @@ public sealed class ReadinessGateTests(MotoFixture fixture) : MotoTest(fixture)
     [Fact]
     public async Task A_gated_pod_behind_an_ip_Service_is_registered_then_its_condition_goes_from_registration_in_progress_to_true()
     {
-        var options = Moto.ClientOptions();
-        using var sdk = Ec2Gateway.CreateSdkClient(options);
-        var sandbox = await Sandbox.SeedAsync(sdk, Cluster, "us-east-1", [new("node-a")]);
-        await using var kube = await FakeKubernetesApiServer.StartAsync();
-        kube.CreateReadyNode("node-a", sandbox.Nodes[0].ProviderId);
-        kube.Create("""
-            {"apiVersion":"v1","kind":"Service","metadata":{"name":"echo","namespace":"default","uid":"0f6c4a9e-0000-4000-8000-0000000a7e01",
-             "annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip"}},
-             "spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}
-            """);
-        using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
-        var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        using var ec2 = Ec2Gateway.Create(options);
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        using var acm = new AcmClient(options);
-        using var waf = new Wafv2Client(options);
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 5, 7, 0, 0, TimeSpan.Zero));
-        var reconciler = new ServiceReconciler(new LiveServiceSource(api, time), cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow),
-            new StackDeployer(elb, ec2, waf, options.CallRecorder, time: time), ServiceModelBuilder.Build, time: time);
+        await using var world = await GatedWorld.StartAsync(Moto.ClientOptions(), "0f6c4a9e-0000-4000-8000-0000000a7e01");
+        var (kube, elb, time) = (world.Kube, world.Elb, world.Time);
+        var reconciler = world.Reconciler();
 
         // The gate's name is the target group's name: deterministic, and shown by a plan before anything exists.
         var plan = await reconciler.ReconcileAsync(Echo, new ReconcileRequest(DeployMode.Plan));
@@ -136,27 +121,10 @@ public sealed class ReadinessGateTests(MotoFixture fixture) : MotoTest(fixture)
     [Fact]
     public async Task A_gated_pod_that_never_gets_healthy_brings_the_reconcile_back_with_growing_delays_until_the_bound_then_a_Warning_names_it()
     {
-        var options = Moto.ClientOptions();
-        using var sdk = Ec2Gateway.CreateSdkClient(options);
-        var sandbox = await Sandbox.SeedAsync(sdk, Cluster, "us-east-1", [new("node-a")]);
-        await using var kube = await FakeKubernetesApiServer.StartAsync();
-        kube.CreateReadyNode("node-a", sandbox.Nodes[0].ProviderId);
-        kube.Create("""
-            {"apiVersion":"v1","kind":"Service","metadata":{"name":"echo","namespace":"default","uid":"0f6c4a9e-0000-4000-8000-0000000a7e02",
-             "annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip"}},
-             "spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}
-            """);
-        using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
-        var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
-        using var ec2 = Ec2Gateway.Create(options);
-        using var elb = new ElasticLoadBalancingV2Client(options);
-        using var acm = new AcmClient(options);
-        using var waf = new Wafv2Client(options);
-        var time = new ManualTime(new DateTimeOffset(2026, 12, 5, 7, 0, 0, TimeSpan.Zero));
-        var deployer = new StackDeployer(elb, ec2, waf, options.CallRecorder, time: time);
-        var health = new Unhealthy(deployer);
-        var reconciler = new ServiceReconciler(new LiveServiceSource(api, time), cluster, new AwsFactsLoader(ec2, elb, acm, waf, LiveSeams.FactsCacheWindow),
-            deployer, ServiceModelBuilder.Build, targetHealth: health, time: time);
+        await using var world = await GatedWorld.StartAsync(Moto.ClientOptions(), "0f6c4a9e-0000-4000-8000-0000000a7e02");
+        var (kube, time) = (world.Kube, world.Time);
+        var health = new Unhealthy(world.Deployer);
+        var reconciler = world.Reconciler(health);
         var tgName = Assert.Single((await reconciler.ReconcileAsync(Echo, new ReconcileRequest(DeployMode.Plan))).Desired!.TargetGroups).Name;
         kube.Create($$$"""
             {"apiVersion":"v1","kind":"Pod","metadata":{"name":"echo-1","namespace":"default"},
@@ -202,5 +170,63 @@ public sealed class ReadinessGateTests(MotoFixture fixture) : MotoTest(fixture)
         Assert.True(replay.Result.IsDone, replay.Result.ToString());
         Assert.Equal(delays.Count + 2, health.Calls);
         Assert.Single(kube.List("v1", "Event", "default"), static e => e["reason"]?.GetValue<string>() == IngressEventReasons.ReadinessGatePending);
+    }
+
+    /// <summary>A sandbox node, the fake API server with an ip NLB Service, and the AWS clients and clock of its reconciler.</summary>
+    private sealed class GatedWorld : IAsyncDisposable
+    {
+        private readonly ClusterSettings _cluster;
+        private readonly Kubernetes.Api.KubernetesApi _api;
+        private readonly Ec2Gateway _ec2;
+        private readonly AcmClient _acm;
+        private readonly Wafv2Client _waf;
+
+        private GatedWorld(AwsClientOptions options, ClusterSettings cluster, FakeKubernetesApiServer kube)
+        {
+            _cluster = cluster;
+            Kube = kube;
+            _api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
+            _ec2 = Ec2Gateway.Create(options);
+            Elb = new ElasticLoadBalancingV2Client(options);
+            _acm = new AcmClient(options);
+            _waf = new Wafv2Client(options);
+            Deployer = new StackDeployer(Elb, _ec2, _waf, options.CallRecorder, time: Time);
+        }
+
+        public FakeKubernetesApiServer Kube { get; }
+
+        public ElasticLoadBalancingV2Client Elb { get; }
+
+        public ManualTime Time { get; } = new(new DateTimeOffset(2026, 12, 5, 7, 0, 0, TimeSpan.Zero));
+
+        public StackDeployer Deployer { get; }
+
+        public static async Task<GatedWorld> StartAsync(AwsClientOptions options, string serviceUid)
+        {
+            using var sdk = Ec2Gateway.CreateSdkClient(options);
+            var sandbox = await Sandbox.SeedAsync(sdk, Cluster, "us-east-1", [new("node-a")]);
+            var kube = await FakeKubernetesApiServer.StartAsync();
+            kube.CreateReadyNode("node-a", sandbox.Nodes[0].ProviderId);
+            kube.Create($$$"""
+                {"apiVersion":"v1","kind":"Service","metadata":{"name":"echo","namespace":"default","uid":"{{{serviceUid}}}",
+                 "annotations":{"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type":"ip"}},
+                 "spec":{"type":"LoadBalancer","loadBalancerClass":"service.k8s.aws/nlb","ports":[{"name":"tcp","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}
+                """);
+            return new GatedWorld(options, new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId }, kube);
+        }
+
+        public ServiceReconciler Reconciler(ITargetHealthReader? health = null) =>
+            new(new LiveServiceSource(_api, Time), _cluster, new AwsFactsLoader(_ec2, Elb, _acm, _waf, LiveSeams.FactsCacheWindow),
+                Deployer, ServiceModelBuilder.Build, targetHealth: health, time: Time);
+
+        public async ValueTask DisposeAsync()
+        {
+            _api.Dispose();
+            _ec2.Dispose();
+            Elb.Dispose();
+            _acm.Dispose();
+            _waf.Dispose();
+            await Kube.DisposeAsync();
+        }
     }
 }
