@@ -103,8 +103,8 @@ public sealed class TargetGroupBindingWriter
             : now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
         var conditions = new JsonArray();
         foreach (var c in status.Conditions.Where(c => c.Type != type))
-            conditions.Add(Condition(c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime));
-        conditions.Add(Condition(type, value, reason, message, since));
+            conditions.Add((JsonNode)Condition(c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime));
+        conditions.Add((JsonNode)Condition(type, value, reason, message, since));
         // A merge patch replaces a list whole: every other condition is written back as it was.
         var patch = new JsonObject { ["status"] = new JsonObject { ["conditions"] = conditions } };
         await _api.PatchTargetGroupBindingStatusAsync(metadata.Namespace, metadata.Name, patch.ToJsonString(), cancellationToken).ConfigureAwait(false);
