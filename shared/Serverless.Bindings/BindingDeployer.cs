@@ -64,7 +64,8 @@ public delegate Task LedgerWriter(Func<string?, string?> compute, CancellationTo
 /// <param name="TargetType">The effective target type.</param>
 /// <param name="Nodes">Every node (an ip target's interface is looked up among the nodes' instances).</param>
 /// <param name="ClusterName">The cluster: an interface with several security groups uses the one tagged <c>kubernetes.io/cluster/&lt;cluster&gt;</c>.</param>
-public sealed record BindingNetworkInput(string TargetType, IReadOnlyList<k8s.Models.V1Node> Nodes, string ClusterName);
+/// <param name="Rules">The binding's rules ledger: what it created, so it can revoke it (null: rules are only added).</param>
+public sealed record BindingNetworkInput(string TargetType, IReadOnlyList<k8s.Models.V1Node> Nodes, string ClusterName, BindingRulesInput? Rules = null);
 
 /// <summary>What one deploy of a binding's targets read and did.</summary>
 public sealed record BindingDeployResult
@@ -213,8 +214,8 @@ public sealed partial class BindingDeployer
     /// Deregisters this binding's targets (multi-cluster: only those in its ledger) and leaves the group;
     /// <c>TargetGroupNotFound</c> and <c>InvalidTarget</c> count as done.
     /// </summary>
-    public Task<BindingDeployResult> DestroyAsync(TargetGroupBinding binding, BindingTargetGroup group, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, CancellationToken cancellationToken = default) =>
-        RunAsync(binding, group, [], ledger, writeLedger, options, cleanup: true, cancellationToken);
+    public Task<BindingDeployResult> DestroyAsync(TargetGroupBinding binding, BindingTargetGroup group, string? ledger, LedgerWriter writeLedger, BindingDeployOptions options, CancellationToken cancellationToken = default, BindingNetworkInput? network = null) =>
+        RunAsync(binding, group, [], ledger, writeLedger, options, cleanup: true, cancellationToken, network);
 
     /// <summary>Parses a ledger value: the set of <c>id:port</c> keys, or null when there is no ledger.</summary>
     public static IReadOnlySet<string>? ParseLedger(string? value) =>
@@ -236,10 +237,17 @@ public sealed partial class BindingDeployer
         IReadOnlyList<TargetHealthDescription> health = [];
         ReconcileResult result;
         string? networkError = null;
+        var rulesLedger = new HashSet<string>(ParseLedger(network?.Rules?.Ledger) ?? new HashSet<string>(), StringComparer.Ordinal);
+        HashSet<string>? wantedRules = null;
         try
         {
             if (network is not null && binding.Spec.Networking is not null && desired.Count > 0)
-                networkError = await AuthorizeNetworkingAsync(binding, desired, network, options.Mode, changes, ct).ConfigureAwait(false);
+            {
+                wantedRules = new HashSet<string>(StringComparer.Ordinal);
+                networkError = await AuthorizeNetworkingAsync(binding, desired, network, options.Mode, changes, wantedRules, rulesLedger, ct).ConfigureAwait(false);
+                if (networkError is not null)
+                    wantedRules = null;
+            }
             health = await DescribeHealthAsync(group.Arn, ct).ConfigureAwait(false);
             var current = health
                 .Where(static h => h.Target?.Id is not null && h.TargetHealth?.State != "draining")
@@ -290,6 +298,9 @@ public sealed partial class BindingDeployer
                 if (multi)
                     await writeLedger(_ => cleanup ? null : FormatLedger(wanted.Keys), ct).ConfigureAwait(false);
             }
+            // Rules go after the targets that needed them (revoke after deregister).
+            if (network?.Rules is { } rulesInput)
+                await RevokeStaleRulesAsync(binding, rulesInput, rulesLedger, wantedRules, cleanup, options.Mode, changes, ct).ConfigureAwait(false);
             result = networkError is null ? ReconcileResult.Done : ReconcileResult.Failed(networkError);
         }
         catch (ElasticLoadBalancingV2Exception ex) when (cleanup && ex.IsTargetGroupNotFound)
@@ -323,7 +334,8 @@ public sealed partial class BindingDeployer
     }
 
     // Authorizes the declared rules missing on the targets' security groups; returns why it could not, or null.
-    private async Task<string?> AuthorizeNetworkingAsync(TargetGroupBinding binding, IReadOnlyList<DesiredTarget> desired, BindingNetworkInput network, DeployMode mode, List<ResourceChange> changes, CancellationToken ct)
+    // wanted gets the ledger entry of every declared rule on every group; ledger gets those this call creates.
+    private async Task<string?> AuthorizeNetworkingAsync(TargetGroupBinding binding, IReadOnlyList<DesiredTarget> desired, BindingNetworkInput network, DeployMode mode, List<ResourceChange> changes, HashSet<string> wanted, HashSet<string> ledger, CancellationToken ct)
     {
         var rules = BindingSecurityRules.Rules(binding, [.. desired.Select(static d => d.Target.Port)]);
         if (rules.Count == 0)
@@ -353,6 +365,7 @@ public sealed partial class BindingDeployer
             }
             foreach (var sg in groups)
             {
+                wanted.UnionWith(rules.Select(r => RuleKey(sg, r)));
                 var current = (await _ec2.DescribeSecurityGroupsAsync([sg], ct).ConfigureAwait(false)).Single().Ingress.Select(static r => r.WithoutDescription()).ToHashSet();
                 var missing = rules.Where(r => !current.Contains(r.WithoutDescription())).ToList();
                 if (missing.Count == 0)
@@ -361,6 +374,11 @@ public sealed partial class BindingDeployer
                     [.. missing.Select(static r => new FieldChange("ingress " + Show(r), null, "authorized"))]));
                 if (mode == DeployMode.Apply)
                 {
+                    // The ledger names a rule before it exists, so a crash never leaves one of ours it does not know.
+                    var created = missing.Select(r => RuleKey(sg, r)).ToList();
+                    if (network.Rules is { } rulesInput)
+                        await rulesInput.Write(old => FormatLedger((ParseLedger(old) ?? new HashSet<string>()).Union(created)), ct).ConfigureAwait(false);
+                    ledger.UnionWith(created);
                     await CallAsync(binding, sg, "AuthorizeSecurityGroupIngress", [.. missing.Select(Show)],
                         async () => { await _ec2.AuthorizeIngressAsync(sg, missing, ct).ConfigureAwait(false); return true; }).ConfigureAwait(false);
                 }

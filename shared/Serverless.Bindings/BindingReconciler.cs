@@ -175,8 +175,9 @@ public sealed class BindingReconciler
             if (desired.Outcome == BindingTargetsOutcome.Invalid)
                 return await FailAsync(BindingEventReasons.FailedReconcile, desired.Reason!, ct).ConfigureAwait(false);
 
+            var rules = await RulesAsync(ct).ConfigureAwait(false);
             var deployed = await _record.Timed("deploy", () => owner._deployer.DeployAsync(binding with { Metadata = _meta }, group, desired.Targets, _meta.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct,
-                new BindingNetworkInput(targetType, input.Nodes, owner._cluster.ClusterName))).ConfigureAwait(false);
+                new BindingNetworkInput(targetType, input.Nodes, owner._cluster.ClusterName, rules))).ConfigureAwait(false);
             _deploy = deployed.Deploy;
             if (targetType == "ip")
                 Gate = new BindingGateInput(group.Arn, desired.Targets, deployed.Health, deployed.Registered);
@@ -282,7 +283,9 @@ public sealed class BindingReconciler
 
         private async Task<StackRun> DestroyAsync(TargetGroupBinding binding, BindingTargetGroup group, BindingDeployOptions options, CancellationToken ct)
         {
-            var destroyed = await _record.Timed("deploy", () => owner._deployer.DestroyAsync(binding with { Metadata = _meta! }, group, _meta!.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct)).ConfigureAwait(false);
+            var rules = await RulesAsync(ct).ConfigureAwait(false);
+            var destroyed = await _record.Timed("deploy", () => owner._deployer.DestroyAsync(binding with { Metadata = _meta! }, group, _meta!.Annotations.GetValueOrDefault(BindingDeployer.LedgerAnnotation), WriteLedgerAsync, options, ct,
+                new BindingNetworkInput(binding.Spec.TargetType ?? group.TargetType, [], owner._cluster.ClusterName, rules))).ConfigureAwait(false);
             _deploy = destroyed.Deploy;
             if (_deploy.Reconcile.Kind == ReconcileKind.Failed)
                 return await CleanupFailedAsync(binding, _deploy.Reconcile.Reason!, ct).ConfigureAwait(false);
@@ -344,6 +347,31 @@ public sealed class BindingReconciler
             if (Apply)
                 await EmitAsync(Warning, reason, message, once: false, ct).ConfigureAwait(false);
             return Finish(ReconcileResult.Failed(message));
+        }
+
+        /// <summary>
+        /// The binding's rules ledger; with entries in it, the rule shapes every other live binding declares (one list
+        /// of the bindings, only then).
+        /// </summary>
+        private async Task<BindingRulesInput> RulesAsync(CancellationToken ct)
+        {
+            var ledger = _meta!.Annotations.GetValueOrDefault(BindingDeployer.RulesLedgerAnnotation);
+            IReadOnlySet<string> elsewhere = new HashSet<string>();
+            if (!string.IsNullOrEmpty(ledger))
+            {
+                var others = (await Source.ListBindingsAsync(null, ct).ConfigureAwait(false))
+                    .Where(o => o.Binding is not null && !o.Metadata.IsDeleting && $"{o.Metadata.Namespace}/{o.Metadata.Name}" != _key)
+                    .Select(static o => o.Binding!);
+                elsewhere = BindingDeployer.DeclaredShapes(others);
+            }
+            return new BindingRulesInput(ledger, WriteRulesLedgerAsync, elsewhere);
+        }
+
+        private async Task WriteRulesLedgerAsync(Func<string?, string?> compute, CancellationToken ct)
+        {
+            var (now, _) = await Source.SetAnnotationAsync(_meta!, BindingDeployer.RulesLedgerAnnotation, compute, ct).ConfigureAwait(false);
+            if (now is not null)
+                _meta = now;
         }
 
         private async Task WriteLedgerAsync(Func<string?, string?> compute, CancellationToken ct)

@@ -28,6 +28,9 @@ public interface IBindingSource
     /// <summary>The binding, or null when it does not exist.</summary>
     Task<BindingObject?> GetBindingAsync(string ns, string name, CancellationToken cancellationToken);
 
+    /// <summary>Every binding of the cluster (or of <paramref name="ns"/>).</summary>
+    Task<IReadOnlyList<BindingObject>> ListBindingsAsync(string? ns, CancellationToken cancellationToken);
+
     /// <summary>The Service, or null.</summary>
     Task<V1Service?> GetServiceAsync(string ns, string name, CancellationToken cancellationToken);
 
@@ -79,7 +82,7 @@ public sealed class LiveBindingSource(IKubernetesApi api, TimeProvider? time = n
         return json is null ? null : Read(json, $"targetgroupbinding {ns}/{name}");
     }
 
-    /// <summary>Every binding of the cluster (or of <paramref name="ns"/>), each read as <see cref="GetBindingAsync"/> does.</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<BindingObject>> ListBindingsAsync(string? ns, CancellationToken cancellationToken)
     {
         var items = await api.ListTargetGroupBindingsJsonAsync(ns, cancellationToken).ConfigureAwait(false);
@@ -149,6 +152,10 @@ public sealed class ManifestBindingSource(ManifestSet set) : IBindingSource
     /// <inheritdoc />
     public Task<BindingObject?> GetBindingAsync(string ns, string name, CancellationToken cancellationToken) =>
         Task.FromResult(_current.TryGetValue($"{ns}/{name}", out var binding) ? BindingObject.Of(binding) : null);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BindingObject>> ListBindingsAsync(string? ns, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BindingObject>>([.. _current.Values.Where(b => ns is null || b.Metadata.Namespace == ns).Select(BindingObject.Of)]);
 
     /// <inheritdoc />
     public Task<V1Service?> GetServiceAsync(string ns, string name, CancellationToken cancellationToken) =>

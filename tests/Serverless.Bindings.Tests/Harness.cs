@@ -73,11 +73,11 @@ public abstract class BindingMotoTest : MotoTest, IDisposable
     public static readonly string[] AllowedOperations =
     [
         "DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth", "RegisterTargets", "DeregisterTargets", "DescribeVpcs",
-        "DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress",
+        "DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
     ];
 
     /// <summary>The EC2 calls of the <c>spec.networking</c> step.</summary>
-    public static readonly string[] NetworkingOperations = ["DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress"];
+    public static readonly string[] NetworkingOperations = ["DescribeInstances", "DescribeSecurityGroups", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress"];
 
     private static string? _image;
     private readonly List<IDisposable> _disposables = [];

@@ -101,4 +101,53 @@ public sealed class NetworkingTests(MotoFixture fixture) : BindingMotoTest(fixtu
             ],
             rules);
     }
+
+    [Fact]
+    public async Task Rules_the_binding_created_are_revoked_when_no_longer_declared_and_on_deletion_and_a_rule_that_was_there_before_never_is()
+    {
+        var (group, _) = await InstanceAsync(Instances[1]);
+        using (var ec2 = Ec2Sdk())
+        {
+            // There before the binding asked for it (a person's, or upstream's): never revoked by the binding.
+            await ec2.AuthorizeSecurityGroupIngressAsync(new Ec2.AuthorizeSecurityGroupIngressRequest
+            {
+                GroupId = group,
+                IpPermissions = [new Ec2.IpPermission { IpProtocol = "tcp", FromPort = 30080, ToPort = 30080, Ipv4Ranges = [new Ec2.IpRange { CidrIp = "10.9.0.0/16" }] }],
+            });
+        }
+        static string Spec(string cidrs) =>
+            "targetGroupName: bind-instance\nserviceRef: {name: shop, port: 80}\nnetworking:\n  ingress:\n    - from: [" + cidrs + "]\n      ports: [{port: 30080}]";
+        static string WithLedger(string yaml, string? ledger) => ledger is null ? yaml
+            : yaml.Replace("metadata:\n", "metadata:\n  annotations:\n    " + BindingDeployer.RulesLedgerAnnotation + ": \"" + ledger + "\"\n", StringComparison.Ordinal);
+        async Task<string?> LedgerAsync(ManifestBindingSource source) =>
+            (await source.GetBindingAsync("web", "shop", CancellationToken.None))!.Metadata.Annotations.GetValueOrDefault(BindingDeployer.RulesLedgerAnnotation);
+        async Task<string[]> CidrsAsync() =>
+            [.. (await IngressAsync(group)).Where(static p => p.FromPort == 30080).SelectMany(static p => p.Ipv4Ranges.Select(static r => r.CidrIp)).Order(StringComparer.Ordinal)];
+
+        var first = Manifests(Objects.BindingYaml(Spec("{ipBlock: {cidr: 10.1.0.0/16}}, {ipBlock: {cidr: 10.9.0.0/16}}")), ServiceYaml("NodePort"), NodeYaml(Instances[1]));
+        var created = await ReconcileAsync(first);
+        Assert.True(created.Run.Result.IsDone, created.Run.Result.ToString());
+        Assert.Equal(["10.1.0.0/16", "10.9.0.0/16"], await CidrsAsync());
+        // Only the rule it created is in its ledger.
+        Assert.Equal($"{group}|tcp|30080|30080|10.1.0.0/16", await LedgerAsync(first));
+
+        // The binding now declares another source and not the others: its own old rule goes, the one it found stays.
+        var second = Manifests(WithLedger(Objects.BindingYaml(Spec("{ipBlock: {cidr: 10.2.0.0/16}}")), await LedgerAsync(first)), ServiceYaml("NodePort"), NodeYaml(Instances[1]));
+        Log.Clear();
+        var changed = await ReconcileAsync(second);
+        Assert.True(changed.Run.Result.IsDone, changed.Run.Result.ToString());
+        Assert.Equal(["10.2.0.0/16", "10.9.0.0/16"], await CidrsAsync());
+        Assert.Equal($"{group}|tcp|30080|30080|10.2.0.0/16", await LedgerAsync(second));
+        // Authorized before revoked.
+        Assert.True(Log.Aws.ToList().IndexOf("AuthorizeSecurityGroupIngress") < Log.Aws.ToList().IndexOf("RevokeSecurityGroupIngress"), string.Join(", ", Log.Aws));
+
+        // Deleted: what it created goes with its targets; the rule it found stays.
+        var deleting = Manifests(
+            WithLedger(Objects.BindingYaml(Spec("{ipBlock: {cidr: 10.2.0.0/16}}")), await LedgerAsync(second))
+                .Replace("metadata:\n", "metadata:\n  deletionTimestamp: \"2026-12-05T08:00:00Z\"\n  finalizers: [elbv2.k8s.aws/resources]\n", StringComparison.Ordinal),
+            ServiceYaml("NodePort"), NodeYaml(Instances[1]));
+        var deleted = await ReconcileAsync(deleting);
+        Assert.True(deleted.Run.Result.IsDone, deleted.Run.Result.ToString());
+        Assert.Equal(["10.9.0.0/16"], await CidrsAsync());
+    }
 }

@@ -99,7 +99,7 @@ public sealed class PolicyBindingTests(MotoFixture fixture) : MotoTest(fixture)
         kube.Create("""{"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"api-1","namespace":"shop","labels":{"kubernetes.io/service-name":"api"}},"addressType":"IPv4","ports":[{"name":"http","port":8080,"protocol":"TCP"}],"endpoints":[{"addresses":["10.0.10.21"],"conditions":{"ready":true}}]}""");
         kube.Create("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"shop"},"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30080,"protocol":"TCP"}]}}""");
         kube.Create("""{"apiVersion":"elbv2.k8s.aws/v1beta1","kind":"TargetGroupBinding","metadata":{"name":"api","namespace":"shop"},"spec":{"serviceRef":{"name":"api","port":80},"targetGroupName":"shared-api","targetType":"ip"}}""");
-        // Instance targets with networking: the node's security group gets the declared rule.
+        // Instance targets with networking: the node's security group gets the declared rule, revoked when the binding goes.
         kube.Create("""{"apiVersion":"elbv2.k8s.aws/v1beta1","kind":"TargetGroupBinding","metadata":{"name":"web","namespace":"shop"},"spec":{"serviceRef":{"name":"web","port":80},"targetGroupName":"shared-web","targetType":"instance","networking":{"ingress":[{"from":[{"ipBlock":{"cidr":"10.1.0.0/16"}}],"ports":[{"protocol":"TCP","port":30080}]}]}}}""");
         using var api = KubernetesConnection.Create(new KubernetesClientConfiguration { Host = kube.Url });
         var cluster = new ClusterSettings { ClusterName = Cluster, VpcId = sandbox.VpcId };
@@ -129,7 +129,7 @@ public sealed class PolicyBindingTests(MotoFixture fixture) : MotoTest(fixture)
         var denied = checks.Where(c => !policy.Evaluate(c).Allowed).ToList();
         Assert.True(denied.Count == 0, "denied:\n" + string.Join("\n", denied));
         var operations = calls.Select(static c => c.ToString()).ToHashSet(StringComparer.Ordinal);
-        string[] expected = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets", "ec2:AuthorizeSecurityGroupIngress"];
+        string[] expected = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress"];
         var missing = expected.Where(o => !operations.Contains(o)).ToList();
         Assert.True(missing.Count == 0, "the scenario made no " + string.Join(", ", missing) + "; it made " + string.Join(", ", operations.Order(StringComparer.Ordinal)));
         Assert.DoesNotContain(operations, static o => o is "elasticloadbalancing:ModifyTargetGroup" or "elasticloadbalancing:ModifyTargetGroupAttributes" or "elasticloadbalancing:AddTags" or "elasticloadbalancing:RemoveTags");
