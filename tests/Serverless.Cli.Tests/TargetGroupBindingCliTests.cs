@@ -36,24 +36,30 @@ public sealed class TargetGroupBindingCliTests(MotoFixture fixture)
     public async Task Bindings_to_foreign_groups_register_exactly_ready_endpoints_and_selected_nodes_leave_the_groups_identical_and_destroy_deregisters()
     {
         const string cluster = "cli-tgb";
+        // The example's bindings, naming groups of their own: target group names are the account's and Region's, and
+        // the every-example test binds the example's names in another VPC on the same moto.
+        var folder = Directory.CreateTempSubdirectory("cli-tgb-");
+        var example = Path.Combine(folder.FullName, "bindings.yaml");
+        await File.WriteAllTextAsync(example, (await File.ReadAllTextAsync(Example))
+            .Replace("payments-api", "cli-tgb-api", StringComparison.Ordinal).Replace("payments-web", "cli-tgb-web", StringComparison.Ordinal));
         using var sdk = Ec2Gateway.CreateSdkClient(_moto.ClientOptions());
         var sandbox = await Sandbox.SeedAsync(sdk, cluster, "us-east-1", ExampleNodes);
         using var elb = new ElasticLoadBalancingV2Client(_moto.ClientOptions());
         // Made by "Terraform": untagged for any cluster, its own health check, attributes and tags.
-        var api = await ForeignGroupAsync(elb, "payments-api", "ip", 8080, sandbox.VpcId);
-        var web = await ForeignGroupAsync(elb, "payments-web", "instance", 30480, sandbox.VpcId);
+        var api = await ForeignGroupAsync(elb, "cli-tgb-api", "ip", 8080, sandbox.VpcId);
+        var web = await ForeignGroupAsync(elb, "cli-tgb-web", "instance", 30480, sandbox.VpcId);
         // A target registered by hand, not an endpoint of the Service: the binding owns the group, so it goes.
         await elb.RegisterTargetsAsync(new RegisterTargetsRequest { TargetGroupArn = api, Targets = [new TargetDescription { Id = "10.0.99.9", Port = 8080 }] });
         var apiBefore = await DescribeGroupAsync(elb, api);
         var webBefore = await DescribeGroupAsync(elb, web);
 
-        var applied = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(Example));
+        var applied = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(example));
 
         Assert.True(applied.Exit == ExitCodes.Ok, applied.Errors);
         Assert.Equal(["payments/api-tg", "payments/web-tg"], Bindings(applied).Select(static b => b["group"]!.GetValue<string>()));
         // ip by name: the two ready endpoints on the container port; not the unready one, not the terminating one.
         Assert.Equal(["10.0.10.41:8080", "10.0.11.42:8080"], await TargetsAsync(elb, api));
-        // instance by ARN (the manifest's ARN names the group payments-web): the nodes its selector picks (zones a and
+        // instance by ARN (the manifest's ARN names the group cli-tgb-web): the nodes its selector picks (zones a and
         // b), on the NodePort.
         var byZone = sandbox.Nodes.ToDictionary(static n => n.Zone, static n => n.InstanceId);
         Assert.Equal(new[] { byZone["us-east-1a"] + ":30480", byZone["us-east-1b"] + ":30480" }.Order(StringComparer.Ordinal), await TargetsAsync(elb, web));
@@ -61,11 +67,11 @@ public sealed class TargetGroupBindingCliTests(MotoFixture fixture)
         Assert.Equal(webBefore, await DescribeGroupAsync(elb, web));
         AssertOnlyTargetCallsMutate(applied);
 
-        var again = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(Example));
+        var again = await CliRun.RunAsync(_moto, "apply", cluster, CliRun.WithCluster(example));
         Assert.True(again.Exit == ExitCodes.Ok, again.Errors);
         Assert.All(Bindings(again), static b => Assert.Empty(CliRun.Mutations(b)));
 
-        var destroyed = await CliRun.RunAsync(_moto, "destroy", cluster, CliRun.WithCluster(Example));
+        var destroyed = await CliRun.RunAsync(_moto, "destroy", cluster, CliRun.WithCluster(example));
 
         Assert.True(destroyed.Exit == ExitCodes.Ok, destroyed.Errors);
         Assert.Empty(await TargetsAsync(elb, api));
@@ -73,6 +79,7 @@ public sealed class TargetGroupBindingCliTests(MotoFixture fixture)
         Assert.Equal(apiBefore, await DescribeGroupAsync(elb, api));
         Assert.Equal(webBefore, await DescribeGroupAsync(elb, web));
         AssertOnlyTargetCallsMutate(destroyed);
+        folder.Delete(recursive: true);
     }
 
     [Fact]
