@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Serverless.Ingress.Backend;
 using Serverless.Kubernetes.Api;
 
 namespace Serverless.Functions.Webhook;
@@ -11,14 +12,8 @@ namespace Serverless.Functions.Webhook;
 /// </summary>
 public static class ReadinessGates
 {
-    /// <summary>The condition type prefix of a binding's gate.</summary>
-    public const string Prefix = "target-health.elbv2.k8s.aws/";
-
     /// <summary>The prefix of the gates of the old ALB ingress controller, dropped when a current gate applies.</summary>
     public const string LegacyPrefix = "target-health.alb.ingress.k8s.aws";
-
-    /// <summary>The gate's condition type for the binding named <paramref name="bindingName"/>.</summary>
-    public static string ConditionType(string bindingName) => Prefix + bindingName;
 
     /// <summary>
     /// The condition types for a pod with <paramref name="podLabels"/> in <paramref name="ns"/>, in binding order,
@@ -42,7 +37,7 @@ public static class ReadinessGates
                 services[serviceName] = service = await cluster.GetServiceAsync(ns, serviceName, cancellationToken).ConfigureAwait(false);
             if (service?.Spec?.Selector is not { Count: > 0 } selector || !selector.All(s => podLabels.TryGetValue(s.Key, out var v) && v == s.Value))
                 continue;
-            var type = ConditionType(name);
+            var type = PodReadinessGates.ConditionType(name);
             if (!types.Contains(type))
                 types.Add(type);
         }

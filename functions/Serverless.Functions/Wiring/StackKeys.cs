@@ -3,7 +3,6 @@ using Serverless.Bindings;
 using Serverless.Deploy;
 using Serverless.Ingress;
 using Serverless.Kubernetes.Api;
-using Serverless.Kubernetes.Bindings;
 using Serverless.Kubernetes.Live;
 using Serverless.Messages;
 using Serverless.Model;
@@ -131,14 +130,9 @@ public static class BindingKeys
     {
         ArgumentNullException.ThrowIfNull(api);
         var entries = new List<Entry>();
-        foreach (var json in await api.ListTargetGroupBindingsJsonAsync(null, cancellationToken).ConfigureAwait(false))
-        {
-            var parsed = TargetGroupBindingParser.ParseJson(json);
-            if (parsed.Binding is { } binding)
-                entries.Add(new Entry(binding.Metadata.Namespace, binding.Metadata.Name, binding.Spec.ServiceRef.Name, binding.Spec.TargetType));
-            else if (TargetGroupBindingParser.ReadMetadataJson(json) is { } metadata)
-                entries.Add(new Entry(metadata.Namespace, metadata.Name, null, null)); // its own reconcile reports why
-        }
+        // Read as the binding reconcile reads them; an invalid one keeps its name (its own reconcile reports why).
+        foreach (var read in await new LiveBindingSource(api).ListBindingsAsync(null, cancellationToken).ConfigureAwait(false))
+            entries.Add(new Entry(read.Metadata.Namespace, read.Metadata.Name, read.Binding?.Spec.ServiceRef.Name, read.Binding?.Spec.TargetType));
         return entries;
     }
 
